@@ -1,0 +1,25 @@
+"""Every side effect of the engine. ``build_activities`` lists them for the worker."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine
+from temporalio.client import Client
+
+from activities.links import CaseLinkActivities
+from activities.projection import ProjectionActivities
+
+
+@dataclass(frozen=True)
+class ActivityDeps:
+    engine: Engine
+    client: Client
+
+
+def build_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
+    projection = ProjectionActivities(deps.engine)
+    links = CaseLinkActivities(deps.client)
+    return [projection.project_transition, links.supersede_case]

@@ -1,0 +1,183 @@
+"""The case as the workflow holds it, and the inputs and views around it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from models.document import Category, ConsultationDocument, Strict
+from models.jcalendar import ClosureTable
+from models.payloads import (
+    CheckItem,
+    Condition,
+    Note,
+    Outcome,
+    SessionRef,
+    Verification,
+    Votes,
+)
+from models.policy import CasePolicy
+from models.states import CaseState, Role, Trigger
+from models.triage import Requirement, TriageTable
+
+
+class Actor(Strict):
+    role: Role
+    name: str = Field(min_length=1, max_length=100)
+
+
+class TransitionRecord(Strict):
+    seq: int
+    trigger: Trigger | None  # None for the creation record
+    source: CaseState | None
+    dest: CaseState
+    actor: Actor
+    at: dt.datetime  # when the engine recorded it
+    on: dt.date  # the business date of the act (may be earlier when records are migrated)
+    reason: str | None = None
+
+
+class CaseWarning(Strict):
+    code: str  # e.g. ex_post (事後諮問), materials_late
+    message: str
+    seq: int
+
+
+class TriageDecision(Strict):
+    requirement: Requirement
+    legal_basis: str
+    reason: str
+    rule_effective_from: dt.date
+
+
+class Decision(Strict):
+    outcome: Outcome
+    votes: Votes
+    conditions: list[Condition] = Field(default_factory=list)
+    opinions: list[Note] = Field(default_factory=list)
+    action_items: list[Note] = Field(default_factory=list)
+    summary: str | None = None
+    decided_on: dt.date
+
+
+class Answer(Strict):
+    number: str
+    issued_on: dt.date
+    approved_by: str
+    conclusion: str | None = None
+
+
+class ParkedStep(Strict):
+    step: str  # the activity, e.g. project_transition
+    seq: int  # the transition whose effect failed
+    error: str
+    attempts: int
+    since: dt.datetime
+
+
+class AdminAction(Strict):
+    action: str  # retry / skip / abort
+    step: str
+    seq: int
+    actor: Actor
+    reason: str
+    at: dt.datetime
+
+
+class CaseConfig(Strict):
+    """Everything the rules need besides the case: fixed at start, carried across runs."""
+
+    policy: CasePolicy = Field(default_factory=CasePolicy)
+    triage: TriageTable
+    closures: ClosureTable
+
+
+class CaseRecord(BaseModel):
+    """All state of one case: the workflow's only state, carried through continue-as-new."""
+
+    case_id: str
+    external_ref: str | None
+    document: ConsultationDocument
+    category: Category
+    state: CaseState
+    seq: int = 0
+    history: list[TransitionRecord] = Field(default_factory=list)
+    warnings: list[CaseWarning] = Field(default_factory=list)
+    triage: TriageDecision | None = None
+    precheck: list[CheckItem] = Field(default_factory=list)
+    return_comments: list[str] = Field(default_factory=list)
+    session: SessionRef | None = None
+    past_sessions: list[SessionRef] = Field(default_factory=list)
+    attendance: tuple[int, int] | None = None  # (present, seats)
+    decision: Decision | None = None
+    answer: Answer | None = None
+    verified: list[Verification] = Field(default_factory=list)
+    superseded_by: str | None = None
+    parked: ParkedStep | None = None
+    admin_log: list[AdminAction] = Field(default_factory=list)
+    runs: int = 1  # workflow runs so far (continue-as-new starts a new one)
+
+    @property
+    def last_on(self) -> dt.date:
+        return self.history[-1].on
+
+
+class CaseInput(Strict):
+    """Start a case, or continue one (``record`` set) after continue-as-new."""
+
+    case_id: str
+    external_ref: str | None = None
+    document: ConsultationDocument
+    created_by: Actor
+    created_on: dt.date | None = None
+    config: CaseConfig
+    record: CaseRecord | None = None
+    projected_seq: int = -1
+
+
+class ActInput(Strict):
+    trigger: str
+    actor: Actor
+    payload: dict[str, Any] = Field(default_factory=dict)
+    on: dt.date | None = None  # business date of the act; today when omitted
+
+
+class AdminInput(Strict):
+    actor: Actor
+    reason: str = Field(min_length=1)
+
+
+class AllowedAction(Strict):
+    trigger: Trigger
+    roles: list[Role]
+    dest: list[CaseState]
+
+
+class CaseSnapshot(Strict):
+    case_id: str
+    external_ref: str | None
+    state: CaseState
+    label: str
+    category: Category
+    document: ConsultationDocument
+    fiscal_year: int
+    next_deadline: dt.date | None
+    next_deadline_what: str | None
+    allowed: list[AllowedAction]
+    history: list[TransitionRecord]
+    warnings: list[CaseWarning]
+    triage: TriageDecision | None
+    session: SessionRef | None
+    decision: Decision | None
+    answer: Answer | None
+    parked: ParkedStep | None
+    admin_log: list[AdminAction]
+    projected_seq: int
+    run_count: int
+
+
+class CaseResult(Strict):
+    case_id: str
+    state: CaseState

@@ -1,0 +1,108 @@
+"""The domain error hierarchy, shared by the workflow, the activities, the CLI and the tests.
+
+::
+
+    CaseError
+    ├── InvalidPayload        a field is missing, unknown or of the wrong value
+    ├── InvalidTransition     the trigger is not allowed from the case's current state
+    ├── RoleNotAllowed        the acting role may not fire this trigger
+    ├── GuardFailed           the trigger is allowed, but a business rule says no
+    ├── CaseNotFound          no case has this id
+    ├── DuplicateCase         a case with this external reference already exists
+    ├── NoParkedStep          an admin action on a case that has no parked step
+    └── ProjectionFailed      the read model could not be written (an activity failure)
+
+Every class has an ``ErrorType`` value equal to its class name; that string travels as
+``ApplicationError.type`` through Temporal and is turned back into the class at the edges
+(see ``models.errors.from_type``).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorType(StrEnum):
+    InvalidPayload = "InvalidPayload"
+    InvalidTransition = "InvalidTransition"
+    RoleNotAllowed = "RoleNotAllowed"
+    GuardFailed = "GuardFailed"
+    CaseNotFound = "CaseNotFound"
+    DuplicateCase = "DuplicateCase"
+    NoParkedStep = "NoParkedStep"
+    ProjectionFailed = "ProjectionFailed"
+
+
+class CaseError(Exception):
+    """Base class: a request about a case that cannot be carried out."""
+
+    error_type: ErrorType
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidPayload(CaseError):
+    error_type = ErrorType.InvalidPayload
+
+
+class InvalidTransition(CaseError):
+    error_type = ErrorType.InvalidTransition
+
+
+class RoleNotAllowed(CaseError):
+    error_type = ErrorType.RoleNotAllowed
+
+
+class GuardFailed(CaseError):
+    error_type = ErrorType.GuardFailed
+
+
+class CaseNotFound(CaseError):
+    error_type = ErrorType.CaseNotFound
+
+
+class DuplicateCase(CaseError):
+    error_type = ErrorType.DuplicateCase
+
+
+class NoParkedStep(CaseError):
+    error_type = ErrorType.NoParkedStep
+
+
+class ProjectionFailed(CaseError):
+    error_type = ErrorType.ProjectionFailed
+
+
+_BY_TYPE: dict[str, type[CaseError]] = {
+    cls.error_type.value: cls
+    for cls in (
+        InvalidPayload,
+        InvalidTransition,
+        RoleNotAllowed,
+        GuardFailed,
+        CaseNotFound,
+        DuplicateCase,
+        NoParkedStep,
+        ProjectionFailed,
+    )
+}
+
+
+def from_type(error_type: str | None, message: str) -> CaseError:
+    """Rebuild the domain error named by an ``ApplicationError.type``."""
+    return _BY_TYPE.get(error_type or "", CaseError)(message)
+
+
+def describe_validation_error(exc: Exception, prefix: str = "") -> str:
+    """One line naming every bad field and why, from a pydantic ``ValidationError``."""
+    errors = getattr(exc, "errors", None)
+    if errors is None:
+        return str(exc)
+    parts = []
+    for err in errors():
+        head = prefix.split(".") if prefix else []
+        where = ".".join(str(part) for part in (*head, *err["loc"]))
+        parts.append(f"{where or '(root)'}: {err['msg']}")
+    return "; ".join(parts)

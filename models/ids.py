@@ -1,0 +1,19 @@
+"""Opaque case ids and the one place workflow ids are made. No personal data in either."""
+
+from __future__ import annotations
+
+import uuid
+
+_NAMESPACE = uuid.UUID("6f1c1f0e-2b1e-4c55-9a5e-3c0b7d1e2a90")
+
+
+def new_case_id(municipality: str, external_ref: str | None) -> str:
+    """A 12-hex case id: derived from the external reference when there is one, so a second
+    case with the same reference gets the same id and is refused by Temporal itself."""
+    if external_ref:
+        return uuid.uuid5(_NAMESPACE, f"{municipality}\x1f{external_ref}").hex[:12]
+    return uuid.uuid4().hex[:12]
+
+
+def case_workflow_id(case_id: str) -> str:
+    return f"case-{case_id}"

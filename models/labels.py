@@ -1,0 +1,61 @@
+"""Japanese labels people see, in one table (never in code paths)."""
+
+from __future__ import annotations
+
+from models.states import CaseState, Role, Trigger
+
+STATE_LABELS: dict[CaseState, str] = {
+    CaseState.draft: "起案中",
+    CaseState.triage: "事前協議",
+    CaseState.not_required: "諮問不要",
+    CaseState.precheck: "事前確認中",
+    CaseState.ready: "付議待ち",
+    CaseState.scheduled: "付議決定",
+    CaseState.materials_sent: "資料送付済",
+    CaseState.deliberating: "審議中",
+    CaseState.answer_drafting: "答申作成中",
+    CaseState.answered: "答申済",
+    CaseState.conditions_pending: "条件履行中",
+    CaseState.active: "運用中",
+    CaseState.attention: "要対応",
+    CaseState.noted: "了承",
+    CaseState.rejected: "不承認",
+    CaseState.superseded: "変更済",
+    CaseState.closed: "終了",
+    CaseState.withdrawn: "取下げ",
+    CaseState.aborted: "中止",
+}
+
+TRIGGER_LABELS: dict[Trigger, str] = {
+    Trigger.amend: "諮問書の修正",
+    Trigger.submit: "提出",
+    Trigger.require_consultation: "諮問要と判断",
+    Trigger.waive_consultation: "諮問不要と判断",
+    Trigger.return_to_department: "差戻し",
+    Trigger.pass_precheck: "事前確認完了",
+    Trigger.schedule: "付議決定",
+    Trigger.send_materials: "資料送付",
+    Trigger.open_deliberation: "審議開始",
+    Trigger.decide: "議決",
+    Trigger.continue_deliberation: "継続審議",
+    Trigger.note_report: "報告了承",
+    Trigger.convert_to_consultation: "諮問へ切替",
+    Trigger.issue_answer: "答申",
+    Trigger.apply_outcome: "答申結果の反映",
+    Trigger.conditions_fulfilled: "条件履行確認",
+    Trigger.flag_attention: "要対応",
+    Trigger.resolve_attention: "対応完了",
+    Trigger.supersede: "変更諮問の答申",
+    Trigger.close: "終了",
+    Trigger.withdraw: "取下げ",
+}
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.department: "担当課",
+    Role.secretariat: "事務局",
+    Role.it: "情報システム課",
+    Role.chair: "会長",
+    Role.council: "審議会",
+    Role.engine: "システム",
+    Role.admin: "管理者",
+}

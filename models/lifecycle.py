@@ -1,0 +1,190 @@
+"""THE lifecycle table of a case (LIFECYCLE.md), declared once as data.
+
+The ``transitions`` Machine, the allowed-actions lists, the CLI help, the Mermaid diagram in
+``docs/`` and the exhaustive state × trigger tests are all built from ``RULES``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from pydantic import BaseModel
+from transitions import EventData, Machine
+
+from models import guards as g
+from models import payloads as p
+from models.case import CaseRecord
+from models.states import CaseState, Role, Trigger
+
+S = CaseState
+T = Trigger
+R = Role
+
+
+@dataclass(frozen=True)
+class Rule:
+    trigger: Trigger
+    sources: tuple[CaseState, ...]
+    dest: CaseState
+    roles: tuple[Role, ...]
+    guards: tuple[g.Guard, ...] = ()
+
+
+_BEFORE_DECISION = (
+    S.draft,
+    S.triage,
+    S.precheck,
+    S.ready,
+    S.scheduled,
+    S.materials_sent,
+    S.deliberating,
+)
+
+RULES: tuple[Rule, ...] = (
+    Rule(T.amend, (S.draft,), S.draft, (R.department,)),
+    Rule(T.submit, (S.draft,), S.triage, (R.department,), (g.document_complete,)),
+    Rule(
+        T.require_consultation,
+        (S.triage,),
+        S.precheck,
+        (R.secretariat,),
+        (g.consultation_warranted,),
+    ),
+    Rule(
+        T.waive_consultation,
+        (S.triage,),
+        S.not_required,
+        (R.secretariat,),
+        (g.consultation_waivable,),
+    ),
+    Rule(T.return_to_department, (S.precheck,), S.draft, (R.secretariat, R.it)),
+    Rule(T.pass_precheck, (S.precheck,), S.ready, (R.it, R.secretariat), (g.precheck_complete,)),
+    Rule(T.schedule, (S.ready,), S.scheduled, (R.secretariat,), (g.notice_lead_time,)),
+    Rule(
+        T.send_materials,
+        (S.scheduled,),
+        S.materials_sent,
+        (R.secretariat,),
+        (g.materials_lead_time,),
+    ),
+    Rule(T.open_deliberation, (S.materials_sent,), S.deliberating, (R.chair,), (g.quorum,)),
+    Rule(T.decide, (S.deliberating,), S.answer_drafting, (R.council,), (g.valid_decision,)),
+    Rule(
+        T.continue_deliberation,
+        (S.deliberating,),
+        S.scheduled,
+        (R.council,),
+        (g.later_session,),
+    ),
+    Rule(T.note_report, (S.deliberating,), S.noted, (R.council,), (g.is_report,)),
+    Rule(T.convert_to_consultation, (S.deliberating,), S.precheck, (R.council,), (g.is_report,)),
+    Rule(T.issue_answer, (S.answer_drafting,), S.answered, (R.chair,), (g.decided_before,)),
+    Rule(
+        T.apply_outcome,
+        (S.answered,),
+        S.conditions_pending,
+        (R.engine,),
+        (g.outcome_is_conditional,),
+    ),
+    Rule(T.apply_outcome, (S.answered,), S.active, (R.engine,), (g.outcome_is_approve,)),
+    Rule(T.apply_outcome, (S.answered,), S.rejected, (R.engine,), (g.outcome_is_reject,)),
+    Rule(
+        T.conditions_fulfilled,
+        (S.conditions_pending,),
+        S.active,
+        (R.secretariat,),
+        (g.prestart_conditions_verified,),
+    ),
+    Rule(T.flag_attention, (S.active,), S.attention, (R.engine,)),
+    Rule(T.resolve_attention, (S.attention,), S.active, (R.secretariat,)),
+    Rule(T.supersede, (S.active,), S.superseded, (R.engine,)),
+    Rule(T.close, (S.active,), S.closed, (R.department,)),
+    Rule(T.withdraw, _BEFORE_DECISION, S.withdrawn, (R.department,)),
+)
+
+PAYLOADS: dict[Trigger, type[BaseModel]] = {
+    T.amend: p.AmendPayload,
+    T.submit: p.NoPayload,
+    T.require_consultation: p.RequireConsultationPayload,
+    T.waive_consultation: p.Reason,
+    T.return_to_department: p.ReturnPayload,
+    T.pass_precheck: p.PassPrecheckPayload,
+    T.schedule: p.SchedulePayload,
+    T.send_materials: p.SendMaterialsPayload,
+    T.open_deliberation: p.OpenDeliberationPayload,
+    T.decide: p.DecidePayload,
+    T.continue_deliberation: p.ContinuePayload,
+    T.note_report: p.NoPayload,
+    T.convert_to_consultation: p.Reason,
+    T.issue_answer: p.IssueAnswerPayload,
+    T.apply_outcome: p.NoPayload,
+    T.conditions_fulfilled: p.ConditionsFulfilledPayload,
+    T.flag_attention: p.Reason,
+    T.resolve_attention: p.ResolvePayload,
+    T.supersede: p.SupersedePayload,
+    T.close: p.ClosePayload,
+    T.withdraw: p.Reason,
+}
+
+TERMINAL: frozenset[CaseState] = frozenset(
+    {S.not_required, S.noted, S.rejected, S.superseded, S.closed, S.withdrawn, S.aborted}
+)
+
+# Triggers the engine fires itself right after another transition, in the same update.
+AUTOMATIC: frozenset[Trigger] = frozenset({T.apply_outcome})
+
+
+def rules_for(trigger: Trigger, state: CaseState) -> list[Rule]:
+    return [r for r in RULES if r.trigger is trigger and state in r.sources]
+
+
+def roles_for(trigger: Trigger) -> tuple[Role, ...]:
+    return next(r.roles for r in RULES if r.trigger is trigger)
+
+
+def triggers_from(state: CaseState) -> list[Trigger]:
+    return list(dict.fromkeys(r.trigger for r in RULES if state in r.sources))
+
+
+def guard_failures(rule: Rule, case: CaseRecord, payload: Any, ctx: g.GuardContext) -> list[str]:
+    return [reason for guard in rule.guards if (reason := guard(case, payload, ctx)) is not None]
+
+
+def _rule_passes(rule: Rule, event: EventData) -> bool:
+    return not guard_failures(
+        rule, event.kwargs["case"], event.kwargs["payload"], event.kwargs["ctx"]
+    )
+
+
+class CaseMachine:
+    """A ``transitions`` model for one case; its Machine is built from ``RULES``."""
+
+    state: str
+
+    def __init__(self, state: CaseState) -> None:
+        self.machine = Machine(
+            model=self,
+            states=[s.value for s in CaseState],
+            initial=state.value,
+            auto_transitions=False,
+            send_event=True,
+        )
+        for rule in RULES:
+            self.machine.add_transition(
+                rule.trigger.value,
+                [s.value for s in rule.sources],
+                rule.dest.value,
+                conditions=[partial(_rule_passes, rule)],
+            )
+
+    def can(self, trigger: Trigger, case: CaseRecord, payload: Any, ctx: g.GuardContext) -> bool:
+        return bool(self.may_trigger(trigger.value, case=case, payload=payload, ctx=ctx))  # type: ignore[attr-defined]
+
+    def fire(
+        self, trigger: Trigger, case: CaseRecord, payload: Any, ctx: g.GuardContext
+    ) -> CaseState:
+        if not self.trigger(trigger.value, case=case, payload=payload, ctx=ctx):  # type: ignore[attr-defined]
+            raise RuntimeError(f"{trigger} did not fire from {self.state}")
+        return CaseState(self.state)

@@ -1,0 +1,65 @@
+"""The lifecycle vocabulary (LIFECYCLE.md): stable lowercase values that live in histories,
+search attributes and the database. Never rename a value that has run."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class CaseState(StrEnum):
+    draft = "draft"
+    triage = "triage"
+    not_required = "not_required"
+    precheck = "precheck"
+    ready = "ready"
+    scheduled = "scheduled"
+    materials_sent = "materials_sent"
+    deliberating = "deliberating"
+    answer_drafting = "answer_drafting"
+    answered = "answered"
+    conditions_pending = "conditions_pending"
+    active = "active"
+    attention = "attention"
+    noted = "noted"
+    rejected = "rejected"
+    superseded = "superseded"
+    closed = "closed"
+    withdrawn = "withdrawn"
+    aborted = "aborted"  # an admin ended the case after a step failed for good
+
+
+class Trigger(StrEnum):
+    amend = "amend"
+    submit = "submit"
+    require_consultation = "require_consultation"
+    waive_consultation = "waive_consultation"
+    return_to_department = "return_to_department"
+    pass_precheck = "pass_precheck"
+    schedule = "schedule"
+    send_materials = "send_materials"
+    open_deliberation = "open_deliberation"
+    decide = "decide"
+    continue_deliberation = "continue_deliberation"
+    note_report = "note_report"
+    convert_to_consultation = "convert_to_consultation"
+    issue_answer = "issue_answer"
+    apply_outcome = "apply_outcome"
+    conditions_fulfilled = "conditions_fulfilled"
+    flag_attention = "flag_attention"
+    resolve_attention = "resolve_attention"
+    supersede = "supersede"
+    close = "close"
+    withdraw = "withdraw"
+
+
+class Role(StrEnum):
+    department = "department"  # 担当課
+    secretariat = "secretariat"  # 事務局
+    it = "it"  # 情報システム課
+    chair = "chair"  # 会長
+    council = "council"  # 審議会
+    engine = "engine"  # the engine itself; no person acts as it
+    admin = "admin"  # repairs failed steps
+
+
+PERSON_ROLES = tuple(r for r in Role if r is not Role.engine)

@@ -1,0 +1,80 @@
+"""Small keyword-only functions over the read model."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Session, col, select
+
+from models.case import TransitionRecord
+from models.projection import CaseSummary
+from persistence.tables import CaseRow, TransitionRow
+
+
+def project_transition(
+    session: Session, *, summary: CaseSummary, transition: TransitionRecord, now: dt.datetime
+) -> bool:
+    """Write one transition and the case row it leads to. Idempotent: a transition already
+    written is skipped, and an older summary never overwrites a newer one. Returns whether
+    anything changed."""
+    changed = False
+    if session.get(TransitionRow, (summary.case_id, transition.seq)) is None:
+        row = session.get(CaseRow, summary.case_id)
+        if row is None:
+            session.add(CaseRow(**summary.model_dump(), updated_at=now))
+            session.flush()
+        session.add(
+            TransitionRow(
+                case_id=summary.case_id,
+                seq=transition.seq,
+                trigger=transition.trigger.value if transition.trigger else None,
+                source=transition.source.value if transition.source else None,
+                dest=transition.dest.value,
+                actor_role=transition.actor.role.value,
+                actor_name=transition.actor.name,
+                at=transition.at,
+                on=transition.on,
+                reason=transition.reason,
+            )
+        )
+        changed = True
+    row = session.get(CaseRow, summary.case_id)
+    assert row is not None
+    if summary.seq > row.seq:
+        for key, value in summary.model_dump().items():
+            setattr(row, key, value)
+        row.updated_at = now
+        session.add(row)
+        changed = True
+    return changed
+
+
+def get_case(session: Session, *, case_id: str) -> CaseRow | None:
+    return session.get(CaseRow, case_id)
+
+
+def list_cases(
+    session: Session,
+    *,
+    state: str | None = None,
+    department: str | None = None,
+    kind: str | None = None,
+    fiscal_year: int | None = None,
+    limit: int = 500,
+) -> list[CaseRow]:
+    query = select(CaseRow)
+    if state is not None:
+        query = query.where(CaseRow.state == state)
+    if department is not None:
+        query = query.where(CaseRow.department == department)
+    if kind is not None:
+        query = query.where(CaseRow.kind == kind)
+    if fiscal_year is not None:
+        query = query.where(CaseRow.fiscal_year == fiscal_year)
+    query = query.order_by(col(CaseRow.fiscal_year).desc(), col(CaseRow.updated_at).desc())
+    return list(session.exec(query.limit(limit)))
+
+
+def transitions_of(session: Session, *, case_id: str) -> list[TransitionRow]:
+    query = select(TransitionRow).where(TransitionRow.case_id == case_id)
+    return list(session.exec(query.order_by(col(TransitionRow.seq))))

@@ -1,0 +1,41 @@
+"""The read model: a projection of every case and its transition log. Workflows never import
+this module; only activities write it, and the CLI and dashboard read it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Field, SQLModel
+
+
+class CaseRow(SQLModel, table=True):
+    __tablename__ = "cases"
+
+    case_id: str = Field(primary_key=True, max_length=32)
+    external_ref: str | None = Field(default=None, unique=True, max_length=200)
+    title: str = Field(max_length=300)
+    kind: str = Field(index=True, max_length=40)
+    category: str = Field(max_length=20)
+    department: str = Field(index=True, max_length=100)
+    state: str = Field(index=True, max_length=40)
+    fiscal_year: int = Field(index=True)
+    seq: int
+    next_deadline: dt.date | None = None
+    next_deadline_what: str | None = Field(default=None, max_length=100)
+    parent_case: str | None = Field(default=None, max_length=32)
+    updated_at: dt.datetime
+
+
+class TransitionRow(SQLModel, table=True):
+    __tablename__ = "case_transitions"
+
+    case_id: str = Field(primary_key=True, foreign_key="cases.case_id", max_length=32)
+    seq: int = Field(primary_key=True)
+    trigger: str | None = Field(default=None, max_length=40)
+    source: str | None = Field(default=None, max_length=40)
+    dest: str = Field(max_length=40)
+    actor_role: str = Field(max_length=20)
+    actor_name: str = Field(max_length=100)
+    at: dt.datetime
+    on: dt.date
+    reason: str | None = None

@@ -1,0 +1,26 @@
+"""The one settings class: environment variables prefixed TOSHIN_ (or a .env file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TOSHIN_", env_file=".env", extra="ignore")
+
+    temporal_address: str = "127.0.0.1:7233"
+    namespace: str = "default"
+    task_queue: str = "toshin-cases"
+    data_dir: Path = ROOT / "var"
+    database_url: str = ""  # empty: SQLite file in data_dir
+    sqlite_busy_timeout_ms: int = 5_000
+    ui_port: int = 8233
+    municipality_file: Path = ROOT / "config" / "municipality.yaml"
+
+    @property
+    def read_model_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'read_model.db'}"

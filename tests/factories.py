@@ -1,0 +1,42 @@
+"""Small builders of valid inputs, shared by unit and integration tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from models.case import ActInput, Actor
+from models.document import ConsultationDocument
+from models.states import Role
+
+
+def document(**overrides: Any) -> ConsultationDocument:
+    data: dict[str, Any] = {
+        "kind": "external_linkage",
+        "category": "consultation",
+        "title": "集団検診WEB予約受付システムの導入に伴う外部結合",
+        "department": "保健センター",
+        "affair": {"name": "集団検診", "purpose": "検診予約の利便性向上"},
+        "record_items": ["氏名", "生年月日", "電話番号"],
+        "counterparty": "予約システム事業者",
+        "reason": "24時間予約を受け付けるため",
+        "linkage_form": "インターネット (TLS)",
+        "planned_start": {"year": 2031, "month": 4, "jun": "early"},
+        "operational_measures": [{"text": "契約に守秘義務を定める", "criterion": "e"}],
+        "system_measures": [{"text": "通信を暗号化する", "criterion": "c"}],
+    }
+    data.update(overrides)
+    return ConsultationDocument.model_validate(data)
+
+
+def actor(role: Role | str, name: str = "担当者") -> Actor:
+    return Actor(role=Role(role), name=name)
+
+
+def act(
+    trigger: str,
+    role: Role | str,
+    payload: dict[str, Any] | None = None,
+    on: dt.date | None = None,
+) -> ActInput:
+    return ActInput(trigger=trigger, actor=actor(role), payload=payload or {}, on=on)

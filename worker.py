@@ -1,0 +1,59 @@
+"""The worker: settings → client → Worker(ALL_WORKFLOWS, build_activities(deps))."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from concurrent.futures import ThreadPoolExecutor
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities import ActivityDeps, build_activities
+from gateway import connect
+from persistence.database import make_engine
+from settings import Settings
+from workflows import ALL_WORKFLOWS, workflow_runner
+
+
+def build_worker(
+    client: Client,
+    settings: Settings,
+    executor: ThreadPoolExecutor,
+    *,
+    max_cached_workflows: int = 1000,
+) -> Worker:
+    engine = make_engine(
+        settings.read_model_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms
+    )
+    return Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=ALL_WORKFLOWS,
+        activities=build_activities(ActivityDeps(engine=engine, client=client)),
+        activity_executor=executor,
+        workflow_runner=workflow_runner(),
+        max_cached_workflows=max_cached_workflows,
+    )
+
+
+async def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
+    settings = Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    client = await connect(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    with ThreadPoolExecutor(max_workers=16) as executor:
+        worker = build_worker(client, settings, executor)
+        async with worker:
+            logging.info("worker polling task queue %s", settings.task_queue)
+            await stop.wait()
+    logging.info("worker stopped")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

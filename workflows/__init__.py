@@ -1,0 +1,18 @@
+"""Workflow classes and the sandbox runner they run in (worker and replayer share it)."""
+
+from __future__ import annotations
+
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+from workflows.case import CaseWorkflow
+
+ALL_WORKFLOWS = [CaseWorkflow]
+
+# Our contract modules are pure; passing them through saves re-importing them per run.
+PASSTHROUGH = ("models", "activities", "transitions", "pydantic", "pydantic_core")
+
+
+def workflow_runner() -> SandboxedWorkflowRunner:
+    return SandboxedWorkflowRunner(
+        restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
+    )

@@ -1,0 +1,428 @@
+"""CaseWorkflow: one durable workflow per case, enforcing the lifecycle table."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.links import CaseLinkActivities
+    from activities.projection import ProjectionActivities
+    from models.acts import CheckedAct, apply_act, check_act
+    from models.case import (
+        ActInput,
+        Actor,
+        AdminAction,
+        AdminInput,
+        AllowedAction,
+        CaseInput,
+        CaseRecord,
+        CaseResult,
+        CaseSnapshot,
+        CaseWarning,
+        ParkedStep,
+        TransitionRecord,
+    )
+    from models.deadlines import next_deadline
+    from models.errors import CaseError, NoParkedStep
+    from models.jcalendar import fiscal_year
+    from models.labels import STATE_LABELS
+    from models.lifecycle import AUTOMATIC, RULES, TERMINAL, CaseMachine
+    from models.payloads import NoPayload
+    from models.projection import (
+        CaseSummary,
+        ProjectTransitionInput,
+        SupersedeInput,
+    )
+    from models.search_attributes import (
+        CASE_KIND,
+        CASE_STATE,
+        DEPARTMENT,
+        FISCAL_YEAR,
+        NEXT_DEADLINE,
+        PARKED_STEP,
+    )
+    from models.states import CaseState, Role, Trigger
+
+JST = dt.timezone(dt.timedelta(hours=9))
+ENGINE = Actor(role=Role.engine, name="toshin")
+
+
+@dataclass
+class _Effect:
+    step: Literal["project_transition", "supersede_case"]
+    seq: int
+    projection: ProjectTransitionInput | None = None
+    supersede: SupersedeInput | None = None
+
+
+@dataclass
+class _AdminCommand:
+    action: Literal["retry", "skip", "abort"]
+    request: AdminInput
+
+
+def _rejected(err: CaseError) -> ApplicationError:
+    return ApplicationError(err.message, type=err.error_type.value, non_retryable=True)
+
+
+@workflow.defn
+class CaseWorkflow:
+    """Holds one case from draft to its end, for years; every change is an update."""
+
+    @workflow.init
+    def __init__(self, inp: CaseInput) -> None:
+        self._config = inp.config
+        self._projected_seq = inp.projected_seq
+        self._effects: list[_Effect] = []
+        self._admin: _AdminCommand | None = None
+        self._running = False
+        if inp.record is not None:
+            self._case = inp.record
+        else:
+            today = self._today()
+            self._case = CaseRecord(
+                case_id=inp.case_id,
+                external_ref=inp.external_ref,
+                document=inp.document,
+                category=inp.document.category,
+                state=CaseState.draft,
+            )
+            created = TransitionRecord(
+                seq=0,
+                trigger=None,
+                source=None,
+                dest=CaseState.draft,
+                actor=inp.created_by,
+                at=workflow.now(),
+                on=inp.created_on or inp.document.filed_on or today,
+            )
+            self._case.history.append(created)
+            self._effects.append(self._projection_effect(created))
+        self._machine = CaseMachine(self._case.state)
+
+    @workflow.run
+    async def run(self, inp: CaseInput) -> CaseResult:
+        """Run the effects of accepted acts until the case ends; continue-as-new when long."""
+        self._upsert_search_attributes()
+        while True:
+            await workflow.wait_condition(
+                lambda: (
+                    bool(self._effects)
+                    or self._case.state in TERMINAL
+                    or (self._history_is_long() and workflow.all_handlers_finished())
+                )
+            )
+            while self._effects:
+                self._running = True
+                await self._run_effect(self._effects.pop(0))
+                self._running = False
+            if self._case.state in TERMINAL:
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                return CaseResult(case_id=self._case.case_id, state=self._case.state)
+            if self._history_is_long() and workflow.all_handlers_finished():
+                workflow.continue_as_new(
+                    CaseInput(
+                        case_id=self._case.case_id,
+                        external_ref=self._case.external_ref,
+                        document=self._case.document,
+                        created_by=self._case.history[0].actor,
+                        config=self._config,
+                        record=self._case.model_copy(update={"runs": self._case.runs + 1}),
+                        projected_seq=self._projected_seq,
+                    )
+                )
+
+    # -- a person's act ---------------------------------------------------------------
+
+    @workflow.update
+    async def act(self, inp: ActInput) -> CaseSnapshot:
+        """Fire a trigger for a person; returns once the read model shows it (or the step
+        parked). Updates are deduplicated by Temporal on their update id."""
+        try:
+            checked = check_act(self._case, self._config, self._machine, inp, self._today())
+        except CaseError as err:
+            raise _rejected(err) from None
+        self._fire(checked)
+        for trigger in AUTOMATIC:
+            follow_up = CheckedAct(
+                trigger=trigger, actor=ENGINE, payload=NoPayload(), ctx=checked.ctx
+            )
+            if self._machine.can(trigger, self._case, follow_up.payload, follow_up.ctx):
+                self._fire(follow_up)
+        target = self._case.seq
+        await workflow.wait_condition(
+            lambda: self._projected_seq >= target or self._case.parked is not None
+        )
+        return self.snapshot()
+
+    @act.validator
+    def _validate_act(self, inp: ActInput) -> None:
+        try:
+            check_act(self._case, self._config, self._machine, inp, self._today())
+        except CaseError as err:
+            raise _rejected(err) from None
+
+    # -- an admin's repair of a parked step -----------------------------------------------
+
+    @workflow.update
+    async def admin_retry(self, inp: AdminInput) -> CaseSnapshot:
+        """Run the parked step again. Idempotent per update id."""
+        return await self._admin_command("retry", inp)
+
+    @workflow.update
+    async def admin_skip(self, inp: AdminInput) -> CaseSnapshot:
+        """Drop the parked step, with a reason, and go on."""
+        return await self._admin_command("skip", inp)
+
+    @workflow.update
+    async def admin_abort(self, inp: AdminInput) -> CaseSnapshot:
+        """End the case (state aborted), with a reason."""
+        return await self._admin_command("abort", inp)
+
+    @admin_retry.validator
+    def _validate_retry(self, inp: AdminInput) -> None:
+        self._check_admin(inp)
+
+    @admin_skip.validator
+    def _validate_skip(self, inp: AdminInput) -> None:
+        self._check_admin(inp)
+
+    @admin_abort.validator
+    def _validate_abort(self, inp: AdminInput) -> None:
+        self._check_admin(inp)
+
+    @workflow.query
+    def snapshot(self) -> CaseSnapshot:
+        """The case as it stands: state, label, allowed actions, history, parked step."""
+        case = self._case
+        deadline = next_deadline(case, self._config)
+        allowed = [
+            AllowedAction(
+                trigger=rule.trigger,
+                roles=list(rule.roles),
+                dest=[
+                    r.dest for r in RULES if r.trigger is rule.trigger and case.state in r.sources
+                ],
+            )
+            for rule in {r.trigger: r for r in RULES if case.state in r.sources}.values()
+            if rule.trigger not in AUTOMATIC and case.parked is None
+        ]
+        return CaseSnapshot(
+            case_id=case.case_id,
+            external_ref=case.external_ref,
+            state=case.state,
+            label=STATE_LABELS[case.state],
+            category=case.category,
+            document=case.document,
+            fiscal_year=self._fiscal_year(),
+            next_deadline=deadline[0] if deadline else None,
+            next_deadline_what=deadline[1] if deadline else None,
+            allowed=allowed,
+            history=case.history,
+            warnings=case.warnings,
+            triage=case.triage,
+            session=case.session,
+            decision=case.decision,
+            answer=case.answer,
+            parked=case.parked,
+            admin_log=case.admin_log,
+            projected_seq=self._projected_seq,
+            run_count=case.runs,
+        )
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _today(self) -> dt.date:
+        return workflow.now().astimezone(JST).date()
+
+    def _fiscal_year(self) -> int:
+        return fiscal_year(self._case.history[0].on)
+
+    def _history_is_long(self) -> bool:
+        info = workflow.info()
+        return (
+            info.get_current_history_length() > self._config.policy.history_event_limit
+            or info.is_continue_as_new_suggested()
+        )
+
+    def _fire(self, act: CheckedAct) -> None:
+        dest = self._machine.fire(act.trigger, self._case, act.payload, act.ctx)
+        record = apply_act(self._case, act, dest, workflow.now())
+        self._effects.append(self._projection_effect(record))
+        if (
+            act.trigger is Trigger.apply_outcome
+            and dest in (CaseState.active, CaseState.conditions_pending)
+            and self._case.document.parent_case
+        ):
+            self._effects.append(
+                _Effect(
+                    step="supersede_case",
+                    seq=record.seq,
+                    supersede=SupersedeInput(
+                        parent_case=self._case.document.parent_case,
+                        change_case=self._case.case_id,
+                        on=record.on,
+                    ),
+                )
+            )
+        self._upsert_search_attributes()
+
+    def _summary(self) -> CaseSummary:
+        case = self._case
+        deadline = next_deadline(case, self._config)
+        return CaseSummary(
+            case_id=case.case_id,
+            external_ref=case.external_ref,
+            title=case.document.title,
+            kind=case.document.kind,
+            category=case.category,
+            department=case.document.department,
+            state=case.state,
+            fiscal_year=self._fiscal_year(),
+            seq=case.seq,
+            next_deadline=deadline[0] if deadline else None,
+            next_deadline_what=deadline[1] if deadline else None,
+            parent_case=case.document.parent_case,
+        )
+
+    def _projection_effect(self, record: TransitionRecord) -> _Effect:
+        return _Effect(
+            step="project_transition",
+            seq=record.seq,
+            projection=ProjectTransitionInput(summary=self._summary(), transition=record),
+        )
+
+    def _upsert_search_attributes(self) -> None:
+        case = self._case
+        deadline = next_deadline(case, self._config)
+        workflow.upsert_search_attributes(
+            [
+                CASE_STATE.value_set(case.state.value),
+                DEPARTMENT.value_set(case.document.department),
+                CASE_KIND.value_set(case.document.kind.value),
+                FISCAL_YEAR.value_set(self._fiscal_year()),
+                NEXT_DEADLINE.value_set(dt.datetime.combine(deadline[0], dt.time(), JST))
+                if deadline
+                else NEXT_DEADLINE.value_unset(),
+                PARKED_STEP.value_set(case.parked.step)
+                if case.parked
+                else PARKED_STEP.value_unset(),
+            ]
+        )
+
+    async def _run_effect(self, effect: _Effect) -> None:
+        policy = self._config.policy
+        retry = RetryPolicy(
+            initial_interval=policy.retry_initial,
+            backoff_coefficient=2.0,
+            maximum_interval=policy.retry_max,
+            maximum_attempts=policy.step_attempts,
+        )
+        attempts = 0
+        while True:
+            try:
+                if effect.projection is not None:
+                    await workflow.execute_local_activity_method(
+                        ProjectionActivities.project_transition,
+                        effect.projection,
+                        start_to_close_timeout=policy.step_timeout,
+                        retry_policy=retry,
+                    )
+                    self._projected_seq = max(self._projected_seq, effect.seq)
+                elif effect.supersede is not None:
+                    result = await workflow.execute_activity_method(
+                        CaseLinkActivities.supersede_case,
+                        effect.supersede,
+                        start_to_close_timeout=policy.step_timeout,
+                        retry_policy=retry,
+                    )
+                    if not result.superseded:
+                        self._case.warnings.append(
+                            CaseWarning(
+                                code="parent_not_superseded",
+                                message=result.reason or "parent not superseded",
+                                seq=effect.seq,
+                            )
+                        )
+                return
+            except ActivityError as err:
+                attempts += policy.step_attempts
+                if not await self._park(effect, err, attempts):
+                    return
+
+    async def _park(self, effect: _Effect, err: ActivityError, attempts: int) -> bool:
+        """Park the failed step until an admin decides; True means run it again."""
+        cause = err.cause if err.cause is not None else err
+        self._case.parked = ParkedStep(
+            step=effect.step,
+            seq=effect.seq,
+            error=str(cause)[:500],
+            attempts=attempts,
+            since=workflow.now(),
+        )
+        self._upsert_search_attributes()
+        workflow.logger.warning(
+            "case %s parked step %s (seq %s)", self._case.case_id, effect.step, effect.seq
+        )
+        await workflow.wait_condition(lambda: self._admin is not None)
+        assert self._admin is not None
+        command, self._admin = self._admin, None
+        self._case.parked = None
+        self._case.admin_log.append(
+            AdminAction(
+                action=command.action,
+                step=effect.step,
+                seq=effect.seq,
+                actor=command.request.actor,
+                reason=command.request.reason,
+                at=workflow.now(),
+            )
+        )
+        if command.action == "abort":
+            self._abort(command.request)
+        self._upsert_search_attributes()
+        return command.action == "retry"
+
+    def _abort(self, request: AdminInput) -> None:
+        self._case.seq += 1
+        self._case.history.append(
+            TransitionRecord(
+                seq=self._case.seq,
+                trigger=None,
+                source=self._case.state,
+                dest=CaseState.aborted,
+                actor=request.actor,
+                at=workflow.now(),
+                on=max(self._today(), self._case.last_on),
+                reason=request.reason,
+            )
+        )
+        self._case.state = CaseState.aborted
+        self._effects.clear()
+        self._effects.append(self._projection_effect(self._case.history[-1]))
+
+    def _check_admin(self, inp: AdminInput) -> None:
+        if self._case.parked is None:
+            raise _rejected(NoParkedStep(f"case {self._case.case_id} has no parked step"))
+        if inp.actor.role is not Role.admin:
+            raise ApplicationError(
+                f"admin actions are done by admin, not {inp.actor.role}",
+                type="RoleNotAllowed",
+                non_retryable=True,
+            )
+
+    async def _admin_command(
+        self, action: Literal["retry", "skip", "abort"], inp: AdminInput
+    ) -> CaseSnapshot:
+        self._admin = _AdminCommand(action=action, request=inp)
+        await workflow.wait_condition(lambda: self._admin is None)
+        await workflow.wait_condition(
+            lambda: self._case.parked is not None or not (self._effects or self._running)
+        )
+        return self.snapshot()
