@@ -103,6 +103,9 @@ class CaseGateway:
         self.settings = settings
         self.municipality = municipality
 
+    def case_id_for(self, external_ref: str | None) -> str:
+        return new_case_id(self.municipality.name, external_ref)
+
     def handle(self, case_id: str) -> WorkflowHandle[Any, Any]:
         return self.client.get_workflow_handle(case_workflow_id(case_id))
 
@@ -115,7 +118,7 @@ class CaseGateway:
         created_on: dt.date | None = None,
     ) -> CaseSnapshot:
         """Start a case workflow; a second case with the same external reference is refused."""
-        case_id = new_case_id(self.municipality.name, external_ref)
+        case_id = self.case_id_for(external_ref)
         start = document.planned_start.earliest if document.planned_start else None
         config = case_config(self.municipality, created_on, document.filed_on, start)
         created = created_on or document.filed_on or dt.datetime.now(JST).date()

@@ -50,4 +50,3 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 def read_model_backends() -> list[str]:
     return ["sqlite", "postgres"] if PG_AVAILABLE else ["sqlite"]
-

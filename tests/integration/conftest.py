@@ -117,4 +117,3 @@ async def system(
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_dbs"):
         metafunc.parametrize("backend", read_model_backends(), indirect=True)
-
