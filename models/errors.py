@@ -23,6 +23,7 @@ from enum import StrEnum
 
 
 class ErrorType(StrEnum):
+    CaseError = "CaseError"
     InvalidPayload = "InvalidPayload"
     InvalidTransition = "InvalidTransition"
     RoleNotAllowed = "RoleNotAllowed"
@@ -36,7 +37,7 @@ class ErrorType(StrEnum):
 class CaseError(Exception):
     """Base class: a request about a case that cannot be carried out."""
 
-    error_type: ErrorType
+    error_type: ErrorType = ErrorType.CaseError
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -78,6 +79,7 @@ class ProjectionFailed(CaseError):
 _BY_TYPE: dict[str, type[CaseError]] = {
     cls.error_type.value: cls
     for cls in (
+        CaseError,
         InvalidPayload,
         InvalidTransition,
         RoleNotAllowed,

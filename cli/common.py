@@ -1,0 +1,62 @@
+"""What every CLI command shares: settings, the gateway, one-line errors, --json output."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import typer
+from pydantic import BaseModel
+from rich.console import Console
+
+from gateway import CaseGateway, connect, load_municipality
+from models.errors import CaseError
+from settings import Settings
+
+T = TypeVar("T")
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err_console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+async def open_gateway(settings: Settings | None = None) -> CaseGateway:
+    settings = settings or Settings()
+    municipality = load_municipality(settings.municipality_file)
+    try:
+        client = await connect(settings)
+    except RuntimeError as exc:
+        raise CaseError(
+            f"cannot reach Temporal at {settings.temporal_address} ({exc}); "
+            "is `./toshin up` running?"
+        ) from None
+    return CaseGateway(client, settings, municipality)
+
+
+def run(work: Callable[[], Awaitable[T]]) -> T:
+    """Run async CLI work; a domain error becomes one red line and exit code 1."""
+    try:
+        return asyncio.run(work())  # type: ignore[arg-type]
+    except CaseError as err:
+        raise fail(
+            f"{err.error_type if hasattr(err, 'error_type') else 'CaseError'}: {err.message}"
+        ) from None
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value)}")
+
+
+def print_json(value: Any) -> None:
+    typer.echo(json.dumps(value, default=_default, ensure_ascii=False, indent=2))

@@ -1,0 +1,142 @@
+"""`./toshin up`: the whole embedded system on loopback — a real Temporal dev server (SQLite
+file under the data folder, Web UI on), the worker, and the demo cases — until Ctrl-C.
+
+Everything persists under TOSHIN_DATA_DIR (default ./var): stop and start again, and every
+case is where it was.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from models import search_attributes as sa
+from settings import ROOT, Settings
+
+VENV_BIN = Path(sys.executable).parent
+
+
+def _port_open(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex((host, port)) == 0
+
+
+def start_server(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
+    host, _, port = settings.temporal_address.rpartition(":")
+    if _port_open(host, int(port)):
+        raise SystemExit(f"port {port} is busy: is another toshin or Temporal already running?")
+    args = [
+        str(VENV_BIN / "temporal"),
+        "server",
+        "start-dev",
+        "--ip",
+        host,
+        "--port",
+        port,
+        "--ui-port",
+        str(settings.ui_port),
+        "--db-filename",
+        str(settings.data_dir / "temporal.db"),
+        "--namespace",
+        settings.namespace,
+        "--sqlite-pragma",
+        "journal_mode=wal",
+        "--sqlite-pragma",
+        "synchronous=normal",
+        "--log-level",
+        "warn",
+    ]
+    for flag in sa.CLI_FLAGS:
+        args += ["--search-attribute", flag]
+    return subprocess.Popen(args, stdout=log.open("ab"), stderr=subprocess.STDOUT)
+
+
+async def _wait_ready(settings: Settings, timeout: float = 30.0) -> None:
+    from temporalio.client import Client
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            client = await Client.connect(settings.temporal_address, namespace=settings.namespace)
+            await client.count_workflows("CaseState = 'draft'")
+            return
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.1)
+
+
+def main() -> int:
+    started = time.monotonic()
+    settings = Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    logs = settings.data_dir / "logs"
+    logs.mkdir(exist_ok=True)
+    server = start_server(settings, logs / "temporal.log")
+    children: list[subprocess.Popen[bytes]] = [server]
+
+    def stop(*_: object) -> None:
+        for child in reversed(children):
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+    signal.signal(signal.SIGTERM, lambda *_: (stop(), os._exit(0)))
+    try:
+        asyncio.run(_wait_ready(settings))
+        worker = subprocess.Popen(
+            [sys.executable, str(ROOT / "worker.py")],
+            stdout=(logs / "worker.log").open("ab"),
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
+        children.append(worker)
+        demo = subprocess.run(
+            [sys.executable, str(ROOT / "starter.py"), "demo", "load"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        (logs / "demo.log").write_text(demo.stdout + demo.stderr, encoding="utf-8")
+        if demo.returncode != 0:
+            print(demo.stdout[-3000:], demo.stderr[-3000:], sep="\n")
+            print("demo data did not load (see var/logs/demo.log); the engine is running anyway")
+        ui = f"http://127.0.0.1:{settings.ui_port}/namespaces/{settings.namespace}/workflows"
+        print(
+            f"""
+toshin is ready in {time.monotonic() - started:.1f}s
+  Temporal Web UI   {ui}
+  Temporal server   {settings.temporal_address} (SQLite file {settings.data_dir / "temporal.db"})
+  read model        {settings.read_model_url}
+  logs              {logs}
+
+  look at the cases:   .venv/bin/python starter.py case list
+  look at one case:    .venv/bin/python starter.py case show <case id> --as secretariat
+  all commands:        .venv/bin/python starter.py --help
+Ctrl-C stops everything; ./toshin up again resumes where it was.""",
+            flush=True,
+        )
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        print("a component stopped unexpectedly; see the logs above", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nstopping…", flush=True)
+        return 0
+    finally:
+        stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""toshin CLI: `python starter.py --help`. One command group per persona or concern."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from cli import admin, cases, scenarios
+from cli.common import console
+from cli.render import lifecycle_table
+
+app = typer.Typer(
+    help="toshin: consultations to the privacy council (個人情報保護審議会), case by case.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(cases.app, name="case")
+app.add_typer(admin.app, name="admin")
+app.add_typer(scenarios.app, name="scenario")
+app.add_typer(scenarios.demo, name="demo")
+
+
+@app.command()
+def lifecycle() -> None:
+    """Print the lifecycle table: triggers, states, roles and guards."""
+    console.print(lifecycle_table())
+
+
+def main() -> None:
+    code = 0
+    try:
+        app(standalone_mode=True)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)  # the SDK can abort at interpreter exit (PLATFORM.md); exit deterministically
+
+
+if __name__ == "__main__":
+    main()
