@@ -37,6 +37,7 @@ from models.errors import (
     CaseNotFound,
     DuplicateCase,
     InvalidPayload,
+    InvalidTransition,
     describe_validation_error,
     from_type,
 )
@@ -176,7 +177,19 @@ class CaseGateway:
                 CaseWorkflow.act, act, id=request_id or uuid.uuid4().hex
             )
         except (WorkflowUpdateFailedError, RPCError) as err:
-            raise _domain_error(err, case_id) from None
+            raise await self._explain(err, case_id, act.trigger) from None
+
+    async def _explain(self, err: BaseException, case_id: str, what: str) -> CaseError:
+        """A case whose workflow has ended answers updates with NOT_FOUND: say it ended."""
+        if isinstance(err, RPCError) and err.status is RPCStatusCode.NOT_FOUND:
+            try:
+                snap = await self.snapshot(case_id)
+            except CaseNotFound:
+                return CaseNotFound(f"case {case_id}: not found")
+            return InvalidTransition(
+                f"{what} is not allowed: case {case_id} has ended in {snap.state} ({snap.label})"
+            )
+        return _domain_error(err, case_id)
 
     async def snapshot(self, case_id: str) -> CaseSnapshot:
         try:
@@ -193,7 +206,7 @@ class CaseGateway:
         try:
             return await self.handle(case_id).execute_update(update, request)
         except (WorkflowUpdateFailedError, RPCError) as err:
-            raise _domain_error(err, case_id) from None
+            raise await self._explain(err, case_id, f"admin {action}") from None
 
     async def parked_case_ids(self) -> list[str]:
         """Every running case with a parked step, from the search attribute."""
