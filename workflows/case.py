@@ -9,6 +9,7 @@ from typing import Literal
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import TimeoutError as TemporalTimeoutError
 
 with workflow.unsafe.imports_passed_through():
     from activities.links import CaseLinkActivities
@@ -351,14 +352,15 @@ class CaseWorkflow:
                             )
                         )
                 return
-            except ActivityError as err:
+            # a failed local activity surfaces as its own ApplicationError, not ActivityError
+            except (ActivityError, ApplicationError, TemporalTimeoutError) as err:
                 attempts += policy.step_attempts
                 if not await self._park(effect, err, attempts):
                     return
 
-    async def _park(self, effect: _Effect, err: ActivityError, attempts: int) -> bool:
+    async def _park(self, effect: _Effect, err: Exception, attempts: int) -> bool:
         """Park the failed step until an admin decides; True means run it again."""
-        cause = err.cause if err.cause is not None else err
+        cause = getattr(err, "cause", None) or err
         self._case.parked = ParkedStep(
             step=effect.step,
             seq=effect.seq,

