@@ -100,6 +100,12 @@ def _reason_of(payload: BaseModel) -> str | None:
         return "; ".join(payload.comments)
     if isinstance(payload, p.ClosePayload):
         return "; ".join(payload.end_duties)
+    if isinstance(payload, p.ConditionsFulfilledPayload):
+        return "; ".join(f"条件{v.condition}: {v.evidence}" for v in payload.verified)
+    if isinstance(payload, p.DecidePayload):
+        return payload.summary or payload.outcome.value
+    if isinstance(payload, p.SchedulePayload):
+        return f"{payload.session.council} {payload.session.label or payload.session.session_id}"
     return None
 
 

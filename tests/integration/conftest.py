@@ -82,7 +82,7 @@ def municipality(policy: CasePolicy = FAST_POLICY) -> MunicipalityConfig:
     return MunicipalityConfig(name=f"test-{uuid.uuid4().hex[:6]}", policy=policy)
 
 
-@pytest.fixture(params=["sqlite"])
+@pytest.fixture
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
@@ -115,5 +115,8 @@ async def system(
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_dbs"):
-        metafunc.parametrize("backend", read_model_backends(), indirect=True)
+    if "backend" in metafunc.fixturenames:
+        both = metafunc.definition.get_closest_marker("both_dbs") is not None
+        metafunc.parametrize(
+            "backend", read_model_backends() if both else ["sqlite"], indirect=True
+        )

@@ -108,7 +108,7 @@ def record(state: CaseState, **overrides: Any) -> CaseRecord:
 
 def check(state: CaseState, trigger: str, role: Role | str, **kw: Any) -> Any:
     case = record(state)
-    payload = kw.pop("payload", PAYLOAD.get(trigger, {}))  # type: ignore[call-overload]
+    payload = kw.pop("payload", PAYLOAD.get(trigger, {}))
     return check_act(case, CONFIG, CaseMachine(state), act(trigger, role, payload, **kw), TODAY)
 
 

@@ -1,0 +1,256 @@
+"""Time `./toshin up` to its "toshin is ready" line, cold and warm, and check persistence.
+
+    .venv/bin/python -m bench.startup
+
+Runs the real launcher twice on one fresh data folder (temp ``TOSHIN_DATA_DIR``, free ports
+for Temporal and the Web UI): a cold start, then a restart on the same folder. Each run is
+stopped with a signal (SIGINT the first time, SIGTERM the second) and must exit and free its
+port. Cases present after the first run (the demo data, plus a few created here when the
+demo loads none) must still be listed after the restart (`starter.py case list --json`) and
+answer `starter.py case show` live from the engine.
+
+Needs the venv already installed (``./toshin`` would otherwise pip-install first).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import re
+import signal
+import socket
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NoReturn
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = ROOT / ".venv" / "bin" / "python"
+READY = "toshin is ready in"
+READY_TIMEOUT = 120.0
+STOP_TIMEOUT = 30.0
+EXTRA_CASES = 3  # created in the first run when the demo data holds no case
+
+
+@dataclass
+class Run:
+    label: str
+    ready_s: float  # Popen → the ready line, measured here
+    launcher_s: float | None  # what the launcher itself printed
+    stop_s: float  # signal → process exit
+    exit_code: int | None
+    port_freed: bool
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def venv_ready() -> bool:
+    digest = hashlib.sha1((ROOT / "requirements.txt").read_bytes()).hexdigest()[:12]
+    return (ROOT / ".venv" / f".installed-{digest}").exists()
+
+
+async def start_and_stop(
+    label: str,
+    env: dict[str, str],
+    port: int,
+    stop_signal: signal.Signals,
+    during: Callable[[], Awaitable[None]] | None = None,
+) -> Run:
+    """Start ./toshin up, wait for the ready line, run ``during``, then stop it."""
+    started = time.monotonic()
+    proc = await asyncio.create_subprocess_exec(
+        str(ROOT / "toshin"),
+        "up",
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        start_new_session=True,  # its own process group, so a hung run can be killed whole
+    )
+    assert proc.stdout is not None
+    output: list[str] = []
+    launcher_s: float | None = None
+    try:
+        while True:
+            raw = await asyncio.wait_for(
+                proc.stdout.readline(), timeout=READY_TIMEOUT - (time.monotonic() - started)
+            )
+            if not raw:
+                raise RuntimeError(f"{label}: launcher exited before ready:\n{''.join(output)}")
+            line = raw.decode(errors="replace")
+            output.append(line)
+            if READY in line:
+                ready_s = time.monotonic() - started
+                match = re.search(r"ready in ([0-9.]+)s", line)
+                launcher_s = float(match.group(1)) if match else None
+                break
+        # keep draining its output so the launcher never blocks on a full pipe
+        drain = asyncio.create_task(_drain(proc.stdout, output))
+        if during is not None:
+            await during()
+        stop_started = time.monotonic()
+        proc.send_signal(stop_signal)
+        try:
+            code: int | None = await asyncio.wait_for(proc.wait(), timeout=STOP_TIMEOUT)
+        except TimeoutError:
+            code = None
+        stop_s = time.monotonic() - stop_started
+        await asyncio.wait_for(drain, timeout=5)
+    except BaseException:
+        print("".join(output)[-3000:], file=sys.stderr)
+        raise
+    finally:
+        if proc.returncode is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            await proc.wait()
+    freed = await _port_freed(port)
+    return Run(label, ready_s, launcher_s, stop_s, code, freed)
+
+
+async def _drain(stream: asyncio.StreamReader, output: list[str]) -> None:
+    while raw := await stream.readline():
+        output.append(raw.decode(errors="replace"))
+
+
+async def _port_freed(port: int, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while port_open(port):
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.1)
+    return True
+
+
+async def starter(env: dict[str, str], *args: str) -> str:
+    proc = await asyncio.create_subprocess_exec(
+        str(PYTHON),
+        str(ROOT / "starter.py"),
+        *args,
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await proc.communicate()
+    if proc.returncode != 0:
+        raise RuntimeError(f"starter.py {' '.join(args)} failed ({proc.returncode}): {err!r}")
+    return out.decode()
+
+
+async def list_case_ids(env: dict[str, str]) -> list[str]:
+    rows = json.loads(await starter(env, "case", "list", "--json"))
+    return sorted(str(row["case_id"]) for row in rows)
+
+
+def write_document(path: Path) -> None:
+    from bench.transition_latency import sample_document
+
+    path.write_text(
+        yaml.safe_dump(sample_document().model_dump(mode="json"), allow_unicode=True),
+        encoding="utf-8",
+    )
+
+
+async def run() -> int:
+    if not venv_ready():
+        print("the venv is not installed for this requirements.txt: run ./toshin up once first")
+        return 2
+    with tempfile.TemporaryDirectory(prefix="toshin-startup-") as tmp:
+        data_dir = Path(tmp) / "var"
+        temporal_port, ui_port = free_port(), free_port()
+        env = {
+            **os.environ,
+            "TOSHIN_DATA_DIR": str(data_dir),
+            "TOSHIN_TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}",
+            "TOSHIN_UI_PORT": str(ui_port),
+            "PYTHONUNBUFFERED": "1",
+        }
+        first: dict[str, list[str]] = {}
+
+        async def load_and_count() -> None:
+            ids = await list_case_ids(env)
+            first["demo"] = ids
+            if not ids:
+                doc = Path(tmp) / "document.yaml"
+                write_document(doc)
+                for i in range(EXTRA_CASES):
+                    await starter(env, "case", "create", str(doc), "--ref", f"startup-{i}")
+                ids = await list_case_ids(env)
+            first["ids"] = ids
+
+        cold = await start_and_stop("cold", env, temporal_port, signal.SIGINT, load_and_count)
+        after: dict[str, list[str]] = {}
+
+        async def recount() -> None:
+            after["ids"] = await list_case_ids(env)
+            live = []
+            for case_id in first["ids"]:
+                snap = json.loads(await starter(env, "case", "show", case_id, "--json"))
+                live.append(str(snap["case_id"]))
+            after["live"] = live
+
+        warm = await start_and_stop("warm", env, temporal_port, signal.SIGTERM, recount)
+
+    print(f"\n./toshin up (Temporal on :{temporal_port}, UI on :{ui_port})")
+    print(f"{'':6}{'ready (s)':>11}{'launcher (s)':>14}{'stop (s)':>10}{'exit':>6}  port freed")
+    for r in (cold, warm):
+        launcher = f"{r.launcher_s:.1f}" if r.launcher_s is not None else "?"
+        print(
+            f"{r.label:6}{r.ready_s:11.2f}{launcher:>14}{r.stop_s:10.2f}"
+            f"{r.exit_code if r.exit_code is not None else 'hung':>6}  {r.port_freed}"
+        )
+    demo_n, first_n = len(first["demo"]), len(first["ids"])
+    kept = sorted(set(first["ids"]) & set(after["ids"]))
+    print(
+        f"cases after the first run: {first_n} ({demo_n} from the demo data"
+        f"{f', {first_n - demo_n} created here' if first_n > demo_n else ''}); "
+        f"after the restart: {len(after['ids'])} listed, {len(kept)} of {first_n} kept, "
+        f"{len(after['live'])} answer `case show` live"
+    )
+    ok = (
+        all(r.exit_code == 0 and r.port_freed for r in (cold, warm))
+        and first_n > 0
+        and len(kept) == first_n
+        and len(after["live"]) == first_n
+    )
+    print("OK" if ok else "FAILED")
+    return 0 if ok else 1
+
+
+def main() -> int:
+    return asyncio.run(run())
+
+
+def exit_with(entry: Callable[[], int]) -> NoReturn:
+    try:
+        code = entry()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except BaseException:
+        traceback.print_exc()
+        code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+if __name__ == "__main__":
+    exit_with(main)
