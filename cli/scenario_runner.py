@@ -41,10 +41,13 @@ def load_structured(path: Path) -> Any:
         if path.suffix == ".json":
             return json.loads(text)
         return yaml.safe_load(text)
-    except (yaml.YAMLError, json.JSONDecodeError) as exc:
-        raise InvalidPayload(
-            f"{path}: malformed {path.suffix.lstrip('.') or 'YAML'}: {exc}"
-        ) from None
+    except json.JSONDecodeError as exc:
+        raise InvalidPayload(f"{path}: malformed JSON at line {exc.lineno}: {exc.msg}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or " ".join(str(exc).split())
+        raise InvalidPayload(f"{path}: malformed YAML{where}: {problem}") from None
 
 
 def load_document(data: Any, where: str) -> ConsultationDocument:
