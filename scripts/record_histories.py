@@ -1,0 +1,466 @@
+"""Record workflow histories for the replay tests (tests/replay/test_replay.py).
+
+    .venv/bin/python -m scripts.record_histories [--only NAME ...]
+
+Starts a fresh dev server and the production worker (``worker.build_worker``; SQLite read
+model with a 200 ms busy timeout, fast retry policy), drives a set of case journeys — every
+scenario file in ``scenarios/`` plus the journeys built below — and writes each workflow
+run's history as ``history.to_json()`` to ``tests/replay/histories/<name>.json`` (a case
+that continued-as-new gets ``<name>.run<k>.json`` per run).
+
+Files are overwritten by name; other files in the folder are left alone on purpose: a
+history recorded by an older engine version must keep replaying against the new code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import sqlite3
+import sys
+import tempfile
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
+
+from bench.transition_latency import exit_with, sample_document, start_dev_server
+from cli.scenario_runner import ScenarioRunner, load_scenario
+from gateway import CaseGateway
+from models.case import ActInput, Actor, AdminInput, CaseSnapshot
+from models.ids import case_workflow_id
+from models.municipality import MunicipalityConfig
+from models.policy import CasePolicy
+from models.states import Role
+from settings import ROOT, Settings
+from worker import build_worker
+
+HISTORIES = ROOT / "tests" / "replay" / "histories"
+SCENARIOS = ROOT / "scenarios"
+
+FAST_POLICY = CasePolicy(
+    step_attempts=2,
+    retry_initial_seconds=0.1,
+    retry_max_seconds=0.2,
+    step_timeout_seconds=5,
+)
+# a history limit this low makes the case continue-as-new every few transitions
+SHORT_HISTORY_POLICY = FAST_POLICY.model_copy(update={"history_event_limit": 20})
+
+ADMIN = Actor(role=Role.admin, name="運用管理者")
+D = dt.date
+
+# -- journeys built in code ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    trigger: str
+    role: str
+    on: dt.date
+    expect: str
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Admin:
+    """An admin repair; ``locked`` holds the read-model lock while the following acts run
+    (``Lock(True)``) or releases it (``Lock(False)``)."""
+
+    action: str  # retry / skip / abort
+    reason: str
+    expect_parked: bool = False
+
+
+@dataclass(frozen=True)
+class Lock:
+    held: bool
+
+
+COUNCIL = "情報公開・個人情報保護審議会"
+SESSION_1 = {"session_id": "2025-2", "council": COUNCIL, "held_on": "2025-05-22", "label": "第2回"}
+SESSION_2 = {"session_id": "2025-3", "council": COUNCIL, "held_on": "2025-06-19", "label": "第3回"}
+CONDITIONS = [
+    {
+        "text": "データセンターを国内とすることを契約に盛り込む",
+        "type": "contract_clause",
+        "due": "before_contract",
+        "owner": "保健センター",
+    },
+    {
+        "text": "運用開始後1年以内に運用状況を報告する",
+        "type": "report",
+        "due": "by_date",
+        "due_on": "2032-03-31",
+        "owner": "保健センター",
+    },
+]
+CHECKS = {
+    "items": [
+        {"check_id": "C1", "result": "conforming"},
+        {"check_id": "C8", "result": "conforming", "note": "TLS 1.2 以上"},
+        {"check_id": "C12", "result": "nonconforming", "note": "ログ保存は半年: 運用で補う"},
+        {"check_id": "C20", "result": "not_applicable"},
+    ]
+}
+
+TO_PRECHECK = [
+    Step("submit", "department", D(2025, 4, 2), "triage"),
+    Step(
+        "require_consultation",
+        "secretariat",
+        D(2025, 4, 3),
+        "precheck",
+        {"reason": "外部結合であり、特に必要と認める (法第129条)"},
+    ),
+]
+TO_DELIBERATING = [
+    *TO_PRECHECK,
+    Step("pass_precheck", "it", D(2025, 4, 15), "ready", CHECKS),
+    Step("schedule", "secretariat", D(2025, 4, 21), "scheduled", {"session": SESSION_1}),
+    Step("send_materials", "secretariat", D(2025, 5, 13), "materials_sent"),
+    Step("open_deliberation", "chair", D(2025, 5, 22), "deliberating", {"seats": 10, "present": 8}),
+]
+
+
+def _amended() -> dict[str, Any]:
+    doc = sample_document().model_dump(mode="json")
+    doc["reason"] = "24時間予約を受け付け、窓口の混雑を減らすため"
+    return {"document": doc}
+
+
+JOURNEYS: dict[str, list[Step | Admin | Lock]] = {
+    # draft → … → conditions_pending → active, with a return, an amendment, a late
+    # materials warning and a continued deliberation on the way
+    "conditions_active": [
+        *TO_PRECHECK,
+        Step(
+            "return_to_department",
+            "secretariat",
+            D(2025, 4, 7),
+            "draft",
+            {"comments": ["目的の記載を具体的に"]},
+        ),
+        Step("amend", "department", D(2025, 4, 8), "draft", _amended()),
+        Step("submit", "department", D(2025, 4, 9), "triage"),
+        Step(
+            "require_consultation",
+            "secretariat",
+            D(2025, 4, 10),
+            "precheck",
+            {"reason": "外部結合であり、特に必要と認める (法第129条)"},
+        ),
+        Step("pass_precheck", "it", D(2025, 4, 15), "ready", CHECKS),
+        Step("schedule", "secretariat", D(2025, 4, 21), "scheduled", {"session": SESSION_1}),
+        Step(
+            "send_materials",
+            "secretariat",
+            D(2025, 5, 19),
+            "materials_sent",
+            {"late_reason": "事業者の回答待ち"},
+        ),
+        Step(
+            "open_deliberation",
+            "chair",
+            D(2025, 5, 22),
+            "deliberating",
+            {"seats": 10, "present": 7},
+        ),
+        Step(
+            "continue_deliberation",
+            "council",
+            D(2025, 5, 22),
+            "scheduled",
+            {"reason": "事業者の回答を待って継続審議", "next_session": SESSION_2},
+        ),
+        Step("send_materials", "secretariat", D(2025, 6, 10), "materials_sent"),
+        Step(
+            "open_deliberation",
+            "chair",
+            D(2025, 6, 19),
+            "deliberating",
+            {"seats": 10, "present": 8},
+        ),
+        Step(
+            "decide",
+            "council",
+            D(2025, 6, 19),
+            "answer_drafting",
+            {
+                "outcome": "approve_with_conditions",
+                "votes": {"yes": 7, "no": 1},
+                "conditions": CONDITIONS,
+                "opinions": [{"text": "委託先の監督を徹底すること"}],
+            },
+        ),
+        Step("issue_answer", "chair", D(2025, 6, 26), "conditions_pending", {"number": "第12号"}),
+        Step(
+            "conditions_fulfilled",
+            "secretariat",
+            D(2025, 7, 10),
+            "active",
+            {"verified": [{"condition": 1, "evidence": "契約書第15条"}]},
+        ),
+    ],
+    "approved_closed": [
+        *TO_DELIBERATING,
+        Step(
+            "decide",
+            "council",
+            D(2025, 5, 22),
+            "answer_drafting",
+            {"outcome": "approve", "votes": {"yes": 8}},
+        ),
+        Step("issue_answer", "chair", D(2025, 5, 29), "active", {"number": "第13号"}),
+        Step(
+            "close",
+            "department",
+            D(2025, 9, 1),
+            "closed",
+            {"end_duties": ["事業者保有データの消去を確認 (証明書第3号)"]},
+        ),
+    ],
+    "rejected": [
+        *TO_DELIBERATING,
+        Step(
+            "decide",
+            "council",
+            D(2025, 5, 22),
+            "answer_drafting",
+            {"outcome": "reject", "votes": {"yes": 3, "no": 5}},
+        ),
+        Step("issue_answer", "chair", D(2025, 5, 29), "rejected", {"number": "第14号"}),
+    ],
+    "withdrawn": [
+        *TO_PRECHECK,
+        Step("withdraw", "department", D(2025, 4, 10), "withdrawn", {"reason": "事業の中止"}),
+    ],
+    "waived": [
+        Step("submit", "department", D(2025, 4, 2), "triage"),
+        Step(
+            "waive_consultation",
+            "secretariat",
+            D(2025, 4, 3),
+            "not_required",
+            {"reason": "特に必要と認めない"},
+        ),
+    ],
+    # a step parks on a locked read model, an admin retries while it is still locked (parks
+    # again), the lock goes, the next retry works and the case goes on
+    "parked_retry": [
+        Lock(True),
+        Step("submit", "department", D(2025, 4, 2), "triage"),
+        Admin("retry", "まだロック中", expect_parked=True),
+        Lock(False),
+        Admin("retry", "ロック解除後に再実行"),
+        *TO_PRECHECK[1:],
+    ],
+    "parked_skip": [
+        Lock(True),
+        Step("submit", "department", D(2025, 4, 2), "triage"),
+        Lock(False),
+        Admin("skip", "次の遷移で読取モデルが追いつくため省略"),
+        *TO_PRECHECK[1:],
+    ],
+    "parked_abort": [
+        *TO_PRECHECK[:1],
+        Lock(True),
+        TO_PRECHECK[1],
+        Lock(False),
+        Admin("abort", "案件を登録し直すため中止"),
+    ],
+}
+POLICIES = {"continued_as_new": SHORT_HISTORY_POLICY}
+JOURNEYS["continued_as_new"] = JOURNEYS["conditions_active"]
+
+# -- driving -----------------------------------------------------------------------------------
+
+
+@contextmanager
+def read_model_locked(settings: Settings) -> Iterator[None]:
+    """Another process holding an exclusive lock on the SQLite read model."""
+    conn = sqlite3.connect(settings.read_model_url.removeprefix("sqlite:///"), isolation_level=None)
+    conn.execute("BEGIN EXCLUSIVE")
+    try:
+        yield
+    finally:
+        conn.execute("ROLLBACK")
+        conn.close()
+
+
+class Recorder:
+    def __init__(self, client: Client, settings: Settings) -> None:
+        self.client = client
+        self.settings = settings
+        self.recorded: dict[str, list[str]] = {}  # name → workflow ids
+
+    def gateway(self, policy: CasePolicy = FAST_POLICY) -> CaseGateway:
+        town = MunicipalityConfig(name=f"record-{uuid.uuid4().hex[:6]}", policy=policy)
+        return CaseGateway(self.client, self.settings, town)
+
+    async def journey(self, name: str, steps: list[Step | Admin | Lock]) -> None:
+        gateway = self.gateway(POLICIES.get(name, FAST_POLICY))
+        snap = await gateway.create_case(
+            document=sample_document(),
+            actor=Actor(role=Role.department, name="保健センター"),
+            created_on=D(2025, 4, 1),
+        )
+        case_id = snap.case_id
+        lock: Any = None
+        try:
+            for item in steps:
+                if isinstance(item, Lock):
+                    if item.held:
+                        lock = read_model_locked(self.settings)
+                        lock.__enter__()
+                    elif lock is not None:
+                        lock.__exit__(None, None, None)
+                        lock = None
+                    continue
+                if isinstance(item, Admin):
+                    snap = await gateway.admin(
+                        case_id, item.action, AdminInput(actor=ADMIN, reason=item.reason)
+                    )
+                    _check(name, f"admin {item.action}", snap, None, item.expect_parked)
+                    continue
+                act = ActInput(
+                    trigger=item.trigger,
+                    actor=Actor(role=Role(item.role), name=item.role),
+                    payload=item.payload,
+                    on=item.on,
+                )
+                snap = await gateway.act(case_id, act)
+                _check(name, item.trigger, snap, item.expect, lock is not None)
+        finally:
+            if lock is not None:
+                lock.__exit__(None, None, None)
+        self.recorded[name] = [case_workflow_id(case_id)]
+
+    async def scenario(self, path: Path) -> bool:
+        scenario = load_scenario(path)
+        ids, results = await ScenarioRunner(self.gateway(), unique=True).run(
+            scenario, path.parent
+        )
+        failed = [r for r in results if not r.ok]
+        for r in failed:
+            print(
+                f"  ! {path.name} step {r.number} {r.trigger} as {r.role}: expected "
+                f"{r.expected}, got {r.got} {r.detail}"
+            )
+        for alias, case_id in ids.items():
+            self.recorded[f"scenario_{path.stem}_{alias}"] = [case_workflow_id(case_id)]
+        return not failed and len(results) == len(scenario.steps)
+
+    async def write(self) -> list[Path]:
+        written: list[Path] = []
+        for name, workflow_ids in self.recorded.items():
+            for workflow_id in workflow_ids:
+                runs = await self._runs(workflow_id)
+                for k, handle in enumerate(runs, start=1):
+                    await _settle(handle)
+                    history = await handle.fetch_history()
+                    suffix = f".run{k}" if len(runs) > 1 else ""
+                    path = HISTORIES / f"{name}{suffix}.json"
+                    path.write_text(history.to_json(), encoding="utf-8")
+                    written.append(path)
+        return written
+
+    async def _runs(self, workflow_id: str) -> list[WorkflowHandle[Any, Any]]:
+        """Every run of a workflow, oldest first (visibility lags by milliseconds)."""
+        latest = self.client.get_workflow_handle(workflow_id)
+        await _settle(latest)
+        want = (await latest.query("snapshot", result_type=CaseSnapshot)).run_count
+        for _ in range(100):
+            runs = [
+                wf
+                async for wf in self.client.list_workflows(f"WorkflowId = '{workflow_id}'")
+            ]
+            if len(runs) >= want:
+                break
+            await asyncio.sleep(0.05)
+        runs.sort(key=lambda wf: wf.start_time)
+        return [self.client.get_workflow_handle(workflow_id, run_id=wf.run_id) for wf in runs]
+
+
+def _check(
+    name: str, what: str, snap: CaseSnapshot, expect: str | None, expect_parked: bool
+) -> None:
+    if expect is not None and snap.state != expect:
+        raise RuntimeError(f"{name}: {what}: expected {expect}, got {snap.state}")
+    if (snap.parked is not None) != expect_parked:
+        raise RuntimeError(f"{name}: {what}: parked is {snap.parked}, expected {expect_parked}")
+
+
+async def _settle(handle: WorkflowHandle[Any, Any], timeout: float = 10.0) -> None:
+    """Wait until the run has no workflow task or activity in flight (or has closed), so
+    the history ends on a completed workflow task."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        desc = await handle.describe()
+        raw = desc.raw_description
+        if desc.status != WorkflowExecutionStatus.RUNNING:
+            return
+        if not raw.pending_activities and not raw.HasField("pending_workflow_task"):
+            history = await handle.fetch_history()
+            if history.events[-1].event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+                return
+        if loop.time() > deadline:
+            raise RuntimeError(f"{handle.id}: still busy after {timeout}s")
+        await asyncio.sleep(0.05)
+
+
+async def run(only: list[str]) -> int:
+    HISTORIES.mkdir(parents=True, exist_ok=True)
+    scenario_files = sorted(SCENARIOS.glob("*.yaml"))
+    ok = True
+    with tempfile.TemporaryDirectory(prefix="toshin-record-") as tmp:
+        data_dir = Path(tmp)
+        settings = Settings(
+            task_queue=f"record-{uuid.uuid4().hex[:8]}",
+            data_dir=data_dir,
+            database_url=f"sqlite:///{data_dir / 'read_model.db'}",
+            sqlite_busy_timeout_ms=200,
+        )
+        env = await start_dev_server(data_dir)
+        try:
+            with ThreadPoolExecutor(max_workers=16) as executor:
+                async with build_worker(env.client, settings, executor):
+                    recorder = Recorder(env.client, settings)
+                    for path in scenario_files:
+                        if only and path.stem not in only:
+                            continue
+                        print(f"scenario {path.name}")
+                        ok = await recorder.scenario(path) and ok
+                    for name, steps in JOURNEYS.items():
+                        if only and name not in only:
+                            continue
+                        print(f"journey {name}")
+                        await recorder.journey(name, steps)
+                    written = await recorder.write()
+        finally:
+            await env.shutdown()
+    for path in written:
+        print(f"wrote {path.relative_to(ROOT)} ({path.stat().st_size // 1024} KiB)")
+    if not ok:
+        print("some scenario steps did not go as the files expect (recorded anyway)")
+    return 0 if ok else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", nargs="*", default=[], help="journey or scenario names")
+    args = parser.parse_args()
+    return asyncio.run(run(args.only))
+
+
+if __name__ == "__main__":
+    sys.argv[0] = "record_histories"
+    exit_with(main)
