@@ -181,38 +181,50 @@ def test_missing_fields_details(overrides: dict[str, Any], missing: list[str]) -
 # ---------------------------------------------------------------- triage table
 
 
-def rule(kind: str, start: dt.date, end: dt.date | None) -> KindRule:
-    return KindRule(
-        kind=kind,
-        requirement="required",
-        legal_basis="条例",
-        effective_from=start,
-        effective_to=end,
+OLD, REFORM, OLD_LAST = D(2000, 1, 1), D(2023, 4, 1), D(2023, 3, 31)
+Period = tuple[str, dt.date, dt.date | None]
+
+
+def table(*periods: Period) -> TriageTable:
+    return TriageTable(
+        municipality="東京都新宿区",
+        rules=[
+            KindRule(
+                kind=kind,
+                requirement="required",
+                legal_basis="条例",
+                effective_from=start,
+                effective_to=end,
+            )
+            for kind, start, end in periods
+        ],
     )
 
 
 @pytest.mark.parametrize(
-    ("rules", "overlap"),
+    ("periods", "overlap"),
     [
-        # adjacent periods: the old rule ends the day before the new one starts
-        ([rule("outsourcing", D(2000, 1, 1), D(2023, 3, 31)), rule("outsourcing", D(2023, 4, 1), None)], False),
+        # adjacent: the old rule ends the day before the new one starts
+        ([("outsourcing", OLD, OLD_LAST), ("outsourcing", REFORM, None)], False),
         # sharing one day (effective_to is inclusive)
-        ([rule("outsourcing", D(2000, 1, 1), D(2023, 4, 1)), rule("outsourcing", D(2023, 4, 1), None)], True),
+        ([("outsourcing", OLD, REFORM), ("outsourcing", REFORM, None)], True),
         # two open-ended rules
-        ([rule("outsourcing", D(2000, 1, 1), None), rule("outsourcing", D(2023, 4, 1), None)], True),
+        ([("outsourcing", OLD, None), ("outsourcing", REFORM, None)], True),
         # one period inside the other, in either order
-        ([rule("outsourcing", D(2000, 1, 1), None), rule("outsourcing", D(2010, 1, 1), D(2011, 1, 1))], True),
-        ([rule("outsourcing", D(2010, 1, 1), D(2011, 1, 1)), rule("outsourcing", D(2000, 1, 1), None)], True),
+        ([("outsourcing", OLD, None), ("outsourcing", D(2010, 1, 1), D(2011, 1, 1))], True),
+        ([("outsourcing", D(2010, 1, 1), D(2011, 1, 1)), ("outsourcing", OLD, None)], True),
         # different kinds never overlap
-        ([rule("outsourcing", D(2000, 1, 1), None), rule("pia_review", D(2000, 1, 1), None)], False),
+        ([("outsourcing", OLD, None), ("pia_review", OLD, None)], False),
     ],
-)  # fmt: skip
-def test_triage_table_rejects_overlapping_rules(rules: list[KindRule], overlap: bool) -> None:
+)
+def test_triage_table_rejects_overlapping_rules(periods: list[Period], overlap: bool) -> None:
     if overlap:
         with pytest.raises(ValidationError, match="rules for kind outsourcing overlap in time"):
-            TriageTable(municipality="東京都新宿区", rules=rules)
+            table(*periods)
     else:
-        assert TriageTable(municipality="東京都新宿区", rules=rules).rules == rules
+        assert [(r.kind, r.effective_from, r.effective_to) for r in table(*periods).rules] == (
+            periods
+        )
 
 
 def test_triage_table_needs_a_rule() -> None:
