@@ -92,7 +92,11 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 child.kill()
 
-    signal.signal(signal.SIGTERM, lambda *_: (stop(), os._exit(0)))
+    def terminate(*_: object) -> None:
+        stop()
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, terminate)
     try:
         asyncio.run(_wait_ready(settings))
         worker = subprocess.Popen(

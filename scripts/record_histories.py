@@ -18,12 +18,9 @@ import argparse
 import asyncio
 import datetime as dt
 import sqlite3
-import sys
 import tempfile
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,8 +68,7 @@ class Step:
 
 @dataclass(frozen=True)
 class Admin:
-    """An admin repair; ``locked`` holds the read-model lock while the following acts run
-    (``Lock(True)``) or releases it (``Lock(False)``)."""
+    """An admin repair of the parked step; the snapshot it returns may be parked again."""
 
     action: str  # retry / skip / abort
     reason: str
@@ -81,6 +77,8 @@ class Admin:
 
 @dataclass(frozen=True)
 class Lock:
+    """Take (True) or release (False) an exclusive lock on the SQLite read model."""
+
     held: bool
 
 
@@ -283,16 +281,28 @@ JOURNEYS["continued_as_new"] = JOURNEYS["conditions_active"]
 # -- driving -----------------------------------------------------------------------------------
 
 
-@contextmanager
-def read_model_locked(settings: Settings) -> Iterator[None]:
-    """Another process holding an exclusive lock on the SQLite read model."""
-    conn = sqlite3.connect(settings.read_model_url.removeprefix("sqlite:///"), isolation_level=None)
-    conn.execute("BEGIN EXCLUSIVE")
-    try:
-        yield
-    finally:
-        conn.execute("ROLLBACK")
-        conn.close()
+class ReadModelLock:
+    """A real fault: another process holds an exclusive lock on the SQLite read model, so
+    the projection step fails after its bounded retries and parks."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._path = settings.read_model_url.removeprefix("sqlite:///")
+        self._conn: sqlite3.Connection | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._conn is not None
+
+    def hold(self) -> None:
+        if self._conn is None:
+            self._conn = sqlite3.connect(self._path, isolation_level=None)
+            self._conn.execute("BEGIN EXCLUSIVE")
+
+    def release(self) -> None:
+        if self._conn is not None:
+            self._conn.execute("ROLLBACK")
+            self._conn.close()
+            self._conn = None
 
 
 class Recorder:
@@ -313,41 +323,34 @@ class Recorder:
             created_on=D(2025, 4, 1),
         )
         case_id = snap.case_id
-        lock: Any = None
+        lock = ReadModelLock(self.settings)
         try:
             for item in steps:
-                if isinstance(item, Lock):
-                    if item.held:
-                        lock = read_model_locked(self.settings)
-                        lock.__enter__()
-                    elif lock is not None:
-                        lock.__exit__(None, None, None)
-                        lock = None
-                    continue
-                if isinstance(item, Admin):
+                if isinstance(item, Lock) and item.held:
+                    lock.hold()
+                elif isinstance(item, Lock):
+                    lock.release()
+                elif isinstance(item, Admin):
                     snap = await gateway.admin(
                         case_id, item.action, AdminInput(actor=ADMIN, reason=item.reason)
                     )
                     _check(name, f"admin {item.action}", snap, None, item.expect_parked)
-                    continue
-                act = ActInput(
-                    trigger=item.trigger,
-                    actor=Actor(role=Role(item.role), name=item.role),
-                    payload=item.payload,
-                    on=item.on,
-                )
-                snap = await gateway.act(case_id, act)
-                _check(name, item.trigger, snap, item.expect, lock is not None)
+                else:
+                    act = ActInput(
+                        trigger=item.trigger,
+                        actor=Actor(role=Role(item.role), name=item.role),
+                        payload=item.payload,
+                        on=item.on,
+                    )
+                    snap = await gateway.act(case_id, act)
+                    _check(name, item.trigger, snap, item.expect, lock.held)
         finally:
-            if lock is not None:
-                lock.__exit__(None, None, None)
+            lock.release()
         self.recorded[name] = [case_workflow_id(case_id)]
 
     async def scenario(self, path: Path) -> bool:
         scenario = load_scenario(path)
-        ids, results = await ScenarioRunner(self.gateway(), unique=True).run(
-            scenario, path.parent
-        )
+        ids, results = await ScenarioRunner(self.gateway(), unique=True).run(scenario, path.parent)
         failed = [r for r in results if not r.ok]
         for r in failed:
             print(
@@ -378,10 +381,7 @@ class Recorder:
         await _settle(latest)
         want = (await latest.query("snapshot", result_type=CaseSnapshot)).run_count
         for _ in range(100):
-            runs = [
-                wf
-                async for wf in self.client.list_workflows(f"WorkflowId = '{workflow_id}'")
-            ]
+            runs = [wf async for wf in self.client.list_workflows(f"WorkflowId = '{workflow_id}'")]
             if len(runs) >= want:
                 break
             await asyncio.sleep(0.05)
@@ -462,5 +462,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.argv[0] = "record_histories"
     exit_with(main)

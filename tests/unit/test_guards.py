@@ -216,7 +216,7 @@ def test_precheck(items: list[tuple[str, str, str | None]], error: str | None) -
     assert g.precheck_complete(record(S.precheck), _items(*items), ctx(D(2025, 1, 6))) == error
 
 
-# ---------------------------------------------------------------- notice lead time (10 business days)
+# -------------------------------------------------------- notice lead time (10 business days)
 
 # Golden Week 2025: 4/29 昭和の日, 5/3–5/6 closed. Ten business days before Wed 5/7 is Fri 4/18.
 # New Year 2026: 12/29–1/3 closed. Ten business days before Thu 1/8 is Thu 12/18.
@@ -257,7 +257,7 @@ def test_session_beyond_the_calendar_is_refused_not_guessed() -> None:
     assert reason is not None and reason.startswith("calendar: ")
 
 
-# ---------------------------------------------------------------- materials lead time (5 business days)
+# ------------------------------------------------------- materials lead time (5 business days)
 
 
 @pytest.mark.parametrize(
