@@ -219,12 +219,15 @@ async def run() -> int:
         )
     demo_n, first_n = len(first["demo"]), len(first["ids"])
     kept = sorted(set(first["ids"]) & set(after["ids"]))
+    new = len(set(after["ids"]) - set(first["ids"]))
     print(
         f"cases after the first run: {first_n} ({demo_n} from the demo data"
         f"{f', {first_n - demo_n} created here' if first_n > demo_n else ''}); "
         f"after the restart: {len(after['ids'])} listed, {len(kept)} of {first_n} kept, "
         f"{len(after['live'])} answer `case show` live"
     )
+    if new:
+        print(f"  {new} case(s) new after the restart: scenario files added since the first run")
     ok = (
         all(r.exit_code == 0 and r.port_freed for r in (cold, warm))
         and first_n > 0

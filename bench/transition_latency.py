@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import os
 import statistics
 import sys
@@ -185,7 +186,7 @@ async def start_bare(client: Client, task_queue: str, n: int) -> list[str]:
         await handle.execute_update(BareCounterWorkflow.bump)  # first task done: cached
         return handle.id
 
-    return await gather_limited([lambda i=i: one(i) for i in range(n)])
+    return await gather_limited([functools.partial(one, i) for i in range(n)])
 
 
 async def time_transition(gateway: CaseGateway, engine: Engine, case_id: str) -> float:

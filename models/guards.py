@@ -151,7 +151,7 @@ def _carried(payload: DecidePayload, present: int) -> bool:
     votes = payload.votes
     if votes.yes * 2 > present:
         return True
-    return votes.yes == votes.no and votes.yes * 2 == present and votes.chair_casting is True
+    return votes.yes == votes.no and votes.chair_casting is True  # 可否同数: the chair decides
 
 
 def valid_decision(case: CaseRecord, payload: DecidePayload, ctx: GuardContext) -> str | None:
@@ -165,8 +165,8 @@ def valid_decision(case: CaseRecord, payload: DecidePayload, ctx: GuardContext) 
         return f"votes cast ({cast}) exceed members present ({present})"
     if payload.outcome is Outcome.approve_with_conditions and not payload.conditions:
         return "approve_with_conditions needs at least one condition"
-    if payload.outcome is Outcome.approve and payload.conditions:
-        return "conditions given: use outcome approve_with_conditions"
+    if payload.outcome is not Outcome.approve_with_conditions and payload.conditions:
+        return f"conditions given: outcome {payload.outcome} takes none; use outcome approve_with_conditions"
     carried = _carried(payload, present)
     if payload.outcome is Outcome.reject and carried:
         return f"{votes.yes} of {present} voted yes: the motion carried, it cannot be rejected"

@@ -30,6 +30,12 @@ class KindRule(Strict):
     effective_from: dt.date
     effective_to: dt.date | None = None  # inclusive; None means still in force
 
+    @model_validator(mode="after")
+    def _ordered(self) -> KindRule:
+        if self.effective_to is not None and self.effective_to < self.effective_from:
+            raise ValueError("effective_to is before effective_from")
+        return self
+
     def in_force(self, on: dt.date) -> bool:
         return self.effective_from <= on and (self.effective_to is None or on <= self.effective_to)
 

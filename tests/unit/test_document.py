@@ -208,6 +208,7 @@ def table(*periods: Period) -> TriageTable:
         ([("outsourcing", OLD, OLD_LAST), ("outsourcing", REFORM, None)], False),
         # sharing one day (effective_to is inclusive)
         ([("outsourcing", OLD, REFORM), ("outsourcing", REFORM, None)], True),
+        ([("outsourcing", REFORM, None), ("outsourcing", OLD, REFORM)], True),
         # two open-ended rules
         ([("outsourcing", OLD, None), ("outsourcing", REFORM, None)], True),
         # one period inside the other, in either order

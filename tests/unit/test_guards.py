@@ -464,3 +464,43 @@ def test_prestart_conditions_verified(
     )
     payload = ConditionsFulfilledPayload(verified=_verify(*now))
     assert g.prestart_conditions_verified(case, payload, ctx(D(2025, 6, 1))) == error
+
+
+@pytest.mark.parametrize(
+    ("votes", "outcome", "conditions", "error"),
+    [
+        # 7 present, 3 yes / 3 no / 1 abstains: 可否同数, the chair's vote decides
+        ({"yes": 3, "no": 3, "abstain": 1, "chair_casting": True}, "approve", [], None),
+        ({"yes": 3, "no": 3, "abstain": 1, "chair_casting": False}, "approve", [], "no majority"),
+        (
+            {"yes": 1, "no": 6},
+            "reject",
+            [{"text": "x", "type": "report", "due": "before_start", "owner": "課"}],
+            "takes none",
+        ),
+    ],
+)
+def test_ties_and_rejections(
+    votes: dict[str, Any], outcome: str, conditions: list[dict[str, Any]], error: str | None
+) -> None:
+    case = record(S.deliberating, session=session(HELD), attendance=(7, 10))
+    payload = DecidePayload.model_validate(
+        {"outcome": outcome, "votes": votes, "conditions": conditions}
+    )
+    reason = g.valid_decision(case, payload, ctx(HELD))
+    assert reason is None if error is None else (reason is not None and error in reason)
+
+
+def test_triage_rule_cannot_end_before_it_starts() -> None:
+    from pydantic import ValidationError
+
+    from models.triage import KindRule
+
+    with pytest.raises(ValidationError, match="effective_to is before effective_from"):
+        KindRule(
+            kind="external_linkage",
+            requirement="optional",
+            legal_basis="x",
+            effective_from=D(2023, 4, 1),
+            effective_to=D(2023, 3, 1),
+        )
