@@ -9,6 +9,9 @@ port. Cases present after the first run (the demo data, plus a few created here 
 demo loads none) must still be listed after the restart (`starter.py case list --json`) and
 answer `starter.py case show` live from the engine.
 
+"port open" is when Temporal's gRPC port first accepts connections; the launcher prints
+its ready line only after the worker started and `starter.py demo load` finished.
+
 Needs the venv already installed (``./toshin`` would otherwise pip-install first).
 """
 
@@ -43,6 +46,7 @@ EXTRA_CASES = 3  # created in the first run when the demo data holds no case
 @dataclass
 class Run:
     label: str
+    port_s: float | None  # Popen → Temporal's port accepts connections
     ready_s: float  # Popen → the ready line, measured here
     launcher_s: float | None  # what the launcher itself printed
     stop_s: float  # signal → process exit
@@ -86,6 +90,7 @@ async def start_and_stop(
         start_new_session=True,  # its own process group, so a hung run can be killed whole
     )
     assert proc.stdout is not None
+    port_task = asyncio.create_task(_port_opened(port, started))
     output: list[str] = []
     launcher_s: float | None = None
     try:
@@ -122,7 +127,15 @@ async def start_and_stop(
             os.killpg(proc.pid, signal.SIGKILL)
             await proc.wait()
     freed = await _port_freed(port)
-    return Run(label, ready_s, launcher_s, stop_s, code, freed)
+    port_s = port_task.result() if port_task.done() else None
+    port_task.cancel()
+    return Run(label, port_s, ready_s, launcher_s, stop_s, code, freed)
+
+
+async def _port_opened(port: int, started: float) -> float:
+    while not port_open(port):
+        await asyncio.sleep(0.02)
+    return time.monotonic() - started
 
 
 async def _drain(stream: asyncio.StreamReader, output: list[str]) -> None:
@@ -210,11 +223,15 @@ async def run() -> int:
         warm = await start_and_stop("warm", env, temporal_port, signal.SIGTERM, recount)
 
     print(f"\n./toshin up (Temporal on :{temporal_port}, UI on :{ui_port})")
-    print(f"{'':6}{'ready (s)':>11}{'launcher (s)':>14}{'stop (s)':>10}{'exit':>6}  port freed")
+    print(
+        f"{'':6}{'port open':>11}{'ready (s)':>11}{'launcher (s)':>14}{'stop (s)':>10}"
+        f"{'exit':>6}  port freed"
+    )
     for r in (cold, warm):
+        port_s = f"{r.port_s:.2f}" if r.port_s is not None else "?"
         launcher = f"{r.launcher_s:.1f}" if r.launcher_s is not None else "?"
         print(
-            f"{r.label:6}{r.ready_s:11.2f}{launcher:>14}{r.stop_s:10.2f}"
+            f"{r.label:6}{port_s:>11}{r.ready_s:11.2f}{launcher:>14}{r.stop_s:10.2f}"
             f"{r.exit_code if r.exit_code is not None else 'hung':>6}  {r.port_freed}"
         )
     demo_n, first_n = len(first["demo"]), len(first["ids"])

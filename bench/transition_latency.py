@@ -205,7 +205,7 @@ async def time_transition(gateway: CaseGateway, engine: Engine, case_id: str) ->
 
 
 async def time_bare(client: Client, workflow_id: str) -> float:
-    handle = client.get_workflow_handle_for(BareCounterWorkflow.run, workflow_id)
+    handle = client.get_workflow_handle(workflow_id)
     started = time.perf_counter()
     count = await handle.execute_update(BareCounterWorkflow.bump)
     elapsed = time.perf_counter() - started
