@@ -30,7 +30,7 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from models import search_attributes as sa
-from models.case import ActInput, Actor, AdminInput, CaseConfig, CaseInput, CaseSnapshot
+from models.case import ActInput, Actor, ActResult, AdminInput, CaseConfig, CaseInput, CaseSnapshot
 from models.document import ConsultationDocument
 from models.errors import (
     CaseError,
@@ -169,9 +169,7 @@ class CaseGateway:
                 return snap
             await asyncio.sleep(0.02)
 
-    async def act(
-        self, case_id: str, act: ActInput, *, request_id: str | None = None
-    ) -> CaseSnapshot:
+    async def act(self, case_id: str, act: ActInput, *, request_id: str | None = None) -> ActResult:
         try:
             return await self.handle(case_id).execute_update(
                 CaseWorkflow.act, act, id=request_id or uuid.uuid4().hex

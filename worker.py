@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
+from sqlalchemy import Engine
 from temporalio.client import Client
 from temporalio.worker import Worker
 
@@ -22,15 +24,18 @@ def build_worker(
     settings: Settings,
     executor: ThreadPoolExecutor,
     *,
+    engine: Engine | None = None,
+    workflows: Sequence[type] = ALL_WORKFLOWS,
     max_cached_workflows: int = 1000,
 ) -> Worker:
-    engine = make_engine(
+    """A worker for the case workflows (plus ``workflows`` given by benchmarks)."""
+    engine = engine or make_engine(
         settings.read_model_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms
     )
     return Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=ALL_WORKFLOWS,
+        workflows=list(workflows),
         activities=build_activities(ActivityDeps(engine=engine, client=client)),
         activity_executor=executor,
         workflow_runner=workflow_runner(),

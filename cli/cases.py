@@ -123,8 +123,8 @@ def act(
             on=on.date() if on else None,
         )
         gateway = await open_gateway()
-        snap = await gateway.act(case_id, request, request_id=request_id)
-        _show(snap, as_json, person, gateway.municipality)
+        await gateway.act(case_id, request, request_id=request_id)
+        _show(await gateway.snapshot(case_id), as_json, person, gateway.municipality)
 
     run(work)
 

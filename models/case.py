@@ -178,6 +178,17 @@ class CaseSnapshot(Strict):
     run_count: int
 
 
+class ActResult(Strict):
+    """What an accepted act answers: small, because every answer is kept in the history."""
+
+    case_id: str
+    state: CaseState
+    label: str
+    seq: int
+    warnings: list[CaseWarning]
+    parked: ParkedStep | None
+
+
 class CaseResult(Strict):
     case_id: str
     state: CaseState

@@ -166,7 +166,10 @@ def valid_decision(case: CaseRecord, payload: DecidePayload, ctx: GuardContext) 
     if payload.outcome is Outcome.approve_with_conditions and not payload.conditions:
         return "approve_with_conditions needs at least one condition"
     if payload.outcome is not Outcome.approve_with_conditions and payload.conditions:
-        return f"conditions given: outcome {payload.outcome} takes none; use outcome approve_with_conditions"
+        return (
+            f"conditions given: outcome {payload.outcome} takes none; "
+            "use outcome approve_with_conditions"
+        )
     carried = _carried(payload, present)
     if payload.outcome is Outcome.reject and carried:
         return f"{votes.yes} of {present} voted yes: the motion carried, it cannot be rejected"

@@ -18,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from models.case import (
         ActInput,
         Actor,
+        ActResult,
         AdminAction,
         AdminInput,
         AllowedAction,
@@ -142,7 +143,7 @@ class CaseWorkflow:
     # -- a person's act ---------------------------------------------------------------
 
     @workflow.update
-    async def act(self, inp: ActInput) -> CaseSnapshot:
+    async def act(self, inp: ActInput) -> ActResult:
         """Fire a trigger for a person; returns once the read model shows it (or the step
         parked). Updates are deduplicated by Temporal on their update id."""
         try:
@@ -160,7 +161,15 @@ class CaseWorkflow:
         await workflow.wait_condition(
             lambda: self._projected_seq >= target or self._case.parked is not None
         )
-        return self.snapshot()
+        case = self._case
+        return ActResult(
+            case_id=case.case_id,
+            state=case.state,
+            label=STATE_LABELS[case.state],
+            seq=case.seq,
+            warnings=case.warnings,
+            parked=case.parked,
+        )
 
     @act.validator
     def _validate_act(self, inp: ActInput) -> None:

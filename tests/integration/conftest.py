@@ -101,8 +101,8 @@ async def system(
         sqlite_busy_timeout_ms=200,
     )
     client = temporal_env.client
-    worker = build_worker(client, settings, executor, max_cached_workflows=0)
-    engine = make_engine(settings.read_model_url)
+    engine = make_engine(settings.read_model_url, sqlite_busy_timeout_ms=200)
+    worker = build_worker(client, settings, executor, engine=engine, max_cached_workflows=0)
     async with worker:
         yield System(
             gateway=CaseGateway(client, settings, municipality()),
