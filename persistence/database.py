@@ -19,6 +19,8 @@ def make_engine(url: str, *, sqlite_busy_timeout_ms: int = 5_000) -> Engine:
         def _pragmas(conn: Any, _record: Any) -> None:
             cur = conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
+            # a projection can be rebuilt from the workflows: no fsync per commit in WAL mode
+            cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute(f"PRAGMA busy_timeout={int(sqlite_busy_timeout_ms)}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()

@@ -31,7 +31,7 @@ from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from bench.transition_latency import exit_with, sample_document, start_dev_server
 from cli.scenario_runner import ScenarioRunner, load_scenario
 from gateway import CaseGateway
-from models.case import ActInput, Actor, AdminInput, CaseSnapshot
+from models.case import ActInput, Actor, ActResult, AdminInput, CaseSnapshot
 from models.ids import case_workflow_id
 from models.municipality import MunicipalityConfig
 from models.policy import CasePolicy
@@ -331,7 +331,7 @@ class Recorder:
                 elif isinstance(item, Lock):
                     lock.release()
                 elif isinstance(item, Admin):
-                    snap = await gateway.admin(
+                    snap: CaseSnapshot | ActResult = await gateway.admin(
                         case_id, item.action, AdminInput(actor=ADMIN, reason=item.reason)
                     )
                     _check(name, f"admin {item.action}", snap, None, item.expect_parked)
@@ -390,7 +390,7 @@ class Recorder:
 
 
 def _check(
-    name: str, what: str, snap: CaseSnapshot, expect: str | None, expect_parked: bool
+    name: str, what: str, snap: CaseSnapshot | ActResult, expect: str | None, expect_parked: bool
 ) -> None:
     if expect is not None and snap.state != expect:
         raise RuntimeError(f"{name}: {what}: expected {expect}, got {snap.state}")
