@@ -317,7 +317,7 @@ class Recorder:
 
     async def journey(self, name: str, steps: list[Step | Admin | Lock]) -> None:
         gateway = self.gateway(POLICIES.get(name, FAST_POLICY))
-        snap = await gateway.create_case(
+        snap: CaseSnapshot | ActResult = await gateway.create_case(
             document=sample_document(),
             actor=Actor(role=Role.department, name="保健センター"),
             created_on=D(2025, 4, 1),
@@ -331,7 +331,7 @@ class Recorder:
                 elif isinstance(item, Lock):
                     lock.release()
                 elif isinstance(item, Admin):
-                    snap: CaseSnapshot | ActResult = await gateway.admin(
+                    snap = await gateway.admin(
                         case_id, item.action, AdminInput(actor=ADMIN, reason=item.reason)
                     )
                     _check(name, f"admin {item.action}", snap, None, item.expect_parked)
