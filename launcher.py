@@ -93,10 +93,13 @@ def main() -> int:
                 child.kill()
 
     def terminate(*_: object) -> None:
+        print("\nstopping…", flush=True)
         stop()
         os._exit(0)
 
+    # SIGINT explicitly too: a launcher started in the background inherits SIGINT ignored
     signal.signal(signal.SIGTERM, terminate)
+    signal.signal(signal.SIGINT, terminate)
     try:
         asyncio.run(_wait_ready(settings))
         worker = subprocess.Popen(
@@ -135,9 +138,6 @@ Ctrl-C stops everything; ./toshin up again resumes where it was.""",
             time.sleep(0.5)
         print("a component stopped unexpectedly; see the logs above", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("\nstopping…", flush=True)
-        return 0
     finally:
         stop()
 
