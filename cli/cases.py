@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from cli.common import console, fail, open_gateway, print_json, run
 from cli.render import case_list, case_sheet
-from cli.scenario_runner import load_document, load_structured
+from cli.scenario_runner import load_document, load_structured, load_yaml
 from models.case import ActInput, Actor, CaseSnapshot
 from models.errors import InvalidPayload
 from models.labels import ROLE_LABELS, TRIGGER_LABELS
@@ -49,7 +49,7 @@ def _parse_sets(pairs: list[str]) -> dict[str, Any]:
         if not sep or not key:
             raise InvalidPayload(f"--set {pair!r}: expected key=value")
         try:
-            value = yaml.safe_load(raw) if raw else ""
+            value = load_yaml(raw) if raw else ""
         except yaml.YAMLError as exc:
             raise InvalidPayload(f"--set {key}: {exc}") from None
         node = out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,26 @@ class StepResult:
     detail: str = ""
 
 
+class _Yaml12Loader(yaml.SafeLoader):
+    """YAML as people write it here: only true/false are booleans, so `on:`, `yes:` and `no:`
+    are plain keys (YAML 1.1 would read them as booleans)."""
+
+
+_Yaml12Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+
+def load_yaml(text: str) -> Any:
+    return yaml.load(text, Loader=_Yaml12Loader)
+
+
 def load_structured(path: Path) -> Any:
     """Read a YAML or JSON file; a malformed file is an InvalidPayload naming the file."""
     try:
@@ -40,7 +61,7 @@ def load_structured(path: Path) -> Any:
     try:
         if path.suffix == ".json":
             return json.loads(text)
-        return yaml.safe_load(text)
+        return load_yaml(text)
     except json.JSONDecodeError as exc:
         raise InvalidPayload(f"{path}: malformed JSON at line {exc.lineno}: {exc.msg}") from None
     except yaml.YAMLError as exc:

@@ -113,7 +113,17 @@ def _warn(case: CaseRecord, code: str, message: str) -> None:
     case.warnings.append(CaseWarning(code=code, message=message, seq=case.seq))
 
 
+def _set_category(case: CaseRecord, category: Category) -> None:
+    """The secretariat's or council's call on 諮問/報告 also changes the document, so a case
+    sent back to the department and submitted again keeps it."""
+    case.category = category
+    if case.document.category is not category:
+        case.document = case.document.model_copy(update={"category": category})
+
+
 def _ex_post_check(case: CaseRecord, on: dt.date, what: str) -> None:
+    if case.category is Category.report:
+        return  # a report (報告) is after the fact by nature
     start = case.document.planned_start
     if start is not None and on > start.earliest:
         _warn(
@@ -136,7 +146,7 @@ def _record_facts(case: CaseRecord, act: CheckedAct) -> None:
                 case.document.planned_start.earliest if case.document.planned_start else on,
             )
             assert rule is not None
-            case.category = payload.category or case.category
+            _set_category(case, payload.category or case.category)
             case.triage = TriageDecision(
                 requirement=rule.requirement,
                 legal_basis=rule.legal_basis,
@@ -196,7 +206,7 @@ def _record_facts(case: CaseRecord, act: CheckedAct) -> None:
             rule_effective_from=rule.effective_from,
         )
     if act.trigger is Trigger.convert_to_consultation:
-        case.category = Category.consultation
+        _set_category(case, Category.consultation)
     if act.trigger is Trigger.submit:
         _ex_post_check(case, on, "submitted on")
 

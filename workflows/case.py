@@ -53,6 +53,8 @@ with workflow.unsafe.imports_passed_through():
 
 JST = dt.timezone(dt.timedelta(hours=9))
 ENGINE = Actor(role=Role.engine, name="toshin")
+# Patches (workflow.patched): never remove one while histories that predate it may replay.
+WAIT_FOR_ALL_EFFECTS = "act-waits-for-all-effects"
 
 
 @dataclass
@@ -84,6 +86,7 @@ class CaseWorkflow:
         self._effects: list[_Effect] = []
         self._admin: _AdminCommand | None = None
         self._running = False
+        self._settled_seq = inp.projected_seq  # every effect up to here has run (or was skipped)
         if inp.record is not None:
             self._case = inp.record
         else:
@@ -122,8 +125,11 @@ class CaseWorkflow:
             )
             while self._effects:
                 self._running = True
-                await self._run_effect(self._effects.pop(0))
+                effect = self._effects.pop(0)
+                await self._run_effect(effect)
                 self._running = False
+                if not any(e.seq <= effect.seq for e in self._effects):
+                    self._settled_seq = max(self._settled_seq, effect.seq)
             if self._case.state in TERMINAL:
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 return CaseResult(case_id=self._case.case_id, state=self._case.state)
@@ -144,8 +150,8 @@ class CaseWorkflow:
 
     @workflow.update
     async def act(self, inp: ActInput) -> ActResult:
-        """Fire a trigger for a person; returns once the read model shows it (or the step
-        parked). Updates are deduplicated by Temporal on their update id."""
+        """Fire a trigger for a person; returns once its effects have run (the read model
+        shows it, a parent is superseded) or a step parked. Deduplicated by update id."""
         try:
             checked = check_act(self._case, self._config, self._machine, inp, self._today())
         except CaseError as err:
@@ -158,9 +164,14 @@ class CaseWorkflow:
             if self._machine.can(trigger, self._case, follow_up.payload, follow_up.ctx):
                 self._fire(follow_up)
         target = self._case.seq
-        await workflow.wait_condition(
-            lambda: self._projected_seq >= target or self._case.parked is not None
-        )
+        if workflow.patched(WAIT_FOR_ALL_EFFECTS):
+            await workflow.wait_condition(
+                lambda: self._settled_seq >= target or self._case.parked is not None
+            )
+        else:  # histories recorded before the patch answered after the projection only
+            await workflow.wait_condition(
+                lambda: self._projected_seq >= target or self._case.parked is not None
+            )
         case = self._case
         return ActResult(
             case_id=case.case_id,

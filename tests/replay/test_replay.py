@@ -17,14 +17,14 @@ from temporalio.worker import Replayer
 from workflows import ALL_WORKFLOWS, workflow_runner
 
 HISTORIES = Path(__file__).resolve().parent / "histories"
-FILES = sorted(HISTORIES.glob("*.json"))
+FILES = sorted(HISTORIES.rglob("*.json"))  # v1/ = recorded before patches; keep them
 
 
 def test_histories_are_committed() -> None:
     assert FILES, f"no histories in {HISTORIES}: run `python -m scripts.record_histories`"
 
 
-@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+@pytest.mark.parametrize("path", FILES, ids=[str(p.relative_to(HISTORIES)) for p in FILES])
 async def test_history_replays(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text(encoding="utf-8"))
     replayer = Replayer(
