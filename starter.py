@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Annotated
 
 import typer
 
 from cli import admin, cases, scenarios
-from cli.common import console
+from cli.common import console, print_json
 from cli.render import lifecycle_table
+from models.lifecycle import RULES
 
 app = typer.Typer(
     help="toshin: consultations to the privacy council (個人情報保護審議会), case by case.",
@@ -23,8 +25,22 @@ app.add_typer(scenarios.demo, name="demo")
 
 
 @app.command()
-def lifecycle() -> None:
+def lifecycle(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Print the lifecycle table: triggers, states, roles and guards."""
+    if as_json:
+        print_json(
+            [
+                {
+                    "trigger": rule.trigger,
+                    "from": list(rule.sources),
+                    "to": rule.dest,
+                    "roles": list(rule.roles),
+                    "guards": [guard.__name__ for guard in rule.guards],
+                }
+                for rule in RULES
+            ]
+        )
+        return
     console.print(lifecycle_table())
 
 

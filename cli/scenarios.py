@@ -57,7 +57,7 @@ demo = typer.Typer(help="Demo data.", no_args_is_help=True)
 
 
 @demo.command("load")
-def load() -> None:
+def load(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Load the public sample cases (idempotent: existing cases are left as they are)."""
-    if not run(lambda: run_files(DEMO_SCENARIOS, unique=False, as_json=False)):
+    if not run(lambda: run_files(DEMO_SCENARIOS, unique=False, as_json=as_json)):
         raise fail("a demo scenario did not run as expected")

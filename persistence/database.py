@@ -11,9 +11,10 @@ import persistence.tables  # noqa: F401  (registers the tables on SQLModel.metad
 
 
 def make_engine(url: str, *, sqlite_busy_timeout_ms: int = 5_000) -> Engine:
-    """An engine with the tables created. SQLite gets WAL and a busy timeout."""
+    """An engine with the tables created. SQLite gets WAL and a busy timeout. Statement
+    parameters never appear in errors (they reach logs and the parked-step message)."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _pragmas(conn: Any, _record: Any) -> None:
@@ -26,6 +27,6 @@ def make_engine(url: str, *, sqlite_busy_timeout_ms: int = 5_000) -> Engine:
             cur.close()
 
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
     SQLModel.metadata.create_all(engine)
     return engine
