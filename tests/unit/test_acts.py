@@ -18,7 +18,7 @@ from models.lifecycle import CaseMachine
 from models.payloads import Condition, NoPayload, SessionRef, Verification, Votes
 from models.states import CaseState, Role, Trigger
 from models.triage import DEFAULT_TRIAGE_TABLE, Requirement
-from tests.factories import act, actor, document
+from tests.factories import act, actor, creation, document
 
 S = CaseState
 D = dt.date
@@ -33,15 +33,7 @@ def session(held_on: dt.date, session_id: str = "2025-2") -> dict[str, str]:
 
 
 def new_case(**doc: Any) -> tuple[CaseRecord, CaseMachine]:
-    created = TransitionRecord(
-        seq=0,
-        trigger=None,
-        source=None,
-        dest=S.draft,
-        actor=actor("department"),
-        at=dt.datetime(2025, 4, 1, 9, tzinfo=JST),
-        on=CREATED,
-    )
+    created = creation(CREATED, dt.datetime(2025, 4, 1, 9, tzinfo=JST))
     document_ = document(**doc)
     case = CaseRecord(
         case_id="c0ffee000003",

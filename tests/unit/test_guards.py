@@ -10,7 +10,7 @@ import pytest
 
 from models import guards as g
 from models.acts import check_act
-from models.case import CaseConfig, CaseRecord, Decision, TransitionRecord
+from models.case import CaseConfig, CaseRecord, Decision
 from models.document import Category
 from models.errors import GuardFailed
 from models.jcalendar import build_closure_table
@@ -34,7 +34,7 @@ from models.payloads import (
 )
 from models.states import CaseState, Trigger
 from models.triage import DEFAULT_TRIAGE_TABLE
-from tests.factories import act, actor, document
+from tests.factories import act, creation, document
 
 S = CaseState
 D = dt.date
@@ -67,15 +67,7 @@ def decision(outcome: str = "approve", **kw: Any) -> Decision:
 
 
 def record(state: CaseState = S.draft, **overrides: Any) -> CaseRecord:
-    created = TransitionRecord(
-        seq=0,
-        trigger=None,
-        source=None,
-        dest=S.draft,
-        actor=actor("department"),
-        at=AT,
-        on=D(2025, 1, 6),
-    )
+    created = creation(D(2025, 1, 6), AT)
     data: dict[str, Any] = {
         "case_id": "c0ffee000002",
         "external_ref": None,

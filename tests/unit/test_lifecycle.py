@@ -11,7 +11,7 @@ import pytest
 from pydantic import BaseModel
 
 from models.acts import check_act
-from models.case import CaseConfig, CaseRecord, Decision, ParkedStep, TransitionRecord
+from models.case import CaseConfig, CaseRecord, Decision, ParkedStep
 from models.document import Category
 from models.errors import GuardFailed, InvalidPayload, InvalidTransition, RoleNotAllowed
 from models.jcalendar import build_closure_table
@@ -30,7 +30,7 @@ from models.lifecycle import (
 from models.payloads import Condition, SessionRef, Votes
 from models.states import CaseState, Role, Trigger
 from models.triage import DEFAULT_TRIAGE_TABLE
-from tests.factories import act, actor, document
+from tests.factories import act, creation, document
 
 S, T = CaseState, Trigger
 
@@ -70,15 +70,7 @@ PAYLOAD: dict[Trigger, dict[str, Any]] = {
 
 def record(state: CaseState, **overrides: Any) -> CaseRecord:
     """A case in ``state`` carrying every fact any guard reads (session, attendance, decision)."""
-    created = TransitionRecord(
-        seq=0,
-        trigger=None,
-        source=None,
-        dest=S.draft,
-        actor=actor("department"),
-        at=AT,
-        on=LAST_ON,
-    )
+    created = creation(LAST_ON, AT)
     data: dict[str, Any] = {
         "case_id": "c0ffee000001",
         "external_ref": None,
