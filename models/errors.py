@@ -9,8 +9,7 @@
     ├── GuardFailed           the trigger is allowed, but a business rule says no
     ├── CaseNotFound          no case has this id
     ├── DuplicateCase         a case with this external reference already exists
-    ├── NoParkedStep          an admin action on a case that has no parked step
-    └── ProjectionFailed      the read model could not be written (an activity failure)
+    └── NoParkedStep          an admin action on a case that has no parked step
 
 Every class has an ``ErrorType`` value equal to its class name; that string travels as
 ``ApplicationError.type`` through Temporal and is turned back into the class at the edges
@@ -31,7 +30,6 @@ class ErrorType(StrEnum):
     CaseNotFound = "CaseNotFound"
     DuplicateCase = "DuplicateCase"
     NoParkedStep = "NoParkedStep"
-    ProjectionFailed = "ProjectionFailed"
 
 
 class CaseError(Exception):
@@ -72,10 +70,6 @@ class NoParkedStep(CaseError):
     error_type = ErrorType.NoParkedStep
 
 
-class ProjectionFailed(CaseError):
-    error_type = ErrorType.ProjectionFailed
-
-
 _BY_TYPE: dict[str, type[CaseError]] = {
     cls.error_type.value: cls
     for cls in (
@@ -87,7 +81,6 @@ _BY_TYPE: dict[str, type[CaseError]] = {
         CaseNotFound,
         DuplicateCase,
         NoParkedStep,
-        ProjectionFailed,
     )
 }
 

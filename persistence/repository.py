@@ -49,10 +49,6 @@ def project_transition(
     return changed
 
 
-def get_case(session: Session, *, case_id: str) -> CaseRow | None:
-    return session.get(CaseRow, case_id)
-
-
 def list_cases(
     session: Session,
     *,
@@ -73,8 +69,3 @@ def list_cases(
         query = query.where(CaseRow.fiscal_year == fiscal_year)
     query = query.order_by(col(CaseRow.fiscal_year).desc(), col(CaseRow.updated_at).desc())
     return list(session.exec(query.limit(limit)))
-
-
-def transitions_of(session: Session, *, case_id: str) -> list[TransitionRow]:
-    query = select(TransitionRow).where(TransitionRow.case_id == case_id)
-    return list(session.exec(query.order_by(col(TransitionRow.seq))))
