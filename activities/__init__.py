@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import Engine
 from temporalio.client import Client
 
-from activities.links import CaseLinkActivities
+from activities.links import CaseLinkActivities, SessionLinkActivities
 from activities.projection import ProjectionActivities
+from activities.reminders import ReminderActivities
 
 
 @dataclass(frozen=True)
@@ -22,4 +23,13 @@ class ActivityDeps:
 def build_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
     projection = ProjectionActivities(deps.engine)
     links = CaseLinkActivities(deps.client)
-    return [projection.project_transition, links.supersede_case]
+    sessions = SessionLinkActivities(deps.client)
+    reminders = ReminderActivities(deps.engine)
+    return [
+        projection.project_transition,
+        links.supersede_case,
+        sessions.act_on_case,
+        sessions.carry_into_session,
+        sessions.take_answer_number,
+        reminders.remind_secretariat,
+    ]

@@ -7,9 +7,16 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from models.case import ActInput, Actor
-from models.ids import case_workflow_id
-from models.projection import SupersedeInput, SupersedeResult
+from models.case import ActInput, Actor, ActResult
+from models.ids import case_workflow_id, council_workflow_id, session_workflow_id
+from models.projection import (
+    CarryRequest,
+    CaseActOutcome,
+    CaseActRequest,
+    NumberRequest,
+    SupersedeInput,
+    SupersedeResult,
+)
 from models.states import Role, Trigger
 
 
@@ -43,3 +50,59 @@ class CaseLinkActivities:
                 )
             raise
         return SupersedeResult(superseded=True)
+
+
+class SessionLinkActivities:
+    """A session's effects on cases, on other sessions and on its council."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    @activity.defn(name="act_on_case")
+    async def act_on_case(self, req: CaseActRequest) -> CaseActOutcome:
+        """Fire a trigger on a case for the session. Idempotent: the request id is the
+        update id, so a retry gets the first answer. A refusal is an answer, not a failure."""
+        handle = self._client.get_workflow_handle(case_workflow_id(req.case_id))
+        try:
+            result = await handle.execute_update(
+                "act", req.act, id=req.request_id, result_type=ActResult
+            )
+        except WorkflowUpdateFailedError as err:
+            cause = err.cause
+            if isinstance(cause, ApplicationError):
+                return CaseActOutcome(accepted=False, error_type=cause.type, message=cause.message)
+            raise
+        except RPCError as err:
+            if err.status is RPCStatusCode.NOT_FOUND:
+                return CaseActOutcome(
+                    accepted=False,
+                    error_type="CaseNotFound",
+                    message=f"case {req.case_id}: {err.message}",
+                )
+            raise
+        return CaseActOutcome(
+            accepted=result.parked is None,
+            state=result.state,
+            title=result.title,
+            category=result.category,
+            error_type=None if result.parked is None else "Parked",
+            message=None if result.parked is None else f"case step parked: {result.parked.error}",
+            warnings=[w.message for w in result.warnings],
+        )
+
+    @activity.defn(name="carry_into_session")
+    async def carry_into_session(self, req: CarryRequest) -> None:
+        """Put a continued case on the next session's agenda. Idempotent (by case id)."""
+        handle = self._client.get_workflow_handle(session_workflow_id(req.session_id))
+        await handle.execute_update(
+            "receive_item", req.item, id=f"carry-{req.item.case_id}-{req.item.from_session}"
+        )
+
+    @activity.defn(name="take_answer_number")
+    async def take_answer_number(self, req: NumberRequest) -> str:
+        """The council's next answer number (第N号). Idempotent: one number per case."""
+        handle = self._client.get_workflow_handle(council_workflow_id(req.council_id))
+        number: str = await handle.execute_update(
+            "take_number", req, id=f"number-{req.case_id}", result_type=str
+        )
+        return number

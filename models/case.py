@@ -187,6 +187,8 @@ class ActResult(Strict):
     seq: int
     warnings: list[CaseWarning]
     parked: ParkedStep | None
+    title: str | None = None
+    category: Category | None = None
 
 
 class CaseResult(Strict):

@@ -107,7 +107,7 @@ def notice_lead_time(case: CaseRecord, payload: SchedulePayload, ctx: GuardConte
     if held_on < ctx.on:
         return f"session.held_on {held_on.isoformat()} is in the past"
     days = ctx.config.policy.notice_lead_business_days
-    due = _business_due(ctx, held_on, days)
+    due = _business_due(ctx, held_on, days) if days else held_on  # 0: any time up to the day
     if isinstance(due, str):
         return due
     if ctx.on > due:
@@ -123,7 +123,7 @@ def materials_lead_time(
 ) -> str | None:
     assert case.session is not None
     days = ctx.config.policy.materials_lead_business_days
-    due = _business_due(ctx, case.session.held_on, days)
+    due = _business_due(ctx, case.session.held_on, days) if days else case.session.held_on
     if isinstance(due, str):
         return due
     if ctx.on > case.session.held_on:

@@ -17,3 +17,11 @@ def new_case_id(municipality: str, external_ref: str | None) -> str:
 
 def case_workflow_id(case_id: str) -> str:
     return f"case-{case_id}"
+
+
+def session_workflow_id(session_id: str) -> str:
+    return f"session-{session_id}"
+
+
+def council_workflow_id(council_id: str) -> str:
+    return f"council-{council_id}"

@@ -38,6 +38,7 @@ TRIGGER_LABELS: dict[Trigger, str] = {
     Trigger.open_deliberation: "審議開始",
     Trigger.decide: "議決",
     Trigger.continue_deliberation: "継続審議",
+    Trigger.reschedule: "次回へ延期",
     Trigger.note_report: "報告了承",
     Trigger.convert_to_consultation: "諮問へ切替",
     Trigger.issue_answer: "答申",

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from models.case import TransitionRecord
+from pydantic import Field
+
+from models.case import ActInput, TransitionRecord
 from models.document import CaseKind, Category, Strict
+from models.session import CarryIn
 from models.states import CaseState
 
 
@@ -40,3 +43,39 @@ class SupersedeInput(Strict):
 class SupersedeResult(Strict):
     superseded: bool
     reason: str | None = None
+
+
+class CaseActRequest(Strict):
+    """A session acting on one of its cases; ``request_id`` makes a retry return the first
+    answer (it is the update id)."""
+
+    case_id: str
+    act: ActInput
+    request_id: str
+
+
+class CaseActOutcome(Strict):
+    accepted: bool
+    state: CaseState | None = None
+    title: str | None = None
+    category: Category | None = None
+    error_type: str | None = None
+    message: str | None = None
+    warnings: list[str] = Field(default_factory=list)
+
+
+class CarryRequest(Strict):
+    session_id: str
+    item: CarryIn
+
+
+class NumberRequest(Strict):
+    council_id: str
+    case_id: str
+    fiscal_year: int
+
+
+class ReminderInput(Strict):
+    session_id: str
+    what: str  # notice / materials / minutes
+    due: dt.date

@@ -40,6 +40,7 @@ class Trigger(StrEnum):
     open_deliberation = "open_deliberation"
     decide = "decide"
     continue_deliberation = "continue_deliberation"
+    reschedule = "reschedule"  # the session failed its quorum: on to the next session
     note_report = "note_report"
     convert_to_consultation = "convert_to_consultation"
     issue_answer = "issue_answer"

@@ -39,3 +39,14 @@ class TransitionRow(SQLModel, table=True):
     at: dt.datetime
     on: dt.date
     reason: str | None = None
+
+
+class ReminderRow(SQLModel, table=True):
+    """A reminder to the secretariat (no personal data: the session, what is due, when)."""
+
+    __tablename__ = "reminders"
+
+    session_id: str = Field(primary_key=True, max_length=80)
+    what: str = Field(primary_key=True, max_length=40)
+    due: dt.date
+    sent_at: dt.datetime

@@ -5,8 +5,10 @@ from __future__ import annotations
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from workflows.case import CaseWorkflow
+from workflows.council import CouncilWorkflow
+from workflows.session import SessionWorkflow
 
-ALL_WORKFLOWS = [CaseWorkflow]
+ALL_WORKFLOWS = [CaseWorkflow, CouncilWorkflow, SessionWorkflow]
 
 # Our contract modules are pure; passing them through saves re-importing them per run.
 PASSTHROUGH = ("models", "activities", "transitions", "pydantic", "pydantic_core")

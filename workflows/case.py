@@ -180,6 +180,8 @@ class CaseWorkflow:
             seq=case.seq,
             warnings=case.warnings,
             parked=case.parked,
+            title=case.document.title,
+            category=case.category,
         )
 
     @act.validator

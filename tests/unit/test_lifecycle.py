@@ -55,6 +55,7 @@ PAYLOAD: dict[Trigger, dict[str, Any]] = {
     T.open_deliberation: {"seats": 10, "present": 7},
     T.decide: {"outcome": "approve", "votes": {"yes": 6, "no": 1}},
     T.continue_deliberation: {"reason": "資料の追加提出を求める", "next_session": NEXT_SESSION},
+    T.reschedule: {"reason": "定足数に達しなかった", "next_session": NEXT_SESSION},
     T.note_report: {},
     T.convert_to_consultation: {"reason": "審議が必要"},
     T.issue_answer: {"number": "第870号"},

@@ -1,0 +1,302 @@
+"""Whole council sessions on the real dev server: agenda, quorum, Q&A, decisions with votes,
+continued deliberation across two sessions, a failed quorum carried over, answers numbered
+by the council, minutes with redactions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+
+from council_gateway import CouncilGateway
+from gateway import CaseGateway
+from models.council import Council, SessionPlan
+from models.errors import CaseError, GuardFailed, InvalidPayload
+from models.policy import CasePolicy
+from models.session import (
+    AddItems,
+    Attendance,
+    CarryOver,
+    DecideItem,
+    IssueAnswer,
+    ItemAct,
+    OpenSession,
+    RecordQA,
+    Redact,
+    SessionAct,
+)
+from tests.factories import act, actor, document
+from tests.integration.conftest import FAST_POLICY, System, municipality
+
+JST = dt.timezone(dt.timedelta(hours=9))
+POLICY = CasePolicy(
+    **{
+        **FAST_POLICY.model_dump(),
+        "notice_lead_business_days": 0,
+        "materials_lead_business_days": 0,
+    }
+)
+SECRETARIAT = actor("secretariat", "総務課 湯浅")
+CHAIR = actor("chair", "木村会長")
+COUNCIL = actor("council", "審議会")
+CONDITION = {
+    "text": "データセンターを国内とすることを契約に盛り込む",
+    "type": "contract_clause",
+    "due": "before_contract",
+    "owner": "保健センター",
+}
+
+
+def council(council_id: str) -> Council:
+    members = [
+        {
+            "member_id": f"m{n}",
+            "name": f"委員{n}",
+            "role": "chair" if n == 1 else "member",
+            "term_start": "2020-04-01",
+        }
+        for n in range(1, 11)
+    ]
+    return Council.model_validate(
+        {
+            "council_id": council_id,
+            "name": "とうしん市個人情報保護審議会",
+            "seats": 10,
+            "members": members,
+            "numbering": "cumulative",
+            "first_number": 870,
+            "notice_lead_business_days": 0,
+            "materials_lead_business_days": 0,
+        }
+    )
+
+
+def plan(council_id: str, ordinal: int, starts_at: dt.datetime) -> SessionPlan:
+    return SessionPlan(
+        council_id=council_id,
+        ordinal=ordinal,
+        starts_at=starts_at,
+        ends_at=starts_at + dt.timedelta(hours=2),
+        place="市役所3階庁議室",
+    )
+
+
+async def ready_case(cases: CaseGateway, title: str) -> str:
+    snap = await cases.create_case(document=document(title=title), actor=actor("department"))
+    await cases.act(snap.case_id, act("submit", "department"))
+    await cases.act(
+        snap.case_id, act("require_consultation", "secretariat", {"reason": "特に必要と認める"})
+    )
+    await cases.act(
+        snap.case_id,
+        act("pass_precheck", "it", {"items": [{"check_id": "C1", "result": "conforming"}]}),
+    )
+    return snap.case_id
+
+
+@pytest.fixture
+async def setup(system: System) -> tuple[CaseGateway, CouncilGateway, str]:
+    town = municipality(POLICY)
+    cases = CaseGateway(system.client, system.settings, town)
+    councils = CouncilGateway(system.client, system.settings, town)
+    council_id = f"c{uuid.uuid4().hex[:8]}"
+    await councils.register(council(council_id))
+    return cases, councils, council_id
+
+
+def _soon(minutes: int = 1) -> dt.datetime:
+    return dt.datetime.now(JST) + dt.timedelta(minutes=minutes)
+
+
+async def test_a_whole_session(setup: tuple[CaseGateway, CouncilGateway, str]) -> None:
+    cases, councils, cid = setup
+    c1, c2, c3 = [await ready_case(cases, t) for t in ("WEB予約", "自動電話催告", "市営住宅管理")]
+    s1 = (await councils.plan(SECRETARIAT, plan(cid, 1, _soon()))).session_id
+    s2 = (await councils.plan(SECRETARIAT, plan(cid, 2, _soon(60 * 24 * 30)))).session_id
+
+    snap = await councils.act(s1, "add_items", AddItems(actor=SECRETARIAT, case_ids=[c1, c2, c3]))
+    assert [i.case_id for i in snap.items] == [c1, c2, c3]
+    assert (await cases.snapshot(c1)).state == "scheduled"
+    await councils.act(s1, "send_notice", SessionAct(actor=SECRETARIAT))
+    await councils.act(s1, "send_materials", SessionAct(actor=SECRETARIAT))
+    assert (await cases.snapshot(c2)).state == "materials_sent"
+
+    with pytest.raises(InvalidPayload, match="not members"):
+        await councils.act(
+            s1,
+            "open_session",
+            OpenSession(actor=SECRETARIAT, attendance=Attendance(present=["m1", "x9"])),
+        )
+    present = [f"m{n}" for n in range(1, 9)]
+    snap = await councils.act(
+        s1,
+        "open_session",
+        OpenSession(actor=SECRETARIAT, attendance=Attendance(present=present, staff=["総務課長"])),
+    )
+    assert snap.state == "opened" and snap.quorum == "8 of 10 present: quorate"
+
+    # item 1: approved and answered with the council's cumulative number
+    await councils.act(s1, "open_item", ItemAct(actor=CHAIR, case_id=c1))
+    await councils.act(
+        s1,
+        "record_qa",
+        RecordQA(
+            actor=SECRETARIAT,
+            case_id=c1,
+            qa={
+                "speaker_role": "委員",
+                "question": "USBの挿入ログは取得するか",
+                "answer": "後日確認する",
+            },
+        ),
+    )
+    with pytest.raises(GuardFailed, match="exceed members present"):
+        await councils.act(
+            s1,
+            "decide_item",
+            DecideItem(actor=COUNCIL, case_id=c1, outcome="approve", votes={"yes": 9}),
+        )
+    await councils.act(
+        s1,
+        "decide_item",
+        DecideItem(actor=COUNCIL, case_id=c1, outcome="approve", votes={"yes": 8}),
+    )
+    snap = await councils.act(
+        s1,
+        "issue_answer",
+        IssueAnswer(actor=CHAIR, case_id=c1, conclusion="諮問どおり行うことを可とする。"),
+    )
+    assert snap.items[0].answer is not None and snap.items[0].answer.number == "第870号"
+    assert (await cases.snapshot(c1)).state == "active"
+
+    # item 2: continued to the next session
+    await councils.act(s1, "open_item", ItemAct(actor=CHAIR, case_id=c2))
+    s2_ref = {
+        "session_id": s2,
+        "council": "とうしん市個人情報保護審議会",
+        "held_on": (await councils.session(s2)).plan.held_on,
+    }
+    await councils.act(
+        s1,
+        "decide_item",
+        DecideItem(
+            actor=COUNCIL,
+            case_id=c2,
+            outcome="continue",
+            reason="業者の書面回答を待つ",
+            next_session=s2_ref,
+        ),
+    )
+    assert (await cases.snapshot(c2)).state == "scheduled"
+    assert [(i.case_id, i.carried_from) for i in (await councils.session(s2)).items] == [(c2, s1)]
+
+    # item 3: a conditional approval needs a condition
+    await councils.act(s1, "open_item", ItemAct(actor=CHAIR, case_id=c3))
+    with pytest.raises(GuardFailed, match="at least one condition"):
+        await councils.act(
+            s1,
+            "decide_item",
+            DecideItem(
+                actor=COUNCIL,
+                case_id=c3,
+                outcome="approve_with_conditions",
+                votes={"yes": 7, "no": 1},
+            ),
+        )
+    with pytest.raises(InvalidPayload, match="not on this session's agenda"):
+        await councils.act(
+            s1,
+            "decide_item",
+            DecideItem(actor=COUNCIL, case_id="0000deadbeef", outcome="approve", votes={"yes": 8}),
+        )
+    await councils.act(
+        s1,
+        "decide_item",
+        DecideItem(
+            actor=COUNCIL,
+            case_id=c3,
+            outcome="approve_with_conditions",
+            votes={"yes": 7, "no": 1},
+            conditions=[CONDITION],
+        ),
+    )
+    await councils.act(s1, "close_session", SessionAct(actor=SECRETARIAT))
+    snap = await councils.act(
+        s1,
+        "issue_answer",
+        IssueAnswer(
+            actor=CHAIR, case_id=c3, conclusion="条件付きで可とする。", approved_by="chair"
+        ),
+    )
+    assert snap.items[2].answer is not None and snap.items[2].answer.number == "第871号"
+    assert (await cases.snapshot(c3)).state == "conditions_pending"
+
+    # minutes: redacted, approved, published by their due date
+    await councils.act(
+        s1,
+        "redact",
+        Redact(
+            actor=SECRETARIAT,
+            redaction={
+                "passage": "保守業者のID・パスワードの管理方法",
+                "legal_basis": "情報公開条例第6条第7号",
+            },
+        ),
+    )
+    await councils.act(s1, "approve_minutes", SessionAct(actor=CHAIR))
+    snap = await councils.act(s1, "publish_minutes", SessionAct(actor=SECRETARIAT))
+    assert (
+        snap.minutes == "published" and snap.redactions[0].legal_basis == "情報公開条例第6条第7号"
+    )
+    assert snap.minutes_due is not None and snap.minutes_due >= dt.date.today() + dt.timedelta(
+        days=30
+    )
+
+
+async def test_failed_quorum_carries_the_agenda_over(
+    setup: tuple[CaseGateway, CouncilGateway, str],
+) -> None:
+    cases, councils, cid = setup
+    c1 = await ready_case(cases, "WEB予約")
+    s1 = (await councils.plan(SECRETARIAT, plan(cid, 1, _soon()))).session_id
+    s2 = await councils.plan(SECRETARIAT, plan(cid, 2, _soon(60 * 24 * 14)))
+    await councils.act(s1, "add_items", AddItems(actor=SECRETARIAT, case_ids=[c1]))
+    await councils.act(s1, "send_notice", SessionAct(actor=SECRETARIAT))
+    await councils.act(s1, "send_materials", SessionAct(actor=SECRETARIAT))
+    snap = await councils.act(
+        s1,
+        "open_session",
+        OpenSession(
+            actor=SECRETARIAT, attendance=Attendance(present=["m1", "m2", "m3", "m4", "m5"])
+        ),
+    )
+    assert snap.state == "failed_quorum"
+    with pytest.raises(CaseError):
+        await councils.act(s1, "open_item", ItemAct(actor=CHAIR, case_id=c1))
+    ref = {"session_id": s2.session_id, "council": s2.council, "held_on": s2.plan.held_on}
+    snap = await councils.act(
+        s1,
+        "carry_over",
+        CarryOver(actor=SECRETARIAT, next_session=ref, reason="定足数に達せず流会"),
+    )
+    assert snap.items[0].status == "carried_over"
+    case = await cases.snapshot(c1)
+    assert (
+        case.state == "scheduled"
+        and case.session is not None
+        and case.session.session_id == s2.session_id
+    )
+    assert [i.case_id for i in (await councils.session(s2.session_id)).items] == [c1]
+
+
+async def test_bad_plans_are_refused(setup: tuple[CaseGateway, CouncilGateway, str]) -> None:
+    _cases, councils, cid = setup
+    with pytest.raises(GuardFailed, match="in the past"):
+        await councils.plan(SECRETARIAT, plan(cid, 1, dt.datetime.now(JST) - dt.timedelta(days=1)))
+    start = _soon(60 * 24 * 7)
+    await councils.plan(SECRETARIAT, plan(cid, 1, start))
+    with pytest.raises(GuardFailed, match="overlaps"):
+        await councils.plan(SECRETARIAT, plan(cid, 2, start + dt.timedelta(minutes=30)))
+    snapshot = await councils.council(cid)
+    assert len(snapshot.sessions) == 1

@@ -1,0 +1,115 @@
+"""CouncilWorkflow: a registered council — its roster, its sessions and its answer numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+from temporalio.workflow import ParentClosePolicy
+
+with workflow.unsafe.imports_passed_through():
+    from models.council import Council, Numbering, SessionPlan
+    from models.council_registry import CouncilInput, CouncilSnapshot, PlanSession
+    from models.errors import CaseError, GuardFailed, InvalidPayload, RoleNotAllowed
+    from models.ids import session_workflow_id
+    from models.projection import NumberRequest
+    from models.session import SessionInput
+    from models.states import Role
+    from workflows.session import SessionWorkflow
+
+
+def _rejected(err: CaseError) -> ApplicationError:
+    return ApplicationError(err.message, type=err.error_type.value, non_retryable=True)
+
+
+@workflow.defn
+class CouncilWorkflow:
+    """Holds a council for as long as it exists; plans sessions and hands out numbers."""
+
+    @workflow.init
+    def __init__(self, inp: CouncilInput) -> None:
+        self._in = inp
+        self._council: Council = inp.council
+        self._sessions: list[SessionPlan] = list(inp.sessions)
+        self._counters: dict[str, int] = dict(inp.counters)
+        self._numbers: dict[str, str] = dict(inp.numbers)
+
+    @workflow.run
+    async def run(self, inp: CouncilInput) -> None:
+        """Wait for plans and number requests; continue-as-new when the history grows."""
+        await workflow.wait_condition(
+            lambda: (
+                workflow.info().is_continue_as_new_suggested() and workflow.all_handlers_finished()
+            )
+        )
+        workflow.continue_as_new(
+            CouncilInput(
+                council=self._council,
+                closures=self._in.closures,
+                sessions=self._sessions,
+                counters=self._counters,
+                numbers=self._numbers,
+            )
+        )
+
+    @workflow.update
+    async def plan_session(self, inp: PlanSession) -> str:
+        """Plan a session and start its SessionWorkflow; returns the session id."""
+        self._check_plan(inp)
+        plan = inp.plan
+        await workflow.start_child_workflow(
+            SessionWorkflow.run,
+            SessionInput(plan=plan, council=self._council, closures=self._in.closures),
+            id=session_workflow_id(plan.session_id),
+            parent_close_policy=ParentClosePolicy.ABANDON,
+        )
+        self._sessions.append(plan)
+        return plan.session_id
+
+    @plan_session.validator
+    def _v_plan(self, inp: PlanSession) -> None:
+        self._check_plan(inp)
+
+    def _check_plan(self, inp: PlanSession) -> None:
+        try:
+            if inp.actor.role is not Role.secretariat:
+                raise RoleNotAllowed(f"plan_session is done by secretariat, not {inp.actor.role}")
+            plan = inp.plan
+            if plan.council_id != self._council.council_id:
+                raise InvalidPayload(f"plan.council_id: this is {self._council.council_id}")
+            if plan.starts_at <= workflow.now():
+                raise GuardFailed(f"plan.starts_at: {plan.starts_at.isoformat()} is in the past")
+            for other in self._sessions:
+                if plan.session_id == other.session_id:
+                    raise GuardFailed(f"session {plan.session_id} (第{plan.ordinal}回) exists")
+                if plan.starts_at < other.ends_at and other.starts_at < plan.ends_at:
+                    raise GuardFailed(
+                        f"overlaps session {other.session_id} "
+                        f"({other.starts_at.isoformat()}–{other.ends_at.isoformat()})"
+                    )
+            self._in.closures.is_closed(plan.held_on)  # inside the calendar's range
+        except CaseError as err:
+            raise _rejected(err) from None
+        except ValueError as err:
+            raise _rejected(InvalidPayload(f"plan.starts_at: {err}")) from None
+
+    @workflow.update
+    def take_number(self, req: NumberRequest) -> str:
+        """The next answer number; the same case always gets the same number."""
+        if req.case_id not in self._numbers:
+            key = "all" if self._council.numbering is Numbering.cumulative else str(req.fiscal_year)
+            start = self._council.first_number if key == "all" else 1
+            self._counters[key] = self._counters.get(key, start - 1) + 1
+            self._numbers[req.case_id] = f"第{self._counters[key]}号"
+        return self._numbers[req.case_id]
+
+    @workflow.query
+    def snapshot(self) -> CouncilSnapshot:
+        """The council, its planned sessions and the numbers handed out."""
+        return CouncilSnapshot(
+            council=self._council,
+            sessions=sorted(self._sessions, key=lambda p: p.starts_at),
+            numbers=self._numbers,
+            as_of=workflow.now().astimezone(dt.UTC),
+        )

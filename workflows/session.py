@@ -1,0 +1,630 @@
+"""SessionWorkflow: one council session (第N回), from notice to published minutes.
+
+It drives the cases on its agenda through their own updates (activity ``act_on_case``), so
+each case keeps enforcing its lifecycle; the session adds what belongs to the meeting:
+attendance and quorum, Q&A, votes, carry-over, answers and minutes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.links import SessionLinkActivities
+    from activities.reminders import ReminderActivities
+    from models import session as s
+    from models.case import ActInput
+    from models.errors import CaseError, GuardFailed, InvalidPayload
+    from models.payloads import SessionRef
+    from models.projection import CarryRequest, CaseActRequest, NumberRequest, ReminderInput
+    from models.states import Role
+
+JST = dt.timezone(dt.timedelta(hours=9))
+TIMEOUT = dt.timedelta(seconds=30)
+RETRY = RetryPolicy(
+    initial_interval=dt.timedelta(seconds=1), maximum_interval=dt.timedelta(seconds=30)
+)
+FINAL = (
+    s.ItemStatus.answered,
+    s.ItemStatus.continued,
+    s.ItemStatus.noted,
+    s.ItemStatus.converted,
+    s.ItemStatus.carried_over,
+)
+
+
+def _rejected(err: CaseError) -> ApplicationError:
+    return ApplicationError(err.message, type=err.error_type.value, non_retryable=True)
+
+
+@workflow.defn
+class SessionWorkflow:
+    """One session of a council; every act of the secretariat, chair or council is an update."""
+
+    @workflow.init
+    def __init__(self, inp: s.SessionInput) -> None:
+        self._closures = inp.closures
+        self._s = inp.record or s.SessionRecord(plan=inp.plan, council=inp.council)
+        self._lock = asyncio.Lock()
+        self._changed = False
+
+    @workflow.run
+    async def run(self, inp: s.SessionInput) -> str:
+        """Remind the secretariat of overdue notice, materials and minutes; end when done."""
+        while not self._finished():
+            due = self._next_reminder()
+            timeout = None
+            if due is not None:
+                timeout = max(0.0, (due[0] - workflow.now()).total_seconds())
+            with contextlib.suppress(TimeoutError):  # the reminder is due
+                await workflow.wait_condition(
+                    lambda: self._finished() or self._changed, timeout=timeout
+                )
+            self._changed = False
+            due = self._next_reminder()
+            if due is not None and due[0] <= workflow.now():
+                await workflow.execute_activity_method(
+                    ReminderActivities.remind_secretariat,
+                    ReminderInput(session_id=self._s.plan.session_id, what=due[1], due=due[2]),
+                    start_to_close_timeout=TIMEOUT,
+                    retry_policy=RETRY,
+                )
+                self._s.reminders.append(due[1])
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._s.state.value
+
+    # -- agenda ---------------------------------------------------------------------------
+
+    @workflow.update
+    async def add_items(self, inp: s.AddItems) -> s.SessionSnapshot:
+        """Put cases in `ready` on the agenda (each case is scheduled for this session)."""
+        async with self._lock:
+            self._check(self._check_add, inp)
+            refused: list[str] = []
+            for case_id in inp.case_ids:
+                outcome = await self._act(case_id, "schedule", {"session": self._s.ref}, inp)
+                if not outcome.accepted:
+                    refused.append(f"{case_id}: {outcome.error_type}: {outcome.message}")
+                    continue
+                self._s.items.append(
+                    s.AgendaItem(
+                        case_id=case_id,
+                        title=outcome.title or case_id,
+                        category=outcome.category or "consultation",
+                    )
+                )
+                self._warn_from(case_id, outcome.warnings)
+            for line in refused:
+                self._s.warnings.append(s.SessionWarning(code="not_scheduled", message=line))
+            return self._done()
+
+    @add_items.validator
+    def _v_add(self, inp: s.AddItems) -> None:
+        self._check(self._check_add, inp)
+
+    def _check_add(self, inp: s.AddItems) -> None:
+        s.need_role(inp.actor, (Role.secretariat,), "add_items")
+        s.need_state(self._s, (s.SessionState.planned, s.SessionState.notice_sent), "add_items")
+        twice = [c for c in inp.case_ids if self._s.item(c) is not None]
+        if twice or len(set(inp.case_ids)) != len(inp.case_ids):
+            raise InvalidPayload(f"case_ids: already on the agenda or listed twice: {twice}")
+
+    @workflow.update
+    async def receive_item(self, inp: s.CarryIn) -> None:
+        """A case continued or carried over from another session joins this agenda."""
+        if self._s.item(inp.case_id) is None:
+            self._s.items.append(
+                s.AgendaItem(
+                    case_id=inp.case_id,
+                    title=inp.title,
+                    category=inp.category,
+                    carried_from=inp.from_session,
+                )
+            )
+            self._changed = True
+
+    @receive_item.validator
+    def _v_receive(self, inp: s.CarryIn) -> None:
+        self._check(
+            lambda _: s.need_state(
+                self._s, (s.SessionState.planned, s.SessionState.notice_sent), "receive_item"
+            ),
+            inp,
+        )
+
+    # -- before the session ----------------------------------------------------------------
+
+    @workflow.update
+    async def send_notice(self, inp: s.SessionAct) -> s.SessionSnapshot:
+        """The convocation notice (開催通知) went out to the members."""
+        async with self._lock:
+            self._check(self._check_notice, inp)
+            on = self._on(inp)
+            self._s.notice_sent_on = on
+            due = self._notice_due()
+            if on > due:
+                self._warn("notice_late", f"notice sent {on}, due {due}")
+            self._s.state = s.SessionState.notice_sent
+            return self._done()
+
+    @send_notice.validator
+    def _v_notice(self, inp: s.SessionAct) -> None:
+        self._check(self._check_notice, inp)
+
+    def _check_notice(self, inp: s.SessionAct) -> None:
+        s.need_role(inp.actor, (Role.secretariat,), "send_notice")
+        s.need_state(self._s, (s.SessionState.planned,), "send_notice")
+        self._on(inp)
+
+    @workflow.update
+    async def send_materials(self, inp: s.SessionAct) -> s.SessionSnapshot:
+        """Materials went to the members; every case on the agenda records it."""
+        async with self._lock:
+            self._check(self._check_materials, inp)
+            on = self._on(inp)
+            due = self._materials_due()
+            late = f"資料送付が遅延 (期限 {due})" if on > due else None
+            for item in self._s.items:
+                outcome = await self._act(
+                    item.case_id, "send_materials", {"late_reason": late}, inp
+                )
+                if not outcome.accepted:
+                    self._warn("case_not_updated", f"{item.case_id}: {outcome.message}")
+            self._s.materials_sent_on = on
+            if late:
+                self._warn("materials_late", late)
+            self._s.state = s.SessionState.materials_sent
+            return self._done()
+
+    @send_materials.validator
+    def _v_materials(self, inp: s.SessionAct) -> None:
+        self._check(self._check_materials, inp)
+
+    def _check_materials(self, inp: s.SessionAct) -> None:
+        s.need_role(inp.actor, (Role.secretariat,), "send_materials")
+        s.need_state(self._s, (s.SessionState.notice_sent,), "send_materials")
+        if not self._s.items:
+            raise GuardFailed("the agenda is empty")
+        self._on(inp)
+
+    # -- the session -----------------------------------------------------------------------
+
+    @workflow.update
+    async def open_session(self, inp: s.OpenSession) -> s.SessionSnapshot:
+        """Record attendance; the session opens if quorate, otherwise it fails (流会)."""
+        async with self._lock:
+            self._check(self._check_open, inp)
+            self._s.attendance = inp.attendance
+            present = len(inp.attendance.present)
+            if self._s.council.quorate(present):
+                self._s.state = s.SessionState.opened
+            else:
+                self._s.state = s.SessionState.failed_quorum
+                self._warn(
+                    "failed_quorum",
+                    f"{present} of {self._s.council.seats} present: no quorum; carry the "
+                    "agenda over to the next session",
+                )
+            return self._done()
+
+    @open_session.validator
+    def _v_open(self, inp: s.OpenSession) -> None:
+        self._check(self._check_open, inp)
+
+    def _check_open(self, inp: s.OpenSession) -> None:
+        s.need_role(inp.actor, (Role.secretariat, Role.chair), "open_session")
+        s.need_state(self._s, (s.SessionState.materials_sent,), "open_session")
+        if self._on(inp) != self._s.plan.held_on:
+            raise GuardFailed(f"the session is held on {self._s.plan.held_on}")
+        s.check_attendance(self._s, inp.attendance)
+
+    @workflow.update
+    async def carry_over(self, inp: s.CarryOver) -> s.SessionSnapshot:
+        """After a failed quorum: every item goes back to `scheduled` for the next session."""
+        async with self._lock:
+            self._check(self._check_carry, inp)
+            payload = {"reason": inp.reason, "next_session": inp.next_session}
+            for item in self._s.items:
+                if item.status is not s.ItemStatus.on_agenda:
+                    continue
+                outcome = await self._act(item.case_id, "reschedule", payload, inp)
+                if not outcome.accepted:
+                    self._warn("case_not_updated", f"{item.case_id}: {outcome.message}")
+                    continue
+                await self._carry(item, inp.next_session)
+                item.status = s.ItemStatus.carried_over
+                item.next_session = inp.next_session.session_id
+                self._warn_from(item.case_id, outcome.warnings)
+            return self._done()
+
+    @carry_over.validator
+    def _v_carry(self, inp: s.CarryOver) -> None:
+        self._check(self._check_carry, inp)
+
+    def _check_carry(self, inp: s.CarryOver) -> None:
+        s.need_role(inp.actor, (Role.secretariat,), "carry_over")
+        s.need_state(self._s, (s.SessionState.failed_quorum,), "carry_over")
+        self._check_next(inp.next_session)
+
+    @workflow.update
+    async def open_item(self, inp: s.ItemAct) -> s.SessionSnapshot:
+        """The chair opens deliberation of one item."""
+        async with self._lock:
+            item = self._check(self._check_open_item, inp)
+            assert self._s.attendance is not None
+            payload = {"seats": self._s.council.seats, "present": len(self._s.attendance.present)}
+            self._require(await self._act(item.case_id, "open_deliberation", payload, inp))
+            item.status = s.ItemStatus.deliberating
+            return self._done()
+
+    @open_item.validator
+    def _v_open_item(self, inp: s.ItemAct) -> None:
+        self._check(self._check_open_item, inp)
+
+    def _check_open_item(self, inp: s.ItemAct) -> s.AgendaItem:
+        s.need_role(inp.actor, (Role.chair,), "open_item")
+        s.need_state(self._s, (s.SessionState.opened,), "open_item")
+        return s.need_item(self._s, inp.case_id, (s.ItemStatus.on_agenda,))
+
+    @workflow.update
+    async def record_qa(self, inp: s.RecordQA) -> s.SessionSnapshot:
+        """A question and its answer in the deliberation of an item (for the minutes)."""
+        async with self._lock:
+            item = self._check(self._check_qa, inp)
+            item.qa.append(inp.qa)
+            return self._done()
+
+    @record_qa.validator
+    def _v_qa(self, inp: s.RecordQA) -> None:
+        self._check(self._check_qa, inp)
+
+    def _check_qa(self, inp: s.RecordQA) -> s.AgendaItem:
+        s.need_role(inp.actor, (Role.secretariat, Role.chair), "record_qa")
+        s.need_state(self._s, (s.SessionState.opened,), "record_qa")
+        return s.need_item(self._s, inp.case_id, (s.ItemStatus.deliberating,))
+
+    @workflow.update
+    async def decide_item(self, inp: s.DecideItem) -> s.SessionSnapshot:
+        """The council's decision on an item, with its votes."""
+        async with self._lock:
+            item = self._check(self._check_decide, inp)
+            trigger, payload, status = self._decision_act(inp)
+            self._require(await self._act(item.case_id, trigger, payload, inp))
+            item.outcome = inp.outcome
+            item.votes = inp.votes
+            item.conditions = inp.conditions
+            item.opinions = inp.opinions
+            item.action_items = inp.action_items
+            item.summary = inp.summary or inp.reason
+            item.status = status
+            if inp.outcome is s.ItemOutcome.continue_:
+                assert inp.next_session is not None
+                await self._carry(item, inp.next_session)
+                item.next_session = inp.next_session.session_id
+            return self._done()
+
+    @decide_item.validator
+    def _v_decide(self, inp: s.DecideItem) -> None:
+        self._check(self._check_decide, inp)
+
+    def _check_decide(self, inp: s.DecideItem) -> s.AgendaItem:
+        s.need_role(inp.actor, (Role.council, Role.chair), "decide_item")
+        s.need_state(self._s, (s.SessionState.opened,), "decide_item")
+        item = s.need_item(self._s, inp.case_id, (s.ItemStatus.deliberating,))
+        s.check_votes(self._s, inp)
+        if inp.next_session is not None:
+            self._check_next(inp.next_session)
+        return item
+
+    def _decision_act(self, inp: s.DecideItem) -> tuple[str, dict[str, Any], s.ItemStatus]:
+        o = s.ItemOutcome
+        if inp.outcome is o.continue_:
+            carry = {"reason": inp.reason, "next_session": inp.next_session}
+            return "continue_deliberation", carry, s.ItemStatus.continued
+        if inp.outcome is o.noted:
+            return "note_report", {}, s.ItemStatus.noted
+        if inp.outcome is o.convert:
+            return "convert_to_consultation", {"reason": inp.reason}, s.ItemStatus.converted
+        payload: dict[str, Any] = {
+            "outcome": inp.outcome.value,
+            "votes": inp.votes,
+            "conditions": inp.conditions,
+            "opinions": inp.opinions,
+            "action_items": inp.action_items,
+            "summary": inp.summary,
+        }
+        return "decide", payload, s.ItemStatus.decided
+
+    @workflow.update
+    async def issue_answer(self, inp: s.IssueAnswer) -> s.SessionSnapshot:
+        """Number, date and issue the answer (答申) drafted from the decision."""
+        async with self._lock:
+            item = self._check(self._check_answer, inp)
+            number = await workflow.execute_activity_method(
+                SessionLinkActivities.take_answer_number,
+                NumberRequest(
+                    council_id=self._s.council.council_id,
+                    case_id=item.case_id,
+                    fiscal_year=self._s.plan.fiscal_year,
+                ),
+                start_to_close_timeout=TIMEOUT,
+                retry_policy=RETRY,
+            )
+            payload = {
+                "number": number,
+                "approved_by": inp.approved_by,
+                "conclusion": inp.conclusion,
+            }
+            self._require(await self._act(item.case_id, "issue_answer", payload, inp))
+            item.answer = s.AnswerDraft(
+                number=number,
+                conclusion=inp.conclusion,
+                explanation_summary=inp.explanation_summary,
+                reasons=inp.reasons,
+                conditions=item.conditions,
+                opinions=item.opinions,
+                approved_by=inp.approved_by,
+                issued_on=self._on(inp),
+            )
+            item.status = s.ItemStatus.answered
+            return self._done()
+
+    @issue_answer.validator
+    def _v_answer(self, inp: s.IssueAnswer) -> None:
+        self._check(self._check_answer, inp)
+
+    def _check_answer(self, inp: s.IssueAnswer) -> s.AgendaItem:
+        s.need_role(inp.actor, (Role.chair,), "issue_answer")
+        s.need_state(self._s, (s.SessionState.opened, s.SessionState.closed), "issue_answer")
+        return s.need_item(self._s, inp.case_id, (s.ItemStatus.decided,))
+
+    @workflow.update
+    async def close_session(self, inp: s.SessionAct) -> s.SessionSnapshot:
+        """Close the session; the minutes (会議録) are now drafted and due for publication."""
+        async with self._lock:
+            self._check(self._check_close, inp)
+            on = self._on(inp)
+            self._s.state = s.SessionState.closed
+            self._s.closed_on = on
+            self._s.minutes = s.MinutesState.drafting
+            due = on + dt.timedelta(days=self._s.council.minutes_due_days)
+            self._s.minutes_due = self._closures.next_business_day(due)
+            return self._done()
+
+    @close_session.validator
+    def _v_close(self, inp: s.SessionAct) -> None:
+        self._check(self._check_close, inp)
+
+    def _check_close(self, inp: s.SessionAct) -> None:
+        s.need_role(inp.actor, (Role.secretariat, Role.chair), "close_session")
+        s.need_state(self._s, (s.SessionState.opened,), "close_session")
+        open_items = [
+            i.case_id
+            for i in self._s.items
+            if i.status in (s.ItemStatus.on_agenda, s.ItemStatus.deliberating)
+        ]
+        if open_items:
+            raise GuardFailed(f"items not yet decided: {open_items}")
+        self._on(inp)
+
+    # -- minutes ---------------------------------------------------------------------------
+
+    @workflow.update
+    async def redact(self, inp: s.Redact) -> s.SessionSnapshot:
+        """Leave a passage out of the public minutes, with its legal basis."""
+        self._check(self._check_redact, inp)
+        self._s.redactions.append(inp.redaction)
+        return self._done()
+
+    @redact.validator
+    def _v_redact(self, inp: s.Redact) -> None:
+        self._check(self._check_redact, inp)
+
+    def _check_redact(self, inp: s.Redact) -> None:
+        s.need_role(inp.actor, (Role.secretariat,), "redact")
+        if self._s.minutes is not s.MinutesState.drafting:
+            raise GuardFailed(f"the minutes are {self._s.minutes}, not drafting")
+
+    @workflow.update
+    async def approve_minutes(self, inp: s.SessionAct) -> s.SessionSnapshot:
+        """The chair approves the minutes."""
+        self._check(self._check_approve_minutes, inp)
+        self._s.minutes = s.MinutesState.approved
+        return self._done()
+
+    @approve_minutes.validator
+    def _v_approve_minutes(self, inp: s.SessionAct) -> None:
+        self._check(self._check_approve_minutes, inp)
+
+    def _check_approve_minutes(self, inp: s.SessionAct) -> None:
+        s.need_role(inp.actor, (Role.chair,), "approve_minutes")
+        if self._s.minutes is not s.MinutesState.drafting:
+            raise GuardFailed(f"the minutes are {self._s.minutes}, not drafting")
+
+    @workflow.update
+    async def publish_minutes(self, inp: s.SessionAct) -> s.SessionSnapshot:
+        """Publish the (redacted) minutes."""
+        self._check(self._check_publish, inp)
+        on = self._on(inp)
+        if self._s.minutes_due is not None and on > self._s.minutes_due:
+            self._warn("minutes_late", f"minutes published {on}, due {self._s.minutes_due}")
+        self._s.minutes = s.MinutesState.published
+        return self._done()
+
+    @publish_minutes.validator
+    def _v_publish(self, inp: s.SessionAct) -> None:
+        self._check(self._check_publish, inp)
+
+    def _check_publish(self, inp: s.SessionAct) -> None:
+        s.need_role(inp.actor, (Role.secretariat,), "publish_minutes")
+        if self._s.minutes is not s.MinutesState.approved:
+            raise GuardFailed(f"the minutes are {self._s.minutes}, not approved")
+        self._on(inp)
+
+    @workflow.query
+    def snapshot(self) -> s.SessionSnapshot:
+        """The session as it stands."""
+        r = self._s
+        present = len(r.attendance.present) if r.attendance else 0
+        quorum = (
+            f"{present} of {r.council.seats} present: "
+            f"{'quorate' if r.council.quorate(present) else 'not quorate'}"
+            if r.attendance
+            else "attendance not yet recorded"
+        )
+        return s.SessionSnapshot(
+            session_id=r.plan.session_id,
+            council=r.council.name,
+            plan=r.plan,
+            state=r.state,
+            items=r.items,
+            attendance=r.attendance,
+            quorum=quorum,
+            notice_due=self._notice_due(),
+            materials_due=self._materials_due(),
+            notice_sent_on=r.notice_sent_on,
+            materials_sent_on=r.materials_sent_on,
+            minutes=r.minutes,
+            minutes_due=r.minutes_due,
+            redactions=r.redactions,
+            reminders=r.reminders,
+            warnings=r.warnings,
+        )
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _check(self, check: Callable[[Any], Any], inp: Any) -> Any:
+        try:
+            return check(inp)
+        except CaseError as err:
+            raise _rejected(err) from None
+        except ValueError as err:  # calendar range
+            raise _rejected(GuardFailed(str(err))) from None
+
+    def _done(self) -> s.SessionSnapshot:
+        self._changed = True
+        return self.snapshot()
+
+    def _today(self) -> dt.date:
+        return workflow.now().astimezone(JST).date()
+
+    def _on(self, inp: s.SessionAct) -> dt.date:
+        on = inp.on or self._today()
+        if on > self._today():
+            raise InvalidPayload(f"on: {on} is in the future")
+        return on
+
+    def _check_next(self, ref: SessionRef) -> None:
+        if ref.session_id == self._s.plan.session_id or ref.held_on <= self._s.plan.held_on:
+            raise InvalidPayload("next_session: must be a later session")
+
+    def _notice_due(self) -> dt.date:
+        return self._due(self._s.council.notice_lead_business_days)
+
+    def _materials_due(self) -> dt.date:
+        return self._due(self._s.council.materials_lead_business_days)
+
+    def _due(self, days: int) -> dt.date:
+        held = self._s.plan.held_on
+        return self._closures.due_date(held, days) if days else held
+
+    def _next_reminder(self) -> tuple[dt.datetime, str, dt.date] | None:
+        """The next overdue reminder: (when, what, due date), or None."""
+        r = self._s
+        candidates: list[tuple[str, dt.date]] = []
+        if r.state is s.SessionState.planned:
+            candidates.append(("notice", self._notice_due()))
+        if r.state in (s.SessionState.planned, s.SessionState.notice_sent):
+            candidates.append(("materials", self._materials_due()))
+        if r.minutes in (s.MinutesState.drafting, s.MinutesState.approved) and r.minutes_due:
+            candidates.append(("minutes", r.minutes_due))
+        pending = [(what, due) for what, due in candidates if what not in r.reminders]
+        if not pending:
+            return None
+        what, due = min(pending, key=lambda p: p[1])
+        overdue_at = dt.datetime.combine(due + dt.timedelta(days=1), dt.time(), JST)
+        return overdue_at, what, due
+
+    def _finished(self) -> bool:
+        r = self._s
+        if r.state is s.SessionState.failed_quorum:
+            return all(i.status in FINAL for i in r.items)
+        return (
+            r.state is s.SessionState.closed
+            and r.minutes is s.MinutesState.published
+            and all(i.status in FINAL for i in r.items)
+        )
+
+    def _warn(self, code: str, message: str) -> None:
+        self._s.warnings.append(s.SessionWarning(code=code, message=message))
+
+    def _warn_from(self, case_id: str, messages: list[str]) -> None:
+        for message in messages:
+            if message.startswith("事後諮問"):
+                self._warn("ex_post", f"{case_id}: {message}")
+
+    async def _act(
+        self, case_id: str, trigger: str, payload: dict[str, Any], inp: s.SessionAct
+    ) -> Any:
+        act = ActInput.model_validate(
+            {
+                "trigger": trigger,
+                "actor": _case_actor(trigger, inp),
+                "payload": payload,
+                "on": inp.on,
+            }
+        )
+        return await workflow.execute_activity_method(
+            SessionLinkActivities.act_on_case,
+            CaseActRequest(
+                case_id=case_id,
+                act=act,
+                request_id=f"{self._s.plan.session_id}-{trigger}-{case_id}-{workflow.uuid4().hex[:8]}",
+            ),
+            start_to_close_timeout=TIMEOUT,
+            retry_policy=RETRY,
+        )
+
+    def _require(self, outcome: Any) -> None:
+        if not outcome.accepted:
+            raise ApplicationError(
+                outcome.message or "the case refused", type=outcome.error_type, non_retryable=True
+            )
+
+    async def _carry(self, item: s.AgendaItem, ref: SessionRef) -> None:
+        await workflow.execute_activity_method(
+            SessionLinkActivities.carry_into_session,
+            CarryRequest(
+                session_id=ref.session_id,
+                item=s.CarryIn(
+                    case_id=item.case_id,
+                    title=item.title,
+                    category=item.category,
+                    from_session=self._s.plan.session_id,
+                ),
+            ),
+            start_to_close_timeout=TIMEOUT,
+            retry_policy=RETRY,
+        )
+
+
+_CASE_ROLE = {
+    "schedule": Role.secretariat,
+    "send_materials": Role.secretariat,
+    "reschedule": Role.secretariat,
+    "open_deliberation": Role.chair,
+    "issue_answer": Role.chair,
+}
+
+
+def _case_actor(trigger: str, inp: s.SessionAct) -> dict[str, str]:
+    """The case-level actor for a session act: the council acts as council, the chair as chair."""
+    role = _CASE_ROLE.get(trigger, Role.council)
+    return {"role": role.value, "name": inp.actor.name}
