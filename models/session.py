@@ -13,10 +13,8 @@ from pydantic import BaseModel, Field, model_validator
 from models.case import Actor
 from models.council import Council, SessionPlan
 from models.document import Category, Strict
-from models.errors import GuardFailed, InvalidPayload, InvalidTransition, RoleNotAllowed
 from models.jcalendar import ClosureTable
 from models.payloads import Condition, Note, SessionRef, Votes
-from models.states import Role
 
 
 class SessionState(StrEnum):
@@ -229,71 +227,3 @@ class SessionSnapshot(Strict):
     redactions: list[Redaction]
     reminders: list[str]
     warnings: list[SessionWarning]
-
-
-# -- pure checks --------------------------------------------------------------------------
-
-_SECRETARIAT = (Role.secretariat,)
-_CHAIR = (Role.chair,)
-_COUNCIL = (Role.council, Role.chair)
-
-
-def need_role(actor: Actor, roles: tuple[Role, ...], what: str) -> None:
-    if actor.role not in roles:
-        raise RoleNotAllowed(f"{what} is done by {' or '.join(roles)}, not {actor.role}")
-
-
-def need_state(record: SessionRecord, states: tuple[SessionState, ...], what: str) -> None:
-    if record.state not in states:
-        raise InvalidTransition(
-            f"{what} is not allowed while the session is {record.state} "
-            f"(needs {' or '.join(states)})"
-        )
-
-
-def need_item(record: SessionRecord, case_id: str, statuses: tuple[ItemStatus, ...]) -> AgendaItem:
-    item = record.item(case_id)
-    if item is None:
-        raise InvalidPayload(f"case_id: case {case_id} is not on this session's agenda")
-    if item.status not in statuses:
-        raise InvalidTransition(
-            f"item {case_id} is {item.status}; this needs {' or '.join(statuses)}"
-        )
-    return item
-
-
-def check_attendance(record: SessionRecord, attendance: Attendance) -> None:
-    unknown = [m for m in attendance.present if record.council.member(m) is None]
-    if unknown:
-        raise InvalidPayload(f"attendance.present: not members of this council: {unknown}")
-    if len(set(attendance.present)) != len(attendance.present):
-        raise InvalidPayload("attendance.present: a member is listed twice")
-    out_of_term = [
-        m
-        for m in attendance.present
-        if not record.council.member(m).serves_on(record.plan.held_on)  # type: ignore[union-attr]
-    ]
-    if out_of_term:
-        raise InvalidPayload(
-            f"attendance.present: not serving on {record.plan.held_on}: {out_of_term}"
-        )
-
-
-def present_voters(record: SessionRecord) -> int:
-    assert record.attendance is not None
-    return len(record.attendance.present)
-
-
-def check_votes(record: SessionRecord, decide: DecideItem) -> None:
-    present = present_voters(record)
-    if decide.outcome in (ItemOutcome.continue_, ItemOutcome.noted, ItemOutcome.convert):
-        if decide.votes is None:
-            return
-    elif decide.votes is None:
-        raise InvalidPayload("votes: required for approve / approve_with_conditions / reject")
-    assert decide.votes is not None
-    cast = decide.votes.yes + decide.votes.no + decide.votes.abstain
-    if cast > present:
-        raise GuardFailed(f"votes cast ({cast}) exceed members present ({present})")
-    if decide.outcome is ItemOutcome.approve_with_conditions and not decide.conditions:
-        raise GuardFailed("approve_with_conditions needs at least one condition")

@@ -20,8 +20,9 @@ with workflow.unsafe.imports_passed_through():
     from activities.links import SessionLinkActivities
     from activities.reminders import ReminderActivities
     from models import session as s
+    from models import session_checks as sc
     from models.case import ActInput
-    from models.errors import CaseError, GuardFailed, InvalidPayload
+    from models.errors import CaseError, GuardFailed
     from models.payloads import SessionRef
     from models.projection import CarryRequest, CaseActRequest, NumberRequest, ReminderInput
     from models.states import Role
@@ -86,7 +87,7 @@ class SessionWorkflow:
     async def add_items(self, inp: s.AddItems) -> s.SessionSnapshot:
         """Put cases in `ready` on the agenda (each case is scheduled for this session)."""
         async with self._lock:
-            self._check(self._check_add, inp)
+            self._check(sc.check_add, inp)
             refused: list[str] = []
             for case_id in inp.case_ids:
                 outcome = await self._act(case_id, "schedule", {"session": self._s.ref}, inp)
@@ -107,14 +108,7 @@ class SessionWorkflow:
 
     @add_items.validator
     def _v_add(self, inp: s.AddItems) -> None:
-        self._check(self._check_add, inp)
-
-    def _check_add(self, inp: s.AddItems) -> None:
-        s.need_role(inp.actor, (Role.secretariat,), "add_items")
-        s.need_state(self._s, (s.SessionState.planned, s.SessionState.notice_sent), "add_items")
-        twice = [c for c in inp.case_ids if self._s.item(c) is not None]
-        if twice or len(set(inp.case_ids)) != len(inp.case_ids):
-            raise InvalidPayload(f"case_ids: already on the agenda or listed twice: {twice}")
+        self._check(sc.check_add, inp)
 
     @workflow.update
     async def receive_item(self, inp: s.CarryIn) -> None:
@@ -132,12 +126,7 @@ class SessionWorkflow:
 
     @receive_item.validator
     def _v_receive(self, inp: s.CarryIn) -> None:
-        self._check(
-            lambda _: s.need_state(
-                self._s, (s.SessionState.planned, s.SessionState.notice_sent), "receive_item"
-            ),
-            inp,
-        )
+        self._check(sc.check_receive, inp)
 
     # -- before the session ----------------------------------------------------------------
 
@@ -145,7 +134,7 @@ class SessionWorkflow:
     async def send_notice(self, inp: s.SessionAct) -> s.SessionSnapshot:
         """The convocation notice (開催通知) went out to the members."""
         async with self._lock:
-            self._check(self._check_notice, inp)
+            self._check(sc.check_notice, inp)
             on = self._on(inp)
             self._s.notice_sent_on = on
             due = self._notice_due()
@@ -156,18 +145,13 @@ class SessionWorkflow:
 
     @send_notice.validator
     def _v_notice(self, inp: s.SessionAct) -> None:
-        self._check(self._check_notice, inp)
-
-    def _check_notice(self, inp: s.SessionAct) -> None:
-        s.need_role(inp.actor, (Role.secretariat,), "send_notice")
-        s.need_state(self._s, (s.SessionState.planned,), "send_notice")
-        self._on(inp)
+        self._check(sc.check_notice, inp)
 
     @workflow.update
     async def send_materials(self, inp: s.SessionAct) -> s.SessionSnapshot:
         """Materials went to the members; every case on the agenda records it."""
         async with self._lock:
-            self._check(self._check_materials, inp)
+            self._check(sc.check_materials, inp)
             on = self._on(inp)
             due = self._materials_due()
             late = f"資料送付が遅延 (期限 {due})" if on > due else None
@@ -185,14 +169,7 @@ class SessionWorkflow:
 
     @send_materials.validator
     def _v_materials(self, inp: s.SessionAct) -> None:
-        self._check(self._check_materials, inp)
-
-    def _check_materials(self, inp: s.SessionAct) -> None:
-        s.need_role(inp.actor, (Role.secretariat,), "send_materials")
-        s.need_state(self._s, (s.SessionState.notice_sent,), "send_materials")
-        if not self._s.items:
-            raise GuardFailed("the agenda is empty")
-        self._on(inp)
+        self._check(sc.check_materials, inp)
 
     # -- the session -----------------------------------------------------------------------
 
@@ -200,7 +177,7 @@ class SessionWorkflow:
     async def open_session(self, inp: s.OpenSession) -> s.SessionSnapshot:
         """Record attendance; the session opens if quorate, otherwise it fails (流会)."""
         async with self._lock:
-            self._check(self._check_open, inp)
+            self._check(sc.check_open, inp)
             self._s.attendance = inp.attendance
             present = len(inp.attendance.present)
             if self._s.council.quorate(present):
@@ -216,20 +193,13 @@ class SessionWorkflow:
 
     @open_session.validator
     def _v_open(self, inp: s.OpenSession) -> None:
-        self._check(self._check_open, inp)
-
-    def _check_open(self, inp: s.OpenSession) -> None:
-        s.need_role(inp.actor, (Role.secretariat, Role.chair), "open_session")
-        s.need_state(self._s, (s.SessionState.materials_sent,), "open_session")
-        if self._on(inp) != self._s.plan.held_on:
-            raise GuardFailed(f"the session is held on {self._s.plan.held_on}")
-        s.check_attendance(self._s, inp.attendance)
+        self._check(sc.check_open, inp)
 
     @workflow.update
     async def carry_over(self, inp: s.CarryOver) -> s.SessionSnapshot:
         """After a failed quorum: every item goes back to `scheduled` for the next session."""
         async with self._lock:
-            self._check(self._check_carry, inp)
+            self._check(sc.check_carry, inp)
             payload = {"reason": inp.reason, "next_session": inp.next_session}
             for item in self._s.items:
                 if item.status is not s.ItemStatus.on_agenda:
@@ -246,18 +216,13 @@ class SessionWorkflow:
 
     @carry_over.validator
     def _v_carry(self, inp: s.CarryOver) -> None:
-        self._check(self._check_carry, inp)
-
-    def _check_carry(self, inp: s.CarryOver) -> None:
-        s.need_role(inp.actor, (Role.secretariat,), "carry_over")
-        s.need_state(self._s, (s.SessionState.failed_quorum,), "carry_over")
-        self._check_next(inp.next_session)
+        self._check(sc.check_carry, inp)
 
     @workflow.update
     async def open_item(self, inp: s.ItemAct) -> s.SessionSnapshot:
         """The chair opens deliberation of one item."""
         async with self._lock:
-            item = self._check(self._check_open_item, inp)
+            item = self._check(sc.check_open_item, inp)
             assert self._s.attendance is not None
             payload = {"seats": self._s.council.seats, "present": len(self._s.attendance.present)}
             self._require(await self._act(item.case_id, "open_deliberation", payload, inp))
@@ -266,36 +231,26 @@ class SessionWorkflow:
 
     @open_item.validator
     def _v_open_item(self, inp: s.ItemAct) -> None:
-        self._check(self._check_open_item, inp)
-
-    def _check_open_item(self, inp: s.ItemAct) -> s.AgendaItem:
-        s.need_role(inp.actor, (Role.chair,), "open_item")
-        s.need_state(self._s, (s.SessionState.opened,), "open_item")
-        return s.need_item(self._s, inp.case_id, (s.ItemStatus.on_agenda,))
+        self._check(sc.check_open_item, inp)
 
     @workflow.update
     async def record_qa(self, inp: s.RecordQA) -> s.SessionSnapshot:
         """A question and its answer in the deliberation of an item (for the minutes)."""
         async with self._lock:
-            item = self._check(self._check_qa, inp)
+            item = self._check(sc.check_qa, inp)
             item.qa.append(inp.qa)
             return self._done()
 
     @record_qa.validator
     def _v_qa(self, inp: s.RecordQA) -> None:
-        self._check(self._check_qa, inp)
-
-    def _check_qa(self, inp: s.RecordQA) -> s.AgendaItem:
-        s.need_role(inp.actor, (Role.secretariat, Role.chair), "record_qa")
-        s.need_state(self._s, (s.SessionState.opened,), "record_qa")
-        return s.need_item(self._s, inp.case_id, (s.ItemStatus.deliberating,))
+        self._check(sc.check_qa, inp)
 
     @workflow.update
     async def decide_item(self, inp: s.DecideItem) -> s.SessionSnapshot:
         """The council's decision on an item, with its votes."""
         async with self._lock:
-            item = self._check(self._check_decide, inp)
-            trigger, payload, status = self._decision_act(inp)
+            item = self._check(sc.check_decide, inp)
+            trigger, payload, status = sc.case_act_for(inp)
             self._require(await self._act(item.case_id, trigger, payload, inp))
             item.outcome = inp.outcome
             item.votes = inp.votes
@@ -312,41 +267,13 @@ class SessionWorkflow:
 
     @decide_item.validator
     def _v_decide(self, inp: s.DecideItem) -> None:
-        self._check(self._check_decide, inp)
-
-    def _check_decide(self, inp: s.DecideItem) -> s.AgendaItem:
-        s.need_role(inp.actor, (Role.council, Role.chair), "decide_item")
-        s.need_state(self._s, (s.SessionState.opened,), "decide_item")
-        item = s.need_item(self._s, inp.case_id, (s.ItemStatus.deliberating,))
-        s.check_votes(self._s, inp)
-        if inp.next_session is not None:
-            self._check_next(inp.next_session)
-        return item
-
-    def _decision_act(self, inp: s.DecideItem) -> tuple[str, dict[str, Any], s.ItemStatus]:
-        o = s.ItemOutcome
-        if inp.outcome is o.continue_:
-            carry = {"reason": inp.reason, "next_session": inp.next_session}
-            return "continue_deliberation", carry, s.ItemStatus.continued
-        if inp.outcome is o.noted:
-            return "note_report", {}, s.ItemStatus.noted
-        if inp.outcome is o.convert:
-            return "convert_to_consultation", {"reason": inp.reason}, s.ItemStatus.converted
-        payload: dict[str, Any] = {
-            "outcome": inp.outcome.value,
-            "votes": inp.votes,
-            "conditions": inp.conditions,
-            "opinions": inp.opinions,
-            "action_items": inp.action_items,
-            "summary": inp.summary,
-        }
-        return "decide", payload, s.ItemStatus.decided
+        self._check(sc.check_decide, inp)
 
     @workflow.update
     async def issue_answer(self, inp: s.IssueAnswer) -> s.SessionSnapshot:
         """Number, date and issue the answer (答申) drafted from the decision."""
         async with self._lock:
-            item = self._check(self._check_answer, inp)
+            item = self._check(sc.check_answer, inp)
             number = await workflow.execute_activity_method(
                 SessionLinkActivities.take_answer_number,
                 NumberRequest(
@@ -378,18 +305,13 @@ class SessionWorkflow:
 
     @issue_answer.validator
     def _v_answer(self, inp: s.IssueAnswer) -> None:
-        self._check(self._check_answer, inp)
-
-    def _check_answer(self, inp: s.IssueAnswer) -> s.AgendaItem:
-        s.need_role(inp.actor, (Role.chair,), "issue_answer")
-        s.need_state(self._s, (s.SessionState.opened, s.SessionState.closed), "issue_answer")
-        return s.need_item(self._s, inp.case_id, (s.ItemStatus.decided,))
+        self._check(sc.check_answer, inp)
 
     @workflow.update
     async def close_session(self, inp: s.SessionAct) -> s.SessionSnapshot:
         """Close the session; the minutes (会議録) are now drafted and due for publication."""
         async with self._lock:
-            self._check(self._check_close, inp)
+            self._check(sc.check_close, inp)
             on = self._on(inp)
             self._s.state = s.SessionState.closed
             self._s.closed_on = on
@@ -400,58 +322,36 @@ class SessionWorkflow:
 
     @close_session.validator
     def _v_close(self, inp: s.SessionAct) -> None:
-        self._check(self._check_close, inp)
-
-    def _check_close(self, inp: s.SessionAct) -> None:
-        s.need_role(inp.actor, (Role.secretariat, Role.chair), "close_session")
-        s.need_state(self._s, (s.SessionState.opened,), "close_session")
-        open_items = [
-            i.case_id
-            for i in self._s.items
-            if i.status in (s.ItemStatus.on_agenda, s.ItemStatus.deliberating)
-        ]
-        if open_items:
-            raise GuardFailed(f"items not yet decided: {open_items}")
-        self._on(inp)
+        self._check(sc.check_close, inp)
 
     # -- minutes ---------------------------------------------------------------------------
 
     @workflow.update
     async def redact(self, inp: s.Redact) -> s.SessionSnapshot:
         """Leave a passage out of the public minutes, with its legal basis."""
-        self._check(self._check_redact, inp)
+        self._check(sc.check_redact, inp)
         self._s.redactions.append(inp.redaction)
         return self._done()
 
     @redact.validator
     def _v_redact(self, inp: s.Redact) -> None:
-        self._check(self._check_redact, inp)
-
-    def _check_redact(self, inp: s.Redact) -> None:
-        s.need_role(inp.actor, (Role.secretariat,), "redact")
-        if self._s.minutes is not s.MinutesState.drafting:
-            raise GuardFailed(f"the minutes are {self._s.minutes}, not drafting")
+        self._check(sc.check_redact, inp)
 
     @workflow.update
     async def approve_minutes(self, inp: s.SessionAct) -> s.SessionSnapshot:
         """The chair approves the minutes."""
-        self._check(self._check_approve_minutes, inp)
+        self._check(sc.check_approve_minutes, inp)
         self._s.minutes = s.MinutesState.approved
         return self._done()
 
     @approve_minutes.validator
     def _v_approve_minutes(self, inp: s.SessionAct) -> None:
-        self._check(self._check_approve_minutes, inp)
-
-    def _check_approve_minutes(self, inp: s.SessionAct) -> None:
-        s.need_role(inp.actor, (Role.chair,), "approve_minutes")
-        if self._s.minutes is not s.MinutesState.drafting:
-            raise GuardFailed(f"the minutes are {self._s.minutes}, not drafting")
+        self._check(sc.check_approve_minutes, inp)
 
     @workflow.update
     async def publish_minutes(self, inp: s.SessionAct) -> s.SessionSnapshot:
         """Publish the (redacted) minutes."""
-        self._check(self._check_publish, inp)
+        self._check(sc.check_publish, inp)
         on = self._on(inp)
         if self._s.minutes_due is not None and on > self._s.minutes_due:
             self._warn("minutes_late", f"minutes published {on}, due {self._s.minutes_due}")
@@ -460,13 +360,7 @@ class SessionWorkflow:
 
     @publish_minutes.validator
     def _v_publish(self, inp: s.SessionAct) -> None:
-        self._check(self._check_publish, inp)
-
-    def _check_publish(self, inp: s.SessionAct) -> None:
-        s.need_role(inp.actor, (Role.secretariat,), "publish_minutes")
-        if self._s.minutes is not s.MinutesState.approved:
-            raise GuardFailed(f"the minutes are {self._s.minutes}, not approved")
-        self._on(inp)
+        self._check(sc.check_publish, inp)
 
     @workflow.query
     def snapshot(self) -> s.SessionSnapshot:
@@ -500,9 +394,9 @@ class SessionWorkflow:
 
     # -- internals -------------------------------------------------------------------------
 
-    def _check(self, check: Callable[[Any], Any], inp: Any) -> Any:
+    def _check(self, check: Callable[[s.SessionRecord, Any, dt.date], Any], inp: Any) -> Any:
         try:
-            return check(inp)
+            return check(self._s, inp, self._today())
         except CaseError as err:
             raise _rejected(err) from None
         except ValueError as err:  # calendar range
@@ -516,14 +410,7 @@ class SessionWorkflow:
         return workflow.now().astimezone(JST).date()
 
     def _on(self, inp: s.SessionAct) -> dt.date:
-        on = inp.on or self._today()
-        if on > self._today():
-            raise InvalidPayload(f"on: {on} is in the future")
-        return on
-
-    def _check_next(self, ref: SessionRef) -> None:
-        if ref.session_id == self._s.plan.session_id or ref.held_on <= self._s.plan.held_on:
-            raise InvalidPayload("next_session: must be a later session")
+        return sc.act_date(inp, self._today())
 
     def _notice_due(self) -> dt.date:
         return self._due(self._s.council.notice_lead_business_days)
