@@ -39,6 +39,7 @@ SESSION_ACTS = {
     "redact": SessionWorkflow.redact,
     "approve_minutes": SessionWorkflow.approve_minutes,
     "publish_minutes": SessionWorkflow.publish_minutes,
+    "replace_closures": SessionWorkflow.replace_closures,
 }
 
 

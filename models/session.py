@@ -210,6 +210,12 @@ class Redact(SessionAct):
     redaction: Redaction
 
 
+class ReplaceClosures(SessionAct):
+    """A new calendar table (e.g. a closure the municipality added): due dates are re-planned."""
+
+    closures: ClosureTable
+
+
 class SessionSnapshot(Strict):
     session_id: str
     council: str

@@ -25,6 +25,7 @@ from models.session import (
     OpenSession,
     RecordQA,
     Redact,
+    ReplaceClosures,
     SessionAct,
     SessionRecord,
     SessionState,
@@ -224,3 +225,9 @@ def case_act_for(inp: DecideItem) -> tuple[str, dict[str, Any], ItemStatus]:
         "summary": inp.summary,
     }
     return "decide", payload, ItemStatus.decided
+
+
+def check_replace_closures(r: SessionRecord, inp: ReplaceClosures, today: dt.date) -> None:
+    need_role(inp.actor, (Role.secretariat, Role.admin), "replace_closures")
+    if not inp.closures.covers_from <= r.plan.held_on <= inp.closures.covers_to:
+        raise InvalidPayload(f"closures: the table does not cover the session on {r.plan.held_on}")

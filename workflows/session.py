@@ -362,6 +362,17 @@ class SessionWorkflow:
     def _v_publish(self, inp: s.SessionAct) -> None:
         self._check(sc.check_publish, inp)
 
+    @workflow.update
+    def replace_closures(self, inp: s.ReplaceClosures) -> s.SessionSnapshot:
+        """Use a new calendar table; reminders are re-planned from it."""
+        self._check(sc.check_replace_closures, inp)
+        self._closures = inp.closures
+        return self._done()
+
+    @replace_closures.validator
+    def _v_replace(self, inp: s.ReplaceClosures) -> None:
+        self._check(sc.check_replace_closures, inp)
+
     @workflow.query
     def snapshot(self) -> s.SessionSnapshot:
         """The session as it stands."""
