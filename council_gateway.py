@@ -19,8 +19,9 @@ from models.council import Council, SessionPlan
 from models.council_registry import CouncilInput, CouncilSnapshot, PlanSession
 from models.errors import CaseError, CaseNotFound, DuplicateCase, from_type
 from models.ids import council_workflow_id, session_workflow_id
+from models.minutes import Minutes, build_minutes
 from models.municipality import MunicipalityConfig
-from models.session import SessionSnapshot
+from models.session import SessionRecord, SessionSnapshot
 from settings import Settings
 from workflows.council import CouncilWorkflow
 from workflows.session import SessionWorkflow
@@ -97,6 +98,22 @@ class CouncilGateway:
             return await handle.query(SessionWorkflow.snapshot)
         except (WorkflowQueryFailedError, RPCError) as err:
             raise _domain_error(err, f"session {session_id}") from None
+
+    async def record(self, session_id: str) -> SessionRecord:
+        handle = self.client.get_workflow_handle(session_workflow_id(session_id))
+        try:
+            return await handle.query(SessionWorkflow.record)
+        except (WorkflowQueryFailedError, RPCError) as err:
+            raise _domain_error(err, f"session {session_id}") from None
+
+    async def minutes(self, session_id: str, *, public: bool) -> Minutes:
+        """The session's minutes in the municipality's date style (public: redacted)."""
+        return build_minutes(
+            await self.record(session_id),
+            style=self.municipality.date_style,
+            fiscal_rule=self.municipality.fiscal_era_rule,
+            public=public,
+        )
 
     async def act(self, session_id: str, name: str, request: BaseModel) -> SessionSnapshot:
         """Send one act (``SESSION_ACTS``) to a session."""

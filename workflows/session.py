@@ -374,6 +374,11 @@ class SessionWorkflow:
         self._check(sc.check_replace_closures, inp)
 
     @workflow.query
+    def record(self) -> s.SessionRecord:
+        """Everything the session recorded (the minutes are built from it)."""
+        return self._s
+
+    @workflow.query
     def snapshot(self) -> s.SessionSnapshot:
         """The session as it stands."""
         r = self._s
