@@ -252,6 +252,11 @@ async def test_a_whole_session(setup: tuple[CaseGateway, CouncilGateway, str]) -
     assert snap.minutes_due is not None and snap.minutes_due >= dt.date.today() + dt.timedelta(
         days=30
     )
+    minutes = await councils.minutes(s1, public=True)
+    assert len(minutes.attendees) == 8 and len(minutes.absentees) == 2
+    assert minutes.items[0].qa[0] == ("委員", "USBの挿入ログは取得するか")
+    assert minutes.items[2].conditions == [CONDITION["text"]]
+    assert minutes.redactions == [("", "情報公開条例第6条第7号")]
 
 
 async def test_failed_quorum_carries_the_agenda_over(
