@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Engine
 from temporalio.client import Client
 
+from activities.agenda import AgendaActivities
 from activities.links import CaseLinkActivities, SessionLinkActivities
 from activities.projection import ProjectionActivities
 from activities.reminders import ReminderActivities
@@ -25,7 +26,9 @@ def build_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
     links = CaseLinkActivities(deps.client)
     sessions = SessionLinkActivities(deps.client)
     reminders = ReminderActivities(deps.engine)
+    agenda = AgendaActivities(deps.engine)
     return [
+        agenda.ready_cases,
         projection.project_transition,
         links.supersede_case,
         sessions.act_on_case,

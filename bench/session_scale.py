@@ -70,6 +70,8 @@ CHAIR = actor("chair", "会長")
 COUNCIL = actor("council", "審議会")
 DEPARTMENT = actor("department", "担当課")
 MIDNIGHT_MARGIN = dt.timedelta(minutes=10)  # the session must be held today, start to end
+HISTORY_WARN_BYTES = 10 * 1024 * 1024  # Temporal's defaults: warns past 10 MiB,
+HISTORY_ERROR_BYTES = 50 * 1024 * 1024  # terminates the workflow past 50 MiB
 
 T = TypeVar("T")
 
@@ -339,6 +341,12 @@ def report(results: list[Result]) -> None:
             print(f"N={r.n}: stopped at {r.failed_at}")
         for problem in r.problems:
             print(f"N={r.n}: {problem}")
+        if r.history_bytes is not None and r.history_bytes > HISTORY_WARN_BYTES:
+            print(
+                f"N={r.n}: the session history ({r.history_bytes / 2**20:.1f} MiB) is past "
+                f"Temporal's warning limit ({HISTORY_WARN_BYTES / 2**20:.0f} MiB); at "
+                f"{HISTORY_ERROR_BYTES / 2**20:.0f} MiB the server terminates the workflow"
+            )
     by_n = {r.n: r for r in results if r.complete}
     if 10 in by_n and 100 in by_n:
         small, large = by_n[10], by_n[100]

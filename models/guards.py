@@ -188,8 +188,8 @@ def is_report(case: CaseRecord, payload: Any, ctx: GuardContext) -> str | None:
 
 def later_session(case: CaseRecord, payload: ContinuePayload, ctx: GuardContext) -> str | None:
     assert case.session is not None
-    if payload.next_session.held_on <= case.session.held_on:
-        return "next_session.held_on must be after the current session"
+    if payload.next_session.held_on < case.session.held_on:
+        return "next_session.held_on must not be before the current session"
     if payload.next_session.session_id == case.session.session_id:
         return "next_session must be another session"
     return None

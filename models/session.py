@@ -151,7 +151,16 @@ class SessionAct(Strict):
 
 
 class AddItems(SessionAct):
-    case_ids: list[str] = Field(min_length=1)
+    """Cases to put on the agenda: the ones named, or every case waiting in `ready`."""
+
+    case_ids: list[str] = Field(default_factory=list)
+    all_ready: bool = False
+
+    @model_validator(mode="after")
+    def _which(self) -> Self:
+        if bool(self.case_ids) == self.all_ready:
+            raise ValueError("give case_ids or all_ready: true (not both)")
+        return self
 
 
 class CarryIn(Strict):

@@ -104,8 +104,8 @@ def act_date(inp: SessionAct, today: dt.date) -> dt.date:
 
 
 def check_next(r: SessionRecord, ref: SessionRef) -> None:
-    if ref.session_id == r.plan.session_id or ref.held_on <= r.plan.held_on:
-        raise InvalidPayload("next_session: must be a later session")
+    if ref.session_id == r.plan.session_id or ref.held_on < r.plan.held_on:
+        raise InvalidPayload("next_session: must be another session, not an earlier one")
 
 
 def check_receive(r: SessionRecord, inp: CarryIn, today: dt.date) -> None:

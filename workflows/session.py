@@ -17,6 +17,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.agenda import AgendaActivities
     from activities.links import SessionLinkActivities
     from activities.reminders import ReminderActivities
     from models import session as s
@@ -85,11 +86,20 @@ class SessionWorkflow:
 
     @workflow.update
     async def add_items(self, inp: s.AddItems) -> s.SessionSnapshot:
-        """Put cases in `ready` on the agenda (each case is scheduled for this session)."""
+        """Put cases in `ready` on the agenda (each case is scheduled for this session); with
+        all_ready, every case the read model shows waiting in `ready`."""
         async with self._lock:
             self._check(sc.check_add, inp)
             refused: list[str] = []
-            for case_id in inp.case_ids:
+            case_ids = inp.case_ids
+            if inp.all_ready:
+                ready = await workflow.execute_activity_method(
+                    AgendaActivities.ready_cases,
+                    start_to_close_timeout=TIMEOUT,
+                    retry_policy=RETRY,
+                )
+                case_ids = [c for c in ready if self._s.item(c) is None]
+            for case_id in case_ids:
                 outcome = await self._act(case_id, "schedule", {"session": self._s.ref}, inp)
                 if not outcome.accepted:
                     refused.append(f"{case_id}: {outcome.error_type}: {outcome.message}")

@@ -82,8 +82,11 @@ def plan(council_id: str, ordinal: int, starts_at: dt.datetime) -> SessionPlan:
     )
 
 
-async def ready_case(cases: CaseGateway, title: str) -> str:
-    snap = await cases.create_case(document=document(title=title), actor=actor("department"))
+async def ready_case(cases: CaseGateway, title: str, starts: dt.date | None = None) -> str:
+    doc = document(title=title)
+    if starts is not None:
+        doc = document(title=title, planned_start=starts.isoformat())
+    snap = await cases.create_case(document=doc, actor=actor("department"))
     await cases.act(snap.case_id, act("submit", "department"))
     await cases.act(
         snap.case_id, act("require_consultation", "secretariat", {"reason": "特に必要と認める"})
@@ -263,10 +266,12 @@ async def test_failed_quorum_carries_the_agenda_over(
     setup: tuple[CaseGateway, CouncilGateway, str],
 ) -> None:
     cases, councils, cid = setup
-    c1 = await ready_case(cases, "WEB予約")
+    # planned to start in a week: carried to a session in two weeks, it becomes 事後諮問
+    c1 = await ready_case(cases, "WEB予約", starts=dt.date.today() + dt.timedelta(days=7))
     s1 = (await councils.plan(SECRETARIAT, plan(cid, 1, _soon()))).session_id
     s2 = await councils.plan(SECRETARIAT, plan(cid, 2, _soon(60 * 24 * 14)))
-    await councils.act(s1, "add_items", AddItems(actor=SECRETARIAT, case_ids=[c1]))
+    snap = await councils.act(s1, "add_items", AddItems(actor=SECRETARIAT, all_ready=True))
+    assert [i.case_id for i in snap.items] == [c1]
     await councils.act(s1, "send_notice", SessionAct(actor=SECRETARIAT))
     await councils.act(s1, "send_materials", SessionAct(actor=SECRETARIAT))
     snap = await councils.act(
@@ -286,6 +291,7 @@ async def test_failed_quorum_carries_the_agenda_over(
         CarryOver(actor=SECRETARIAT, next_session=ref, reason="定足数に達せず流会"),
     )
     assert snap.items[0].status == "carried_over"
+    assert [w.code for w in snap.warnings if w.code == "ex_post"] == ["ex_post"]
     case = await cases.snapshot(c1)
     assert (
         case.state == "scheduled"

@@ -367,8 +367,12 @@ def test_report_only_triggers_refuse_a_consultation(trigger: Trigger) -> None:
 @pytest.mark.parametrize(
     ("next_session", "error"),
     [
-        (session(D(2025, 4, 7), "s0"), "next_session.held_on must be after the current session"),
-        (session(HELD, "s2"), "next_session.held_on must be after the current session"),
+        (
+            session(D(2025, 4, 7), "s0"),
+            "next_session.held_on must not be before the current session",
+        ),
+        (session(HELD, "s2"), None),  # a second session the same day (午前・午後)
+        (session(HELD, "s1"), "next_session must be another session"),
         (session(D(2025, 6, 4), "s1"), "next_session must be another session"),
         (session(D(2025, 6, 4), "s2"), None),
     ],
