@@ -120,9 +120,7 @@ class CouncilGateway:
         handle = self.client.get_workflow_handle(session_workflow_id(session_id))
         update: Any = SESSION_ACTS[name]
         try:
-            result: SessionSnapshot = await handle.execute_update(
-                update, request, id=uuid.uuid4().hex
-            )
+            await handle.execute_update(update, request, id=uuid.uuid4().hex)
         except (WorkflowUpdateFailedError, RPCError) as err:
             raise _domain_error(err, f"session {session_id}") from None
-        return result
+        return await self.session(session_id)

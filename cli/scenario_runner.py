@@ -1,23 +1,43 @@
-"""Drives a scenario file against the running engine, step by step."""
+"""Drives a scenario file against the running engine, step by step: case triggers through the
+CaseGateway, and — when the file declares councils and sessions — session acts through a
+CouncilGateway on the same client, settings and municipality."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
+import typing
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
+from council_gateway import SESSION_ACTS, CouncilGateway
 from gateway import CaseGateway
 from models.case import ActInput, Actor
+from models.council import SessionPlan
 from models.document import ConsultationDocument
 from models.errors import CaseError, DuplicateCase, InvalidPayload, describe_validation_error
 from models.labels import ROLE_LABELS
-from models.scenario import Scenario, ScenarioCase
+from models.payloads import SessionRef
+from models.policy import CasePolicy
+from models.scenario import (
+    JST,
+    TODAY_TOKEN,
+    Scenario,
+    ScenarioCase,
+    ScenarioStep,
+    run_clock,
+    run_date,
+)
+from models.session import SessionSnapshot
+from models.states import Role
+
+PLAN = "plan"  # the session step that plans its session (CouncilWorkflow.plan_session)
 
 
 @dataclass
@@ -30,6 +50,11 @@ class StepResult:
     got: str
     ok: bool
     detail: str = ""
+
+
+class NotToday(InvalidPayload):
+    """A session meant to be held today would start after midnight (JST): the run started too
+    late in the day for the scenario's sessions."""
 
 
 class _Yaml12Loader(yaml.SafeLoader):
@@ -78,87 +103,360 @@ def load_document(data: Any, where: str) -> ConsultationDocument:
         raise InvalidPayload(f"{where}: {describe_validation_error(exc)}") from None
 
 
+def session_request_model(act: str) -> type[BaseModel]:
+    """The request model a session act takes (the input of its SessionWorkflow update)."""
+    model = typing.get_type_hints(SESSION_ACTS[act])["inp"]
+    assert isinstance(model, type) and issubclass(model, BaseModel)
+    return model
+
+
 def load_scenario(path: Path) -> Scenario:
     try:
-        return Scenario.model_validate(load_structured(path))
+        scenario = Scenario.model_validate(load_structured(path))
     except ValidationError as exc:
         raise InvalidPayload(f"{path}: {describe_validation_error(exc)}") from None
+    for n, step in enumerate(scenario.steps, start=1):
+        if step.act is not None and step.act != PLAN and step.act not in SESSION_ACTS:
+            known = ", ".join([PLAN, *SESSION_ACTS])
+            raise InvalidPayload(f"{path}: steps.{n}.act: unknown act {step.act!r} ({known})")
+    return scenario
 
 
-def _resolve_aliases(value: Any, ids: dict[str, str]) -> Any:
-    """Replace "@alias" strings by the case id the alias got."""
-    if isinstance(value, str) and value.startswith("@") and value[1:] in ids:
-        return ids[value[1:]]
+def _resolve_aliases(value: Any, ids: dict[str, Any], today: dt.date | None = None) -> Any:
+    """Replace "@alias" strings by what the alias stands for (a case id, or a session's
+    SessionRef), and "@today±N" by that date of the run."""
+    if isinstance(value, str) and value.startswith("@"):
+        if value[1:] in ids:
+            return ids[value[1:]]
+        if today is not None and TODAY_TOKEN.match(value):
+            return run_date(value, today).isoformat()
+        return value
     if isinstance(value, dict):
-        return {k: _resolve_aliases(v, ids) for k, v in value.items()}
+        return {k: _resolve_aliases(v, ids, today) for k, v in value.items()}
     if isinstance(value, list):
-        return [_resolve_aliases(v, ids) for v in value]
+        return [_resolve_aliases(v, ids, today) for v in value]
     return value
 
 
+@dataclass
+class _Session:
+    alias: str
+    plan: SessionPlan
+    ref: SessionRef
+    fresh: bool  # planned by this run (steps on it run), or found from an earlier run
+    planned: bool = False
+
+
 class ScenarioRunner:
-    def __init__(self, gateway: CaseGateway, *, unique: bool = False) -> None:
+    def __init__(
+        self,
+        gateway: CaseGateway,
+        *,
+        unique: bool = False,
+        councils: CouncilGateway | None = None,
+    ) -> None:
         self.gateway = gateway
-        self.suffix = f"#{uuid.uuid4().hex[:8]}" if unique else ""
+        self.councils = councils
+        tag = uuid.uuid4().hex[:8]
+        self.suffix = f"#{tag}" if unique else ""
+        self.council_suffix = f"-{tag}" if unique else ""
+        self.council_ids: dict[str, str] = {}  # alias → council id, after run()
+        self.session_ids: dict[str, str] = {}  # alias → session id, after run()
+
+    # -- set-up ---------------------------------------------------------------------------
+
+    def _gateways(self, scenario: Scenario) -> tuple[CaseGateway, CouncilGateway]:
+        """The case gateway (with the scenario's policy overrides) and a council gateway on
+        the same client, settings and municipality."""
+        cases = self.gateway
+        if scenario.municipality_policy:
+            town = cases.municipality
+            policy = CasePolicy.model_validate(
+                {**town.policy.model_dump(), **scenario.municipality_policy}
+            )
+            town = town.model_copy(update={"policy": policy})
+            cases = CaseGateway(cases.client, cases.settings, town)
+        councils = self.councils
+        if councils is None or scenario.municipality_policy:
+            councils = CouncilGateway(cases.client, cases.settings, cases.municipality)
+        return cases, councils
 
     async def _create(
-        self, alias: str, spec: ScenarioCase, base: Path, ids: dict[str, str]
+        self,
+        cases: CaseGateway,
+        alias: str,
+        spec: ScenarioCase,
+        base: Path,
+        ids: dict[str, Any],
+        today: dt.date,
     ) -> tuple[str, bool]:
         raw = (
             spec.document
             if spec.document is not None
             else load_structured(base / str(spec.document_file))
         )
-        document = load_document(_resolve_aliases(raw, ids), f"cases.{alias}.document")
+        where = f"cases.{alias}.document"
+        if spec.planned_start is not None:
+            if not isinstance(raw, dict) or "planned_start" in raw:
+                raise InvalidPayload(f"{where}: planned_start is given twice")
+            raw = {**raw, "planned_start": spec.planned_start.resolve(today)}
+        document = load_document(_resolve_aliases(raw, ids, today), where)
         ref = f"{spec.external_ref}{self.suffix}" if spec.external_ref else None
+        created_on = run_date(spec.created_on, today) if spec.created_on is not None else None
         try:
-            snap = await self.gateway.create_case(
-                document=document,
-                actor=spec.created_by,
-                external_ref=ref,
-                created_on=spec.created_on,
+            snap = await cases.create_case(
+                document=document, actor=spec.created_by, external_ref=ref, created_on=created_on
             )
         except DuplicateCase:
-            return self.gateway.case_id_for(ref), False
+            return cases.case_id_for(ref), False
         return snap.case_id, True
 
-    async def run(self, scenario: Scenario, base: Path) -> tuple[dict[str, str], list[StepResult]]:
-        """Create the cases and run every step; stops at the first mismatch. Cases that exist
-        already (same external reference) are reused and their steps are not repeated."""
+    async def _register(
+        self, councils: CouncilGateway, scenario: Scenario
+    ) -> tuple[dict[str, str], dict[str, bool]]:
+        """Register the declared councils; one registered by an earlier run is reused."""
         ids: dict[str, str] = {}
         fresh: dict[str, bool] = {}
+        for alias, council in scenario.councils.items():
+            council_id = f"{council.council_id}{self.council_suffix}"
+            if len(council_id) > 32:
+                raise InvalidPayload(
+                    f"councils.{alias}.council_id: {council.council_id!r} is too long to take "
+                    "the run's suffix (at most 23 characters)"
+                )
+            try:
+                await councils.register(council.model_copy(update={"council_id": council_id}))
+                fresh[alias] = True
+            except DuplicateCase:
+                fresh[alias] = False
+            ids[alias] = council_id
+        return ids, fresh
+
+    def _sessions(
+        self,
+        scenario: Scenario,
+        council_ids: dict[str, str],
+        council_fresh: dict[str, bool],
+        clock: dt.datetime,
+        today: dt.date,
+    ) -> dict[str, _Session]:
+        sessions: dict[str, _Session] = {}
+        for alias, spec in scenario.sessions.items():
+            council = scenario.councils[spec.council]
+            try:
+                plan = spec.plan(council_ids[spec.council], clock)
+            except ValidationError as exc:
+                raise InvalidPayload(
+                    f"sessions.{alias}: {describe_validation_error(exc)}"
+                ) from None
+            if spec.held_today and plan.held_on != today:
+                raise NotToday(
+                    f"sessions.{alias}: starting {plan.starts_at:%H:%M} it would be held on "
+                    f"{plan.held_on}, not today ({today}, JST); its acts could not be dated on "
+                    "the session day. Run the scenario earlier in the day."
+                )
+            ref = SessionRef(
+                session_id=plan.session_id,
+                council=council.name,
+                held_on=plan.held_on,
+                label=f"{plan.fiscal_year}年度第{plan.ordinal}回",
+            )
+            sessions[alias] = _Session(alias, plan, ref, fresh=council_fresh[spec.council])
+        return sessions
+
+    async def _plan(self, councils: CouncilGateway, session: _Session, actor: Actor) -> None:
+        await councils.plan(actor, session.plan)
+        session.planned = True
+
+    # -- the run --------------------------------------------------------------------------
+
+    async def run(self, scenario: Scenario, base: Path) -> tuple[dict[str, str], list[StepResult]]:
+        """Register the councils, create the cases, plan the sessions and run every step;
+        stops at the first mismatch. Cases (same external reference) and councils (same id)
+        that exist already are reused and their steps are not repeated. Returns the ids of
+        the cases and sessions by alias, and one result per step run."""
+        now = dt.datetime.now(JST)
+        clock, today = run_clock(now), now.date()
+        cases, councils = self._gateways(scenario)
+        council_ids, council_fresh = await self._register(councils, scenario)
+        sessions = self._sessions(scenario, council_ids, council_fresh, clock, today)
+        self.council_ids = council_ids
+        self.session_ids = {alias: s.plan.session_id for alias, s in sessions.items()}
+
+        ids: dict[str, str] = {}
+        fresh: dict[str, bool] = {}
+        refs: dict[str, Any] = {a: s.ref.model_dump(mode="json") for a, s in sessions.items()}
         for alias, spec in scenario.cases.items():
-            ids[alias], fresh[alias] = await self._create(alias, spec, base, ids)
+            ids[alias], fresh[alias] = await self._create(
+                cases, alias, spec, base, {**ids, **refs}, today
+            )
+        names: dict[str, Any] = {**ids, **refs}
+
+        secretariat = Actor(role=Role.secretariat, name=ROLE_LABELS[Role.secretariat])
+        for alias, session in sessions.items():
+            if session.fresh and not scenario.planned_by_step(alias):
+                try:
+                    await self._plan(councils, session, secretariat)
+                except CaseError as err:
+                    raise type(err)(f"sessions.{alias}: {err.message}") from None
+
         results: list[StepResult] = []
         only = next(iter(scenario.cases))
         for number, step in enumerate(scenario.steps, start=1):
-            alias = step.case or only
-            if not fresh[alias]:
-                continue
-            act = ActInput(
-                trigger=step.trigger,
-                actor=Actor(role=step.as_, name=step.actor or ROLE_LABELS[step.as_]),
-                payload=_resolve_aliases(step.payload, ids),
-                on=step.on,
-            )
-            expected = step.expect.value if step.expect else f"error {step.expect_error}"
-            try:
-                snap = await self.gateway.act(ids[alias], act)
-            except CaseError as err:
-                got, detail = f"error {err.error_type}", err.message
-                ok = step.expect_error is not None and err.error_type == step.expect_error
+            if step.is_session_step:
+                assert step.session is not None
+                if not sessions[step.session].fresh:
+                    continue
+                result = await self._session_step(
+                    number, step, sessions[step.session], cases, councils, ids, names, today
+                )
             else:
-                got, detail = snap.state.value, ""
-                ok = step.expect is not None and snap.state == step.expect
-                if ok and step.expect_warning:
-                    codes = [w.code for w in snap.warnings]
-                    ok = step.expect_warning in codes
-                    detail = f"warnings: {', '.join(codes) or 'none'}"
-                if snap.parked is not None:
-                    detail = f"parked: {snap.parked.step}: {snap.parked.error}"
-            results.append(
-                StepResult(number, alias, step.trigger, step.as_.value, expected, got, ok, detail)
-            )
-            if not ok:
+                alias = step.case or only
+                if not fresh[alias]:
+                    continue
+                result = await self._case_step(number, step, alias, cases, ids, names, today)
+            results.append(result)
+            if not result.ok:
                 break
-        return ids, results
+        return {**ids, **self.session_ids}, results
+
+    async def _case_step(
+        self,
+        number: int,
+        step: ScenarioStep,
+        alias: str,
+        cases: CaseGateway,
+        ids: dict[str, str],
+        names: dict[str, Any],
+        today: dt.date,
+    ) -> StepResult:
+        assert step.trigger is not None
+        act = ActInput(
+            trigger=step.trigger,
+            actor=Actor(role=step.as_, name=step.actor or ROLE_LABELS[step.as_]),
+            payload=_resolve_aliases(step.payload, names, today),
+            on=run_date(step.on, today) if step.on is not None else None,
+        )
+        expected = step.expect.value if step.expect else f"error {step.expect_error}"
+        try:
+            snap = await cases.act(ids[alias], act)
+        except CaseError as err:
+            got, detail = f"error {err.error_type}", err.message
+            ok = step.expect_error is not None and err.error_type == step.expect_error
+        else:
+            got, detail = snap.state.value, ""
+            ok = step.expect is not None and snap.state == step.expect
+            if ok and step.expect_warning:
+                codes = [w.code for w in snap.warnings]
+                ok = step.expect_warning in codes
+                detail = f"warnings: {', '.join(codes) or 'none'}"
+            if snap.parked is not None:
+                detail = f"parked: {snap.parked.step}: {snap.parked.error}"
+        return StepResult(number, alias, step.trigger, step.as_.value, expected, got, ok, detail)
+
+    async def _session_step(
+        self,
+        number: int,
+        step: ScenarioStep,
+        session: _Session,
+        cases: CaseGateway,
+        councils: CouncilGateway,
+        ids: dict[str, str],
+        names: dict[str, Any],
+        today: dt.date,
+    ) -> StepResult:
+        assert step.act is not None
+        actor = Actor(role=step.as_, name=step.actor or ROLE_LABELS[step.as_])
+        label = f"{session.alias}·{step.case}" if step.case else session.alias
+        expected = _expected(step)
+
+        def result(got: str, ok: bool, detail: str = "") -> StepResult:
+            role = step.as_.value
+            return StepResult(number, label, step.act or "", role, expected, got, ok, detail)
+
+        try:
+            if step.act == PLAN:
+                await self._plan(councils, session, actor)
+            else:
+                request = self._request(step, actor, ids, names, today)
+                await councils.act(session.plan.session_id, step.act, request)
+            snap = await councils.session(session.plan.session_id)
+        except CaseError as err:
+            ok = step.expect_error is not None and err.error_type == step.expect_error
+            return result(f"error {err.error_type}", ok, err.message)
+        got, ok, detail = await _observed(step, snap, cases, ids)
+        return result(got, ok, detail)
+
+    def _request(
+        self,
+        step: ScenarioStep,
+        actor: Actor,
+        ids: dict[str, str],
+        names: dict[str, Any],
+        today: dt.date,
+    ) -> BaseModel:
+        """The act's request: its payload (aliases resolved), the actor, the date, and the
+        case_id of an item act when the step names its case."""
+        assert step.act is not None
+        model = session_request_model(step.act)
+        data: dict[str, Any] = {**_resolve_aliases(step.payload, names, today), "actor": actor}
+        if step.on is not None:
+            data["on"] = run_date(step.on, today)
+        if step.case is not None:
+            if "case_id" not in model.model_fields:
+                raise InvalidPayload(f"{step.act} is not about one item; it takes no case")
+            data.setdefault("case_id", ids[step.case])
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            raise InvalidPayload(describe_validation_error(exc, "payload")) from None
+
+
+def _expected(step: ScenarioStep) -> str:
+    if step.expect_error is not None:
+        return f"error {step.expect_error}"
+    parts: list[str] = []
+    if step.expect_session is not None:
+        parts.append(f"session {step.expect_session}")
+    if step.expect_minutes is not None:
+        parts.append(f"minutes {step.expect_minutes}")
+    parts += [f"{a} {s}" for a, s in step.expect_cases.items()]
+    parts += [f"item {a} {s}" for a, s in step.expect_items.items()]
+    parts += [f"answer {a} {n}" for a, n in step.expect_answers.items()]
+    if step.expect_warning:
+        parts.append(f"warning {step.expect_warning}")
+    return ", ".join(parts)
+
+
+async def _observed(
+    step: ScenarioStep, snap: SessionSnapshot, cases: CaseGateway, ids: dict[str, str]
+) -> tuple[str, bool, str]:
+    """What the step's expectations look at, as found after the step; and whether it matches."""
+    parts: list[str] = []
+    ok = step.expect_error is None
+    if step.expect_session is not None:
+        parts.append(f"session {snap.state}")
+        ok = ok and snap.state == step.expect_session
+    if step.expect_minutes is not None:
+        parts.append(f"minutes {snap.minutes}")
+        ok = ok and snap.minutes == step.expect_minutes
+    for alias, state in step.expect_cases.items():
+        case = await cases.snapshot(ids[alias])
+        parts.append(f"{alias} {case.state}")
+        ok = ok and case.state == state
+    items = {i.case_id: i for i in snap.items}
+    for alias, status in step.expect_items.items():
+        item = items.get(ids[alias])
+        parts.append(f"item {alias} {item.status if item else 'not on the agenda'}")
+        ok = ok and item is not None and item.status == status
+    for alias, number in step.expect_answers.items():
+        item = items.get(ids[alias])
+        got = item.answer.number if item is not None and item.answer is not None else "none"
+        parts.append(f"answer {alias} {got}")
+        ok = ok and got == number
+    codes = [w.code for w in snap.warnings]
+    detail = f"warnings: {', '.join(codes)}" if codes else ""
+    if step.expect_warning:
+        parts.append(f"warning {step.expect_warning if step.expect_warning in codes else 'none'}")
+        ok = ok and step.expect_warning in codes
+    return ", ".join(parts) or f"session {snap.state}", ok, detail

@@ -225,6 +225,12 @@ class ReplaceClosures(SessionAct):
     closures: ClosureTable
 
 
+class SessionAck(Strict):
+    session_id: str
+    state: SessionState
+    warnings: int  # how many warnings the session now carries
+
+
 class SessionSnapshot(Strict):
     session_id: str
     council: str

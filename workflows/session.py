@@ -85,7 +85,7 @@ class SessionWorkflow:
     # -- agenda ---------------------------------------------------------------------------
 
     @workflow.update
-    async def add_items(self, inp: s.AddItems) -> s.SessionSnapshot:
+    async def add_items(self, inp: s.AddItems) -> s.SessionAck:
         """Put cases in `ready` on the agenda (each case is scheduled for this session); with
         all_ready, every case the read model shows waiting in `ready`."""
         async with self._lock:
@@ -141,7 +141,7 @@ class SessionWorkflow:
     # -- before the session ----------------------------------------------------------------
 
     @workflow.update
-    async def send_notice(self, inp: s.SessionAct) -> s.SessionSnapshot:
+    async def send_notice(self, inp: s.SessionAct) -> s.SessionAck:
         """The convocation notice (開催通知) went out to the members."""
         async with self._lock:
             self._check(sc.check_notice, inp)
@@ -158,13 +158,14 @@ class SessionWorkflow:
         self._check(sc.check_notice, inp)
 
     @workflow.update
-    async def send_materials(self, inp: s.SessionAct) -> s.SessionSnapshot:
+    async def send_materials(self, inp: s.SessionAct) -> s.SessionAck:
         """Materials went to the members; every case on the agenda records it."""
         async with self._lock:
             self._check(sc.check_materials, inp)
             on = self._on(inp)
             due = self._materials_due()
             late = f"資料送付が遅延 (期限 {due})" if on > due else None
+            # one case at a time: parallel updates stalled on the dev server (about 20 s)
             for item in self._s.items:
                 outcome = await self._act(
                     item.case_id, "send_materials", {"late_reason": late}, inp
@@ -184,7 +185,7 @@ class SessionWorkflow:
     # -- the session -----------------------------------------------------------------------
 
     @workflow.update
-    async def open_session(self, inp: s.OpenSession) -> s.SessionSnapshot:
+    async def open_session(self, inp: s.OpenSession) -> s.SessionAck:
         """Record attendance; the session opens if quorate, otherwise it fails (流会)."""
         async with self._lock:
             self._check(sc.check_open, inp)
@@ -206,7 +207,7 @@ class SessionWorkflow:
         self._check(sc.check_open, inp)
 
     @workflow.update
-    async def carry_over(self, inp: s.CarryOver) -> s.SessionSnapshot:
+    async def carry_over(self, inp: s.CarryOver) -> s.SessionAck:
         """After a failed quorum: every item goes back to `scheduled` for the next session."""
         async with self._lock:
             self._check(sc.check_carry, inp)
@@ -229,7 +230,7 @@ class SessionWorkflow:
         self._check(sc.check_carry, inp)
 
     @workflow.update
-    async def open_item(self, inp: s.ItemAct) -> s.SessionSnapshot:
+    async def open_item(self, inp: s.ItemAct) -> s.SessionAck:
         """The chair opens deliberation of one item."""
         async with self._lock:
             item = self._check(sc.check_open_item, inp)
@@ -244,7 +245,7 @@ class SessionWorkflow:
         self._check(sc.check_open_item, inp)
 
     @workflow.update
-    async def record_qa(self, inp: s.RecordQA) -> s.SessionSnapshot:
+    async def record_qa(self, inp: s.RecordQA) -> s.SessionAck:
         """A question and its answer in the deliberation of an item (for the minutes)."""
         async with self._lock:
             item = self._check(sc.check_qa, inp)
@@ -256,7 +257,7 @@ class SessionWorkflow:
         self._check(sc.check_qa, inp)
 
     @workflow.update
-    async def decide_item(self, inp: s.DecideItem) -> s.SessionSnapshot:
+    async def decide_item(self, inp: s.DecideItem) -> s.SessionAck:
         """The council's decision on an item, with its votes."""
         async with self._lock:
             item = self._check(sc.check_decide, inp)
@@ -280,7 +281,7 @@ class SessionWorkflow:
         self._check(sc.check_decide, inp)
 
     @workflow.update
-    async def issue_answer(self, inp: s.IssueAnswer) -> s.SessionSnapshot:
+    async def issue_answer(self, inp: s.IssueAnswer) -> s.SessionAck:
         """Number, date and issue the answer (答申) drafted from the decision."""
         async with self._lock:
             item = self._check(sc.check_answer, inp)
@@ -318,7 +319,7 @@ class SessionWorkflow:
         self._check(sc.check_answer, inp)
 
     @workflow.update
-    async def close_session(self, inp: s.SessionAct) -> s.SessionSnapshot:
+    async def close_session(self, inp: s.SessionAct) -> s.SessionAck:
         """Close the session; the minutes (会議録) are now drafted and due for publication."""
         async with self._lock:
             self._check(sc.check_close, inp)
@@ -337,7 +338,7 @@ class SessionWorkflow:
     # -- minutes ---------------------------------------------------------------------------
 
     @workflow.update
-    async def redact(self, inp: s.Redact) -> s.SessionSnapshot:
+    async def redact(self, inp: s.Redact) -> s.SessionAck:
         """Leave a passage out of the public minutes, with its legal basis."""
         self._check(sc.check_redact, inp)
         self._s.redactions.append(inp.redaction)
@@ -348,7 +349,7 @@ class SessionWorkflow:
         self._check(sc.check_redact, inp)
 
     @workflow.update
-    async def approve_minutes(self, inp: s.SessionAct) -> s.SessionSnapshot:
+    async def approve_minutes(self, inp: s.SessionAct) -> s.SessionAck:
         """The chair approves the minutes."""
         self._check(sc.check_approve_minutes, inp)
         self._s.minutes = s.MinutesState.approved
@@ -359,7 +360,7 @@ class SessionWorkflow:
         self._check(sc.check_approve_minutes, inp)
 
     @workflow.update
-    async def publish_minutes(self, inp: s.SessionAct) -> s.SessionSnapshot:
+    async def publish_minutes(self, inp: s.SessionAct) -> s.SessionAck:
         """Publish the (redacted) minutes."""
         self._check(sc.check_publish, inp)
         on = self._on(inp)
@@ -373,7 +374,7 @@ class SessionWorkflow:
         self._check(sc.check_publish, inp)
 
     @workflow.update
-    def replace_closures(self, inp: s.ReplaceClosures) -> s.SessionSnapshot:
+    def replace_closures(self, inp: s.ReplaceClosures) -> s.SessionAck:
         """Use a new calendar table; reminders are re-planned from it."""
         self._check(sc.check_replace_closures, inp)
         self._closures = inp.closures
@@ -428,9 +429,14 @@ class SessionWorkflow:
         except ValueError as err:  # calendar range
             raise _rejected(GuardFailed(str(err))) from None
 
-    def _done(self) -> s.SessionSnapshot:
+    def _done(self) -> s.SessionAck:
+        """A small answer: every update's answer stays in the history (query the snapshot)."""
         self._changed = True
-        return self.snapshot()
+        return s.SessionAck(
+            session_id=self._s.plan.session_id,
+            state=self._s.state,
+            warnings=len(self._s.warnings),
+        )
 
     def _today(self) -> dt.date:
         return workflow.now().astimezone(JST).date()
