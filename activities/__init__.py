@@ -33,6 +33,7 @@ def build_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
         links.supersede_case,
         sessions.act_on_case,
         sessions.carry_into_session,
+        sessions.describe_session,
         sessions.take_answer_number,
         reminders.remind_secretariat,
     ]

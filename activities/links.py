@@ -14,9 +14,11 @@ from models.projection import (
     CaseActOutcome,
     CaseActRequest,
     NumberRequest,
+    SessionInfo,
     SupersedeInput,
     SupersedeResult,
 )
+from models.session import SessionSnapshot
 from models.states import Role, Trigger
 
 
@@ -94,8 +96,40 @@ class SessionLinkActivities:
     async def carry_into_session(self, req: CarryRequest) -> None:
         """Put a continued case on the next session's agenda. Idempotent (by case id)."""
         handle = self._client.get_workflow_handle(session_workflow_id(req.session_id))
-        await handle.execute_update(
-            "receive_item", req.item, id=f"carry-{req.item.case_id}-{req.item.from_session}"
+        try:
+            await handle.execute_update(
+                "receive_item", req.item, id=f"carry-{req.item.case_id}-{req.item.from_session}"
+            )
+        except WorkflowUpdateFailedError as err:
+            cause = err.cause
+            kind = cause.type if isinstance(cause, ApplicationError) else "CaseError"
+            raise ApplicationError(
+                f"session {req.session_id}: {getattr(cause, 'message', cause)}",
+                type=kind,
+                non_retryable=True,
+            ) from None
+        except RPCError as err:
+            if err.status is RPCStatusCode.NOT_FOUND:
+                raise ApplicationError(
+                    f"session {req.session_id} not found", type="CaseNotFound", non_retryable=True
+                ) from None
+            raise
+
+    @activity.defn(name="describe_session")
+    async def describe_session(self, session_id: str) -> SessionInfo:
+        """Whether a session exists, its council and state. Reads only."""
+        handle = self._client.get_workflow_handle(session_workflow_id(session_id))
+        try:
+            snap = await handle.query("snapshot", result_type=SessionSnapshot)
+        except RPCError as err:
+            if err.status is RPCStatusCode.NOT_FOUND:
+                return SessionInfo(session_id=session_id, found=False)
+            raise
+        return SessionInfo(
+            session_id=session_id,
+            found=True,
+            council_id=snap.plan.council_id,
+            state=snap.state.value,
         )
 
     @activity.defn(name="take_answer_number")

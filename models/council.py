@@ -70,6 +70,12 @@ class Council(Strict):
     def member(self, member_id: str) -> Member | None:
         return next((m for m in self.members if m.member_id == member_id), None)
 
+    def voting_present(self, present: list[str]) -> int:
+        """Members holding a seat among those present; 専門委員 attend but do not count."""
+        return sum(
+            1 for m in self.members if m.member_id in present and m.role is not MemberRole.expert
+        )
+
     def quorate(self, present: int) -> bool:
         if self.quorum is QuorumRule.half_of_seats:
             return present * 2 >= self.seats

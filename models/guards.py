@@ -140,7 +140,9 @@ def quorum(case: CaseRecord, payload: OpenDeliberationPayload, ctx: GuardContext
     assert case.session is not None
     if payload.present > payload.seats:
         return f"present ({payload.present}) exceeds seats ({payload.seats})"
-    if payload.present * 2 <= payload.seats:
+    if payload.half_is_quorum and payload.present * 2 < payload.seats:
+        return f"no quorum: {payload.present} of {payload.seats} present, half is needed"
+    if not payload.half_is_quorum and payload.present * 2 <= payload.seats:
         return f"no quorum: {payload.present} of {payload.seats} present, a majority is needed"
     if ctx.on != case.session.held_on:
         return f"the session is held on {case.session.held_on.isoformat()}, not {ctx.on}"

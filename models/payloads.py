@@ -78,7 +78,8 @@ class SendMaterialsPayload(Strict):
 
 class OpenDeliberationPayload(Strict):
     seats: int = Field(ge=1)
-    present: int = Field(ge=0)
+    present: int = Field(ge=0)  # members holding a seat
+    half_is_quorum: bool = False  # the council's rule is 半数以上, not 過半数
 
 
 class Outcome(StrEnum):

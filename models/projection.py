@@ -79,3 +79,12 @@ class ReminderInput(Strict):
     session_id: str
     what: str  # notice / materials / minutes
     due: dt.date
+
+
+class SessionInfo(Strict):
+    """What a session needs to know about another session before sending it an item."""
+
+    session_id: str
+    found: bool
+    council_id: str | None = None
+    state: str | None = None

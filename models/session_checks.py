@@ -76,7 +76,7 @@ def check_attendance(record: SessionRecord, attendance: Attendance) -> None:
 
 def present_voters(record: SessionRecord) -> int:
     assert record.attendance is not None
-    return len(record.attendance.present)
+    return record.council.voting_present(record.attendance.present)
 
 
 def check_votes(record: SessionRecord, decide: DecideItem) -> None:

@@ -23,7 +23,8 @@ with workflow.unsafe.imports_passed_through():
     from models import session as s
     from models import session_checks as sc
     from models.case import ActInput
-    from models.errors import CaseError, GuardFailed
+    from models.council import QuorumRule
+    from models.errors import CaseError, GuardFailed, InvalidPayload
     from models.payloads import SessionRef
     from models.projection import CarryRequest, CaseActRequest, NumberRequest, ReminderInput
     from models.states import Role
@@ -190,7 +191,7 @@ class SessionWorkflow:
         async with self._lock:
             self._check(sc.check_open, inp)
             self._s.attendance = inp.attendance
-            present = len(inp.attendance.present)
+            present = self._s.council.voting_present(inp.attendance.present)
             if self._s.council.quorate(present):
                 self._s.state = s.SessionState.opened
             else:
@@ -211,6 +212,7 @@ class SessionWorkflow:
         """After a failed quorum: every item goes back to `scheduled` for the next session."""
         async with self._lock:
             self._check(sc.check_carry, inp)
+            await self._check_next_session(inp.next_session)
             payload = {"reason": inp.reason, "next_session": inp.next_session}
             for item in self._s.items:
                 if item.status is not s.ItemStatus.on_agenda:
@@ -235,7 +237,11 @@ class SessionWorkflow:
         async with self._lock:
             item = self._check(sc.check_open_item, inp)
             assert self._s.attendance is not None
-            payload = {"seats": self._s.council.seats, "present": len(self._s.attendance.present)}
+            payload = {
+                "seats": self._s.council.seats,
+                "present": self._s.council.voting_present(self._s.attendance.present),
+                "half_is_quorum": self._s.council.quorum is QuorumRule.half_of_seats,
+            }
             self._require(await self._act(item.case_id, "open_deliberation", payload, inp))
             item.status = s.ItemStatus.deliberating
             return self._done()
@@ -262,6 +268,8 @@ class SessionWorkflow:
         async with self._lock:
             item = self._check(sc.check_decide, inp)
             trigger, payload, status = sc.case_act_for(inp)
+            if inp.next_session is not None:
+                await self._check_next_session(inp.next_session)
             self._require(await self._act(item.case_id, trigger, payload, inp))
             item.outcome = inp.outcome
             item.votes = inp.votes
@@ -393,7 +401,7 @@ class SessionWorkflow:
     def snapshot(self) -> s.SessionSnapshot:
         """The session as it stands."""
         r = self._s
-        present = len(r.attendance.present) if r.attendance else 0
+        present = r.council.voting_present(r.attendance.present) if r.attendance else 0
         quorum = (
             f"{present} of {r.council.seats} present: "
             f"{'quorate' if r.council.quorate(present) else 'not quorate'}"
@@ -516,6 +524,24 @@ class SessionWorkflow:
             raise ApplicationError(
                 outcome.message or "the case refused", type=outcome.error_type, non_retryable=True
             )
+
+    async def _check_next_session(self, ref: SessionRef) -> None:
+        """Before a case moves on: the next session exists, is this council's, takes items."""
+        info = await workflow.execute_activity_method(
+            SessionLinkActivities.describe_session,
+            ref.session_id,
+            start_to_close_timeout=TIMEOUT,
+            retry_policy=RETRY,
+        )
+        problem: CaseError | None = None
+        if not info.found:
+            problem = InvalidPayload(f"next_session: session {ref.session_id} does not exist")
+        elif info.council_id != self._s.council.council_id:
+            problem = InvalidPayload(f"next_session: {ref.session_id} is another council's")
+        elif info.state not in (s.SessionState.planned, s.SessionState.notice_sent):
+            problem = GuardFailed(f"next_session: {ref.session_id} is {info.state}")
+        if problem is not None:
+            raise _rejected(problem)
 
     async def _carry(self, item: s.AgendaItem, ref: SessionRef) -> None:
         await workflow.execute_activity_method(
