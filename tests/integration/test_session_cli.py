@@ -68,6 +68,14 @@ def _plan(council_id: str, ordinal: int, starts_at: dt.datetime) -> dict[str, An
     }
 
 
+async def _clear_of_midnight() -> None:
+    """A session is opened on its day (JST): do not plan one that straddles midnight."""
+    now = dt.datetime.now(JST)
+    if (now + dt.timedelta(minutes=3)).date() != now.date():
+        midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), JST)
+        await asyncio.sleep((midnight - now).total_seconds() + 1)
+
+
 def _soon(minutes: int = 1) -> dt.datetime:
     return (dt.datetime.now(JST) + dt.timedelta(minutes=minutes)).replace(microsecond=0)
 
@@ -139,6 +147,7 @@ class Cli:
 
 async def test_a_session_through_the_cli(system: System, tmp_path: Path) -> None:
     cli = Cli(system, tmp_path)
+    await _clear_of_midnight()
     cid = f"c{uuid.uuid4().hex[:8]}"
     council = await cli.json("council", "register", str(cli.write("council", _council(cid))))
     assert council["council"]["council_id"] == cid and len(council["council"]["members"]) == 10
@@ -298,6 +307,7 @@ async def test_a_session_through_the_cli(system: System, tmp_path: Path) -> None
 
 async def test_a_failed_quorum_is_carried_over(system: System, tmp_path: Path) -> None:
     cli = Cli(system, tmp_path)
+    await _clear_of_midnight()
     cid = f"c{uuid.uuid4().hex[:8]}"
     await cli.json("council", "register", str(cli.write("council", _council(cid))))
     s1 = (await cli.json("session", "plan", str(cli.write("p1", _plan(cid, 1, _soon())))))[
@@ -329,6 +339,7 @@ async def test_a_failed_quorum_is_carried_over(system: System, tmp_path: Path) -
 
 async def test_bad_input_gets_one_clear_line(system: System, tmp_path: Path) -> None:
     cli = Cli(system, tmp_path)
+    await _clear_of_midnight()
     cid = f"c{uuid.uuid4().hex[:8]}"
     two_chairs = _council(cid)
     two_chairs["members"][1]["role"] = "chair"
