@@ -143,8 +143,7 @@ class _Session:
     alias: str
     plan: SessionPlan
     ref: SessionRef
-    fresh: bool  # planned by this run (steps on it run), or found from an earlier run
-    planned: bool = False
+    fresh: bool = True  # False: its council existed already (an earlier run); steps skipped
 
 
 class ScenarioRunner:
@@ -211,35 +210,39 @@ class ScenarioRunner:
             return cases.case_id_for(ref), False
         return snap.case_id, True
 
-    async def _register(
-        self, councils: CouncilGateway, scenario: Scenario
-    ) -> tuple[dict[str, str], dict[str, bool]]:
-        """Register the declared councils; one registered by an earlier run is reused."""
+    def _council_ids(self, scenario: Scenario) -> dict[str, str]:
         ids: dict[str, str] = {}
-        fresh: dict[str, bool] = {}
         for alias, council in scenario.councils.items():
-            council_id = f"{council.council_id}{self.council_suffix}"
-            if len(council_id) > 32:
+            ids[alias] = f"{council.council_id}{self.council_suffix}"
+            if len(ids[alias]) > 32:
                 raise InvalidPayload(
                     f"councils.{alias}.council_id: {council.council_id!r} is too long to take "
                     "the run's suffix (at most 23 characters)"
                 )
+        return ids
+
+    async def _register(
+        self, councils: CouncilGateway, scenario: Scenario, ids: dict[str, str]
+    ) -> dict[str, bool]:
+        """Register the declared councils; one registered by an earlier run is reused."""
+        fresh: dict[str, bool] = {}
+        for alias, council in scenario.councils.items():
             try:
-                await councils.register(council.model_copy(update={"council_id": council_id}))
+                await councils.register(council.model_copy(update={"council_id": ids[alias]}))
                 fresh[alias] = True
             except DuplicateCase:
                 fresh[alias] = False
-            ids[alias] = council_id
-        return ids, fresh
+        return fresh
 
     def _sessions(
         self,
         scenario: Scenario,
         council_ids: dict[str, str],
-        council_fresh: dict[str, bool],
         clock: dt.datetime,
         today: dt.date,
     ) -> dict[str, _Session]:
+        """The sessions' plans for this run; refused (NotToday) when a session the steps act
+        on, meant to be held today, would start after midnight."""
         sessions: dict[str, _Session] = {}
         for alias, spec in scenario.sessions.items():
             council = scenario.councils[spec.council]
@@ -249,7 +252,8 @@ class ScenarioRunner:
                 raise InvalidPayload(
                     f"sessions.{alias}: {describe_validation_error(exc)}"
                 ) from None
-            if spec.held_today and plan.held_on != today:
+            acted_on = any(s.session == alias and s.act != PLAN for s in scenario.steps)
+            if spec.held_today and acted_on and plan.held_on != today:
                 raise NotToday(
                     f"sessions.{alias}: starting {plan.starts_at:%H:%M} it would be held on "
                     f"{plan.held_on}, not today ({today}, JST); its acts could not be dated on "
@@ -261,12 +265,8 @@ class ScenarioRunner:
                 held_on=plan.held_on,
                 label=f"{plan.fiscal_year}年度第{plan.ordinal}回",
             )
-            sessions[alias] = _Session(alias, plan, ref, fresh=council_fresh[spec.council])
+            sessions[alias] = _Session(alias, plan, ref)
         return sessions
-
-    async def _plan(self, councils: CouncilGateway, session: _Session, actor: Actor) -> None:
-        await councils.plan(actor, session.plan)
-        session.planned = True
 
     # -- the run --------------------------------------------------------------------------
 
@@ -278,8 +278,11 @@ class ScenarioRunner:
         now = dt.datetime.now(JST)
         clock, today = run_clock(now), now.date()
         cases, councils = self._gateways(scenario)
-        council_ids, council_fresh = await self._register(councils, scenario)
-        sessions = self._sessions(scenario, council_ids, council_fresh, clock, today)
+        council_ids = self._council_ids(scenario)
+        sessions = self._sessions(scenario, council_ids, clock, today)  # before creating anything
+        council_fresh = await self._register(councils, scenario, council_ids)
+        for session in sessions.values():
+            session.fresh = council_fresh[scenario.sessions[session.alias].council]
         self.council_ids = council_ids
         self.session_ids = {alias: s.plan.session_id for alias, s in sessions.items()}
 
@@ -296,7 +299,7 @@ class ScenarioRunner:
         for alias, session in sessions.items():
             if session.fresh and not scenario.planned_by_step(alias):
                 try:
-                    await self._plan(councils, session, secretariat)
+                    await councils.plan(secretariat, session.plan)
                 except CaseError as err:
                     raise type(err)(f"sessions.{alias}: {err.message}") from None
 
@@ -376,7 +379,7 @@ class ScenarioRunner:
 
         try:
             if step.act == PLAN:
-                await self._plan(councils, session, actor)
+                await councils.plan(actor, session.plan)
             else:
                 request = self._request(step, actor, ids, names, today)
                 await councils.act(session.plan.session_id, step.act, request)

@@ -286,7 +286,9 @@ async def test_failed_quorum_carries_the_agenda_over(
         await councils.act(s1, "open_item", ItemAct(actor=CHAIR, case_id=c1))
     ghost = {"session_id": "nope-2099-1", "council": s2.council, "held_on": s2.plan.held_on}
     with pytest.raises(InvalidPayload, match="does not exist"):
-        await councils.act(s1, "carry_over", CarryOver(actor=SECRETARIAT, next_session=ghost, reason="流会"))
+        await councils.act(
+            s1, "carry_over", CarryOver(actor=SECRETARIAT, next_session=ghost, reason="流会")
+        )
     assert (await cases.snapshot(c1)).state == "materials_sent"  # nothing moved
     ref = {"session_id": s2.session_id, "council": s2.council, "held_on": s2.plan.held_on}
     snap = await councils.act(
