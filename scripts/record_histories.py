@@ -32,7 +32,7 @@ from bench.transition_latency import exit_with, sample_document, start_dev_serve
 from cli.scenario_runner import ScenarioRunner, load_scenario
 from gateway import CaseGateway
 from models.case import ActInput, Actor, ActResult, AdminInput, CaseSnapshot
-from models.ids import case_workflow_id
+from models.ids import case_workflow_id, council_workflow_id, session_workflow_id
 from models.municipality import MunicipalityConfig
 from models.policy import CasePolicy
 from models.states import Role
@@ -350,7 +350,8 @@ class Recorder:
 
     async def scenario(self, path: Path) -> bool:
         scenario = load_scenario(path)
-        ids, results = await ScenarioRunner(self.gateway(), unique=True).run(scenario, path.parent)
+        runner = ScenarioRunner(self.gateway(), unique=True)
+        ids, results = await runner.run(scenario, path.parent)
         failed = [r for r in results if not r.ok]
         for r in failed:
             print(
@@ -358,7 +359,16 @@ class Recorder:
                 f"{r.expected}, got {r.got} {r.detail}"
             )
         for alias, case_id in ids.items():
-            self.recorded[f"scenario_{path.stem}_{alias}"] = [case_workflow_id(case_id)]
+            if alias in scenario.cases:
+                self.recorded[f"scenario_{path.stem}_{alias}"] = [case_workflow_id(case_id)]
+        for alias, session_id in runner.session_ids.items():
+            self.recorded[f"scenario_{path.stem}_session_{alias}"] = [
+                session_workflow_id(session_id)
+            ]
+        for alias, council_id in runner.council_ids.items():
+            self.recorded[f"scenario_{path.stem}_council_{alias}"] = [
+                council_workflow_id(council_id)
+            ]
         return not failed and len(results) == len(scenario.steps)
 
     async def write(self) -> list[Path]:
@@ -379,7 +389,9 @@ class Recorder:
         """Every run of a workflow, oldest first (visibility lags by milliseconds)."""
         latest = self.client.get_workflow_handle(workflow_id)
         await _settle(latest)
-        want = (await latest.query("snapshot", result_type=CaseSnapshot)).run_count
+        want = 1  # councils and sessions do not continue-as-new in these journeys
+        if workflow_id.startswith("case-"):
+            want = (await latest.query("snapshot", result_type=CaseSnapshot)).run_count
         for _ in range(100):
             runs = [wf async for wf in self.client.list_workflows(f"WorkflowId = '{workflow_id}'")]
             if len(runs) >= want:
@@ -421,7 +433,7 @@ async def run(only: list[str]) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("temporalio.activity").setLevel(logging.ERROR)
     HISTORIES.mkdir(parents=True, exist_ok=True)
-    scenario_files = sorted(SCENARIOS.glob("*.yaml"))
+    scenario_files = sorted(SCENARIOS.glob("*.yaml")) + sorted(SCENARIOS.glob("sessions/*.yaml"))
     ok = True
     with tempfile.TemporaryDirectory(prefix="toshin-record-") as tmp:
         data_dir = Path(tmp)
