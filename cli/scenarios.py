@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Annotated
 
@@ -56,8 +57,25 @@ def run_(
 demo = typer.Typer(help="Demo data.", no_args_is_help=True)
 
 
+DEMO_COUNCIL = ROOT / "config" / "council.example.yaml"
+
+
+async def register_demo_council() -> None:
+    """The example council, so sessions can be planned right away (kept if registered)."""
+    from cli.councils import open_councils
+    from cli.scenario_runner import load_structured
+    from models.council import Council
+    from models.errors import DuplicateCase
+
+    councils = await open_councils()
+    with contextlib.suppress(DuplicateCase):
+        await councils.register(Council.model_validate(load_structured(DEMO_COUNCIL)))
+
+
 @demo.command("load")
 def load(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Load the public sample cases (idempotent: existing cases are left as they are)."""
+    """Load the public sample cases and the example council (idempotent: what exists is
+    left as it is)."""
     if not run(lambda: run_files(DEMO_SCENARIOS, unique=False, as_json=as_json)):
         raise fail("a demo scenario did not run as expected")
+    run(register_demo_council)
