@@ -58,7 +58,8 @@ from models.session import (
 )
 from persistence.database import make_engine
 from settings import Settings
-from tests.factories import act, actor, document
+from tests.factories import actor
+from tests.integration.test_sessions import ready_case
 from worker import build_worker
 
 JST = dt.timezone(dt.timedelta(hours=9))
@@ -136,20 +137,6 @@ def council(council_id: str) -> Council:
             "materials_lead_business_days": 0,
         }
     )
-
-
-async def ready_case(cases: CaseGateway, title: str) -> str:
-    """A new case driven draft → triage → precheck → ready."""
-    snap = await cases.create_case(document=document(title=title), actor=DEPARTMENT)
-    await cases.act(snap.case_id, act("submit", "department"))
-    await cases.act(
-        snap.case_id, act("require_consultation", "secretariat", {"reason": "特に必要と認める"})
-    )
-    await cases.act(
-        snap.case_id,
-        act("pass_precheck", "it", {"items": [{"check_id": "C1", "result": "conforming"}]}),
-    )
-    return snap.case_id
 
 
 async def session_start() -> dt.datetime:

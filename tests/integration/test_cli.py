@@ -27,13 +27,17 @@ system_measures: [{text: 暗号化, criterion: c}]
 """
 
 
-async def cli(system: System, *args: str) -> tuple[int, str, str]:
+async def cli(
+    system: System, *args: str, env_extra: dict[str, str] | None = None
+) -> tuple[int, str, str]:
+    """Run `starter.py ARGS` as a real process against the test server and read model."""
     env = {
         **os.environ,
         "TOSHIN_TEMPORAL_ADDRESS": system.client.service_client.config.target_host,
         "TOSHIN_TASK_QUEUE": system.settings.task_queue,
         "TOSHIN_DATABASE_URL": system.settings.read_model_url,
         "TOSHIN_DATA_DIR": str(system.settings.data_dir),
+        **(env_extra or {}),
     }
     proc = await asyncio.create_subprocess_exec(
         sys.executable,

@@ -7,8 +7,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import os
-import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -18,9 +16,9 @@ import yaml
 from gateway import CaseGateway
 from models.municipality import MunicipalityConfig
 from models.policy import CasePolicy
-from tests.conftest import ROOT
 from tests.factories import act, actor, document
 from tests.integration.conftest import FAST_POLICY, System
+from tests.integration.test_cli import cli
 
 JST = dt.timezone(dt.timedelta(hours=9))
 POLICY = CasePolicy(
@@ -96,25 +94,9 @@ class Cli:
         return path
 
     async def __call__(self, *args: str) -> tuple[int, str, str]:
-        env = {
-            **os.environ,
-            "TOSHIN_TEMPORAL_ADDRESS": self.system.client.service_client.config.target_host,
-            "TOSHIN_TASK_QUEUE": self.system.settings.task_queue,
-            "TOSHIN_DATABASE_URL": self.system.settings.read_model_url,
-            "TOSHIN_DATA_DIR": str(self.system.settings.data_dir),
-            "TOSHIN_MUNICIPALITY_FILE": str(self.town_file),
-        }
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            str(ROOT / "starter.py"),
-            *args,
-            env=env,
-            cwd=ROOT,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
+        return await cli(
+            self.system, *args, env_extra={"TOSHIN_MUNICIPALITY_FILE": str(self.town_file)}
         )
-        out, err = await proc.communicate()
-        return proc.returncode or 0, out.decode(), err.decode()
 
     async def json(self, *args: str) -> Any:
         code, out, err = await self(*args, "--json")
