@@ -112,6 +112,19 @@ async def system(
             client=client,
         )
     engine.dispose()
+    if backend == "postgres":
+        _drop_schema(settings.read_model_url)
+
+
+def _drop_schema(url: str) -> None:
+    """Leave the shared `test` database as we found it."""
+    from sqlalchemy import create_engine
+
+    schema = url.rsplit("search_path%3D", 1)[1]
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    admin.dispose()
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
