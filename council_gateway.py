@@ -10,14 +10,14 @@ from typing import Any
 from pydantic import BaseModel
 from temporalio.client import Client, WorkflowQueryFailedError, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
 
-from gateway import case_config
+from gateway import case_config, domain_error
 from models.case import Actor
 from models.council import Council, SessionPlan
 from models.council_registry import CouncilInput, CouncilSnapshot, PlanSession
-from models.errors import CaseError, CaseNotFound, DuplicateCase, from_type
+from models.errors import DuplicateCase
 from models.ids import council_workflow_id, session_workflow_id
 from models.minutes import Minutes, build_minutes
 from models.municipality import MunicipalityConfig
@@ -42,15 +42,6 @@ SESSION_ACTS = {
     "publish_minutes": SessionWorkflow.publish_minutes,
     "replace_closures": SessionWorkflow.replace_closures,
 }
-
-
-def _domain_error(err: BaseException, what: str) -> CaseError:
-    cause = getattr(err, "cause", None)
-    if isinstance(cause, ApplicationError):
-        return from_type(cause.type, cause.message)
-    if isinstance(err, RPCError) and err.status is RPCStatusCode.NOT_FOUND:
-        return CaseNotFound(f"{what}: not found")
-    return CaseError(f"{what}: {cause or err}")
 
 
 class CouncilGateway:
@@ -80,7 +71,7 @@ class CouncilGateway:
         try:
             return await handle.query(CouncilWorkflow.snapshot)
         except (WorkflowQueryFailedError, RPCError) as err:
-            raise _domain_error(err, f"council {council_id}") from None
+            raise domain_error(err, f"council {council_id}") from None
 
     async def plan(self, actor: Actor, plan: SessionPlan) -> SessionSnapshot:
         handle = self.client.get_workflow_handle(council_workflow_id(plan.council_id))
@@ -89,7 +80,7 @@ class CouncilGateway:
                 CouncilWorkflow.plan_session, PlanSession(actor=actor, plan=plan)
             )
         except (WorkflowUpdateFailedError, RPCError) as err:
-            raise _domain_error(err, f"council {plan.council_id}") from None
+            raise domain_error(err, f"council {plan.council_id}") from None
         return await self.session(session_id)
 
     async def session(self, session_id: str) -> SessionSnapshot:
@@ -97,14 +88,14 @@ class CouncilGateway:
         try:
             return await handle.query(SessionWorkflow.snapshot)
         except (WorkflowQueryFailedError, RPCError) as err:
-            raise _domain_error(err, f"session {session_id}") from None
+            raise domain_error(err, f"session {session_id}") from None
 
     async def record(self, session_id: str) -> SessionRecord:
         handle = self.client.get_workflow_handle(session_workflow_id(session_id))
         try:
             return await handle.query(SessionWorkflow.record)
         except (WorkflowQueryFailedError, RPCError) as err:
-            raise _domain_error(err, f"session {session_id}") from None
+            raise domain_error(err, f"session {session_id}") from None
 
     async def minutes(self, session_id: str, *, public: bool) -> Minutes:
         """The session's minutes in the municipality's date style (public: redacted)."""
@@ -122,5 +113,5 @@ class CouncilGateway:
         try:
             await handle.execute_update(update, request, id=uuid.uuid4().hex)
         except (WorkflowUpdateFailedError, RPCError) as err:
-            raise _domain_error(err, f"session {session_id}") from None
+            raise domain_error(err, f"session {session_id}") from None
         return await self.session(session_id)

@@ -85,17 +85,19 @@ def case_config(municipality: MunicipalityConfig, *dates: dt.date | None) -> Cas
     )
 
 
-def _domain_error(err: BaseException, case_id: str) -> CaseError:
+def domain_error(err: BaseException, what: str) -> CaseError:
+    """The one translator: a Temporal failure about ``what`` (e.g. "case 3f9a…") back into
+    the domain error it carries."""
     if isinstance(err, WorkflowUpdateFailedError | WorkflowQueryFailedError):
         cause = getattr(err, "cause", None)
         if isinstance(cause, ApplicationError):
             return from_type(cause.type, cause.message)
-        return CaseError(str(cause or err))
+        return CaseError(f"{what}: {cause or err}")
     if isinstance(err, RPCError) and err.status is RPCStatusCode.NOT_FOUND:
-        return CaseNotFound(f"case {case_id}: not found")
+        return CaseNotFound(f"{what}: not found")
     if isinstance(err, WorkflowAlreadyStartedError):
-        return DuplicateCase(f"case {case_id} already exists")
-    return CaseError(f"case {case_id}: {err}")
+        return DuplicateCase(f"{what} already exists")
+    return CaseError(f"{what}: {err}")
 
 
 class CaseGateway:
@@ -187,13 +189,13 @@ class CaseGateway:
             return InvalidTransition(
                 f"{what} is not allowed: case {case_id} has ended in {snap.state} ({snap.label})"
             )
-        return _domain_error(err, case_id)
+        return domain_error(err, f"case {case_id}")
 
     async def snapshot(self, case_id: str) -> CaseSnapshot:
         try:
             return await self.handle(case_id).query(CaseWorkflow.snapshot)
         except (WorkflowQueryFailedError, RPCError) as err:
-            raise _domain_error(err, case_id) from None
+            raise domain_error(err, f"case {case_id}") from None
 
     async def admin(self, case_id: str, action: str, request: AdminInput) -> CaseSnapshot:
         update = {

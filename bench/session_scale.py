@@ -40,7 +40,7 @@ from pydantic import BaseModel
 from bench.transition_latency import exit_with, gather_limited, start_dev_server
 from council_gateway import CouncilGateway
 from gateway import CaseGateway
-from models.council import Council, SessionPlan
+from models.council import SessionPlan
 from models.ids import session_workflow_id
 from models.municipality import MunicipalityConfig
 from models.payloads import Votes
@@ -59,11 +59,10 @@ from models.session import (
 from persistence.database import make_engine
 from settings import Settings
 from tests.factories import actor
-from tests.integration.test_sessions import ready_case
+from tests.integration.test_sessions import council, ready_case
 from worker import build_worker
 
 JST = dt.timezone(dt.timedelta(hours=9))
-SEATS = 10
 PRESENT = [f"m{n}" for n in range(1, 9)]
 POLICY = CasePolicy(notice_lead_business_days=0, materials_lead_business_days=0)
 SECRETARIAT = actor("secretariat", "総務課")
@@ -112,31 +111,6 @@ class StepFailed(Exception):
 
 
 # -- setup (not timed in the total) --------------------------------------------------------------
-
-
-def council(council_id: str) -> Council:
-    """10 seats, member m1 chairs; cumulative answer numbers from 第870号; no lead times."""
-    members = [
-        {
-            "member_id": f"m{n}",
-            "name": f"委員{n}",
-            "role": "chair" if n == 1 else "member",
-            "term_start": "2020-04-01",
-        }
-        for n in range(1, SEATS + 1)
-    ]
-    return Council.model_validate(
-        {
-            "council_id": council_id,
-            "name": "とうしん市個人情報保護審議会",
-            "seats": SEATS,
-            "members": members,
-            "numbering": "cumulative",
-            "first_number": 870,
-            "notice_lead_business_days": 0,
-            "materials_lead_business_days": 0,
-        }
-    )
 
 
 async def session_start() -> dt.datetime:

@@ -27,13 +27,13 @@ import socket
 import sys
 import tempfile
 import time
-import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
 
 import yaml
+
+from bench.transition_latency import exit_with
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -257,19 +257,6 @@ async def run() -> int:
 
 def main() -> int:
     return asyncio.run(run())
-
-
-def exit_with(entry: Callable[[], int]) -> NoReturn:
-    try:
-        code = entry()
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    except BaseException:
-        traceback.print_exc()
-        code = 1
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
 
 
 if __name__ == "__main__":
