@@ -26,6 +26,7 @@ from models.case import (
 )
 from models.document import Category
 from models.errors import (
+    CaseError,
     GuardFailed,
     InvalidPayload,
     InvalidTransition,
@@ -36,6 +37,23 @@ from models.guards import GuardContext
 from models.labels import STATE_LABELS
 from models.lifecycle import PAYLOADS, CaseMachine, guard_failures, rules_for, triggers_from
 from models.states import CaseState, Trigger
+from models.jcalendar import ClosureTable
+from models.certificates import add_months
+from models.obligations import (
+    Obligation,
+    ObligationKind,
+    material_change_due,
+    next_due,
+)
+from models.tracking import (
+    DONE_KEPT,
+    ConditionStatus,
+    DoneDue,
+    Evidence,
+    Review,
+    TrackedObligation,
+    track,
+)
 from models.triage import Requirement
 
 
@@ -87,7 +105,10 @@ def check_act(
     ctx = GuardContext(config=config, on=on)
     if not machine.can(trigger, case, payload, ctx):
         reasons = [reason for rule in rules for reason in guard_failures(rule, case, payload, ctx)]
-        raise GuardFailed(f"{trigger}: {'; '.join(dict.fromkeys(reasons))}")
+        typed = [r for r in reasons if isinstance(r, CaseError)]
+        if typed:
+            raise typed[0]
+        raise GuardFailed(f"{trigger}: {'; '.join(dict.fromkeys(str(r) for r in reasons))}")
     return CheckedAct(trigger=trigger, actor=act.actor, payload=payload, ctx=ctx)
 
 
@@ -100,6 +121,21 @@ def _reason_of(payload: BaseModel) -> str | None:
         return "; ".join(payload.comments)
     if isinstance(payload, p.ClosePayload):
         return "; ".join(payload.end_duties)
+    if isinstance(payload, p.FulfilObligationPayload):
+        return f"{payload.obligation}: {payload.file_ref}"
+    if isinstance(payload, p.RenewCertificatePayload):
+        cert = payload.certificate
+        return f"{payload.obligation}: {cert.scheme} {cert.number} (〜{cert.expires_on})"
+    if isinstance(payload, p.AddObligationPayload):
+        return f"{payload.obligation.id} ({payload.obligation.kind})"
+    if isinstance(payload, p.ReviewConfirmation):
+        return payload.statement
+    if isinstance(payload, p.EvidencePayload):
+        return f"条件{payload.condition}: {payload.file_ref}"
+    if isinstance(payload, p.ConditionVerdict | p.ConditionReason):
+        return f"条件{payload.condition}" + (
+            f": {payload.reason}" if isinstance(payload, p.ConditionReason) else ""
+        )
     if isinstance(payload, p.ConditionsFulfilledPayload):
         return "; ".join(f"条件{v.condition}: {v.evidence}" for v in payload.verified)
     if isinstance(payload, p.DecidePayload):
@@ -134,8 +170,65 @@ def _ex_post_check(case: CaseRecord, on: dt.date, what: str) -> None:
         )
 
 
+def _update_condition(
+    case: CaseRecord,
+    number: int,
+    *,
+    status: ConditionStatus,
+    evidence: Evidence | None = None,
+    verdict: str | None = None,
+) -> None:
+    tracked = case.conditions[number - 1]
+    update: dict[str, object] = {"status": status}
+    if evidence is not None:
+        update["evidence"] = [*tracked.evidence, evidence]
+    if verdict is not None:
+        update["verdict"] = verdict
+    case.conditions[number - 1] = tracked.model_copy(update=update)
+
+
+def _obligation_at(case: CaseRecord, obligation_id: str) -> tuple[int, TrackedObligation]:
+    return next((i, o) for i, o in enumerate(case.obligations) if o.obligation.id == obligation_id)
+
+
+def _fulfil(
+    case: CaseRecord,
+    payload: p.FulfilObligationPayload,
+    by: str,
+    on: dt.date,
+    closures: ClosureTable,
+) -> None:
+    i, tracked = _obligation_at(case, payload.obligation)
+    assert tracked.current is not None
+    done = DoneDue(
+        key=tracked.current.key,
+        what=tracked.current.what,
+        due_on=tracked.current.due_on,
+        evidence=Evidence(file_ref=payload.file_ref, note=payload.note, by=by, on=on),
+    )
+    following = (
+        None
+        if tracked.one_off
+        else next_due(tracked.obligation, closures, after=tracked.current.due_on)
+    )
+    case.obligations[i] = tracked.model_copy(
+        update={
+            "current": following,
+            "overdue": False,
+            "lapsed": False,
+            "done": [*tracked.done, done][-DONE_KEPT:],
+        }
+    )
+
+
+def _review_after(case: CaseRecord, act: CheckedAct, on: dt.date) -> dt.date | None:
+    months = act.ctx.config.policy.rereview_months
+    return None if months is None else add_months(on, months)
+
+
 def _record_facts(case: CaseRecord, act: CheckedAct) -> None:
     payload, on = act.payload, act.ctx.on
+    closures = act.ctx.config.closures
     match payload:
         case p.AmendPayload():
             case.document = payload.document
@@ -189,8 +282,61 @@ def _record_facts(case: CaseRecord, act: CheckedAct) -> None:
             )
         case p.ConditionsFulfilledPayload():
             case.verified = [*case.verified, *payload.verified]
+            for v in payload.verified:
+                if v.condition <= len(case.conditions):
+                    _update_condition(
+                        case,
+                        v.condition,
+                        status=ConditionStatus.verified,
+                        evidence=Evidence(file_ref=v.evidence, by=act.actor.name, on=on),
+                    )
+        case p.EvidencePayload():
+            _update_condition(
+                case,
+                payload.condition,
+                status=ConditionStatus.submitted,
+                evidence=Evidence(
+                    file_ref=payload.file_ref, note=payload.note, by=act.actor.name, on=on
+                ),
+            )
+        case p.ConditionVerdict():
+            _update_condition(
+                case, payload.condition, status=ConditionStatus.verified, verdict=payload.note
+            )
+        case p.ConditionReason():
+            status = (
+                ConditionStatus.waived
+                if act.trigger is Trigger.waive_condition
+                else ConditionStatus.rejected
+            )
+            _update_condition(case, payload.condition, status=status, verdict=payload.reason)
         case p.SupersedePayload():
             case.superseded_by = payload.change_case
+        case p.AddObligationPayload():
+            due = next_due(payload.obligation, closures, after=on - dt.timedelta(days=1))
+            case.obligations.append(TrackedObligation(obligation=payload.obligation, current=due))
+        case p.FulfilObligationPayload():
+            _fulfil(case, payload, act.actor.name, on, closures)
+        case p.RenewCertificatePayload():
+            i, tracked = _obligation_at(case, payload.obligation)
+            renewed = tracked.obligation.model_copy(update={"certificate": payload.certificate})
+            case.obligations[i] = TrackedObligation(
+                obligation=renewed,
+                current=next_due(renewed, closures, after=on - dt.timedelta(days=1)),
+                done=tracked.done,
+            )
+        case p.MaterialChangePayload():
+            count = sum(1 for o in case.obligations if o.one_off) + 1
+            ob = Obligation(
+                id=f"pia-change-{count}", kind=ObligationKind.pia_reevaluation, anchor=on
+            )
+            due = material_change_due(
+                ob.id, on, closures, act.ctx.config.policy.material_change_business_days
+            )
+            case.obligations.append(TrackedObligation(obligation=ob, current=due, one_off=True))
+        case p.ReviewConfirmation():
+            case.review = None
+            case.next_review_on = _review_after(case, act, on)
         case _:
             pass
     if act.trigger is Trigger.waive_consultation:
@@ -218,6 +364,25 @@ def apply_act(
     source = case.state
     case.seq += 1
     _record_facts(case, act)
+    if (
+        act.trigger is Trigger.apply_outcome
+        and dest is CaseState.conditions_pending
+        and case.decision is not None
+        and not case.conditions
+    ):
+        case.conditions = track(case.decision.conditions, case.document)
+    if act.trigger is Trigger.open_review:
+        case.reviews += 1
+        case.review = Review(
+            number=case.reviews,
+            opened_on=act.ctx.on,
+            due_on=act.ctx.config.closures.add_business_days(
+                act.ctx.on, act.ctx.config.policy.review_response_business_days
+            ),
+        )
+    if dest is CaseState.active and case.active_since is None:
+        case.active_since = act.ctx.on
+        case.next_review_on = _review_after(case, act, act.ctx.on)
     case.state = dest
     record = TransitionRecord(
         seq=case.seq,

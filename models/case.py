@@ -20,6 +20,9 @@ from models.payloads import (
 )
 from models.policy import CasePolicy
 from models.states import CaseState, Role, Trigger
+from models.clock import ClockEpoch
+from models.notices import DueNotice
+from models.tracking import ConditionStatus, Review, TrackedCondition, TrackedObligation
 from models.triage import Requirement, TriageTable
 
 
@@ -118,10 +121,30 @@ class CaseRecord(BaseModel):
     parked: ParkedStep | None = None
     admin_log: list[AdminAction] = Field(default_factory=list)
     runs: int = 1  # workflow runs so far (continue-as-new starts a new one)
+    conditions: list[TrackedCondition] = Field(default_factory=list)
+    obligations: list[TrackedObligation] = Field(default_factory=list)
+    active_since: dt.date | None = None  # first day in operation
+    next_review_on: dt.date | None = None
+    review: Review | None = None  # the open periodic re-review
+    reviews: int = 0  # re-reviews opened so far
+    clock_epoch: ClockEpoch | None = None  # set when a fast policy clock starts (tests)
+    sent_rungs: list[str] = Field(default_factory=list)  # reminder rungs done (or skipped)
+    outbox: list[DueNotice] = Field(default_factory=list)  # reminders not yet confirmed sent
 
     @property
     def last_on(self) -> dt.date:
         return self.history[-1].on
+
+    def overdue_items(self) -> list[str]:
+        """What is overdue now, for people: 条件2, obligation ids…"""
+        return [c.what for c in self.conditions if c.status is ConditionStatus.overdue] + [
+            o.current.what if o.current else o.obligation.id
+            for o in self.obligations
+            if o.overdue or o.lapsed
+        ]
+
+    def obligation(self, obligation_id: str) -> TrackedObligation | None:
+        return next((o for o in self.obligations if o.obligation.id == obligation_id), None)
 
 
 class CaseInput(Strict):
@@ -176,6 +199,13 @@ class CaseSnapshot(Strict):
     admin_log: list[AdminAction]
     projected_seq: int
     run_count: int
+    conditions: list[TrackedCondition] = Field(default_factory=list)
+    obligations: list[TrackedObligation] = Field(default_factory=list)
+    review: Review | None = None
+    next_review_on: dt.date | None = None
+    business_today: dt.date | None = None  # the case's date (a fast test clock runs ahead)
+    reminders_sent: int = 0  # rungs done, in this run
+    reminders_queued: int = 0  # reminders not yet confirmed by the mail server
 
 
 class ActResult(Strict):

@@ -9,7 +9,11 @@
     ├── GuardFailed           the trigger is allowed, but a business rule says no
     ├── CaseNotFound          no case has this id
     ├── DuplicateCase         a case with this external reference already exists
-    └── NoParkedStep          an admin action on a case that has no parked step
+    ├── NoParkedStep          an admin action on a case that has no parked step
+    ├── UnknownCondition      the answer has no condition with this number
+    ├── ConditionClosed       the condition is already verified or waived (or not awaiting this)
+    ├── UnknownObligation     the case has no obligation with this id
+    └── UnknownDepartment     the municipality's directory has no such department
 
 Every class has an ``ErrorType`` value equal to its class name; that string travels as
 ``ApplicationError.type`` through Temporal and is turned back into the class at the edges
@@ -30,6 +34,10 @@ class ErrorType(StrEnum):
     CaseNotFound = "CaseNotFound"
     DuplicateCase = "DuplicateCase"
     NoParkedStep = "NoParkedStep"
+    UnknownCondition = "UnknownCondition"
+    ConditionClosed = "ConditionClosed"
+    UnknownObligation = "UnknownObligation"
+    UnknownDepartment = "UnknownDepartment"
 
 
 class CaseError(Exception):
@@ -70,6 +78,22 @@ class NoParkedStep(CaseError):
     error_type = ErrorType.NoParkedStep
 
 
+class UnknownCondition(CaseError):
+    error_type = ErrorType.UnknownCondition
+
+
+class ConditionClosed(CaseError):
+    error_type = ErrorType.ConditionClosed
+
+
+class UnknownObligation(CaseError):
+    error_type = ErrorType.UnknownObligation
+
+
+class UnknownDepartment(CaseError):
+    error_type = ErrorType.UnknownDepartment
+
+
 _BY_TYPE: dict[str, type[CaseError]] = {
     cls.error_type.value: cls
     for cls in (
@@ -81,6 +105,10 @@ _BY_TYPE: dict[str, type[CaseError]] = {
         CaseNotFound,
         DuplicateCase,
         NoParkedStep,
+        UnknownCondition,
+        ConditionClosed,
+        UnknownObligation,
+        UnknownDepartment,
     )
 }
 

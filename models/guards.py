@@ -24,6 +24,9 @@ from models.payloads import (
     SchedulePayload,
     SendMaterialsPayload,
 )
+from models.errors import CaseError, ConditionClosed, UnknownCondition, UnknownObligation
+from models.obligations import ObligationKind
+from models.tracking import AWAITING_EVIDENCE, CLOSED, ConditionStatus, TrackedCondition
 from models.triage import KindRule, Requirement
 
 
@@ -33,7 +36,8 @@ class GuardContext:
     on: dt.date  # the business date of the act
 
 
-Guard = Callable[[CaseRecord, Any, GuardContext], str | None]
+# A guard returns None (may fire), a reason (GuardFailed) or a typed domain error.
+Guard = Callable[[CaseRecord, Any, GuardContext], "str | CaseError | None"]
 
 
 def _business_due(ctx: GuardContext, anchor: dt.date, days: int) -> dt.date | str:
@@ -227,7 +231,9 @@ def prestart_conditions_verified(
     unknown = [v.condition for v in payload.verified if v.condition > len(conditions)]
     if unknown:
         return f"no such condition: {unknown} (the decision has {len(conditions)})"
-    done = {v.condition for v in [*case.verified, *payload.verified]}
+    done = {v.condition for v in [*case.verified, *payload.verified]} | {
+        c.number for c in case.conditions if c.status in CLOSED
+    }
     blocking = [
         n
         for n, c in enumerate(conditions, start=1)
@@ -235,4 +241,126 @@ def prestart_conditions_verified(
     ]
     if blocking:
         return f"pre-start conditions not yet verified: {blocking}"
+    return None
+
+
+def _tracked(case: CaseRecord, number: int) -> TrackedCondition | CaseError:
+    if not 1 <= number <= len(case.conditions):
+        return UnknownCondition(
+            f"payload.condition: no condition {number} "
+            f"(the answer has {len(case.conditions)} condition(s))"
+        )
+    return case.conditions[number - 1]
+
+
+def evidence_awaited(case: CaseRecord, payload: Any, ctx: GuardContext) -> str | CaseError | None:
+    tracked = _tracked(case, payload.condition)
+    if isinstance(tracked, CaseError):
+        return tracked
+    if tracked.status not in AWAITING_EVIDENCE:
+        return ConditionClosed(
+            f"payload.condition: condition {tracked.number} is {tracked.status.value}; "
+            "evidence is taken only for an open, rejected or overdue condition"
+        )
+    return None
+
+
+def evidence_submitted(case: CaseRecord, payload: Any, ctx: GuardContext) -> str | CaseError | None:
+    tracked = _tracked(case, payload.condition)
+    if isinstance(tracked, CaseError):
+        return tracked
+    if tracked.status is not ConditionStatus.submitted:
+        return ConditionClosed(
+            f"payload.condition: condition {tracked.number} is {tracked.status.value}; "
+            "only submitted evidence can be verified or rejected"
+        )
+    return None
+
+
+def condition_not_closed(
+    case: CaseRecord, payload: Any, ctx: GuardContext
+) -> str | CaseError | None:
+    tracked = _tracked(case, payload.condition)
+    if isinstance(tracked, CaseError):
+        return tracked
+    if tracked.status in CLOSED:
+        return ConditionClosed(
+            f"payload.condition: condition {tracked.number} is already {tracked.status.value}"
+        )
+    return None
+
+
+def start_unblocked(case: CaseRecord, payload: Any, ctx: GuardContext) -> str | None:
+    blocking = [c.number for c in case.conditions if c.blocks_start]
+    if blocking:
+        return f"pre-start conditions not yet verified or waived: {blocking}"
+    return None
+
+
+def start_blocked(case: CaseRecord, payload: Any, ctx: GuardContext) -> str | None:
+    return None if any(c.blocks_start for c in case.conditions) else "nothing blocks the start"
+
+
+def nothing_overdue(case: CaseRecord, payload: Any, ctx: GuardContext) -> str | None:
+    overdue = case.overdue_items()
+    if overdue:
+        return f"still overdue: {', '.join(overdue)} (submit evidence first)"
+    return None
+
+
+def something_overdue(case: CaseRecord, payload: Any, ctx: GuardContext) -> str | None:
+    return None if case.overdue_items() else "nothing is overdue"
+
+
+def _obligation_exists(case: CaseRecord, obligation_id: str) -> CaseError | None:
+    if case.obligation(obligation_id) is None:
+        known = ", ".join(o.obligation.id for o in case.obligations) or "none"
+        return UnknownObligation(
+            f"payload.obligation: no obligation {obligation_id!r} on this case (known: {known})"
+        )
+    return None
+
+
+def new_obligation(case: CaseRecord, payload: Any, ctx: GuardContext) -> str | None:
+    if case.obligation(payload.obligation.id) is not None:
+        return f"payload.obligation.id: {payload.obligation.id!r} is already an obligation here"
+    return None
+
+
+def obligation_due(case: CaseRecord, payload: Any, ctx: GuardContext) -> str | CaseError | None:
+    missing = _obligation_exists(case, payload.obligation)
+    if missing:
+        return missing
+    tracked = case.obligation(payload.obligation)
+    assert tracked is not None
+    if tracked.current is None:
+        return f"payload.obligation: nothing of {payload.obligation!r} is due any more"
+    return None
+
+
+def certificate_renewal(
+    case: CaseRecord, payload: Any, ctx: GuardContext
+) -> str | CaseError | None:
+    missing = _obligation_exists(case, payload.obligation)
+    if missing:
+        return missing
+    tracked = case.obligation(payload.obligation)
+    assert tracked is not None
+    old = tracked.obligation.certificate
+    if tracked.obligation.kind is not ObligationKind.certificate or old is None:
+        return f"payload.obligation: {payload.obligation!r} is not a certificate obligation"
+    new = payload.certificate
+    if new.scheme is not old.scheme:
+        return f"payload.certificate.scheme: {new.scheme} does not renew a {old.scheme} certificate"
+    if new.expires_on <= old.expires_on:
+        return (
+            f"payload.certificate.expires_on: {new.expires_on} is not later than the "
+            f"current expiry {old.expires_on}"
+        )
+    return None
+
+
+def review_due(case: CaseRecord, payload: Any, ctx: GuardContext) -> str | None:
+    if case.next_review_on is None or ctx.on < case.next_review_on:
+        return f"no re-review is due (next on {case.next_review_on})"
     return None

@@ -18,6 +18,7 @@ STATE_LABELS: dict[CaseState, str] = {
     CaseState.conditions_pending: "条件履行中",
     CaseState.active: "運用中",
     CaseState.attention: "要対応",
+    CaseState.review: "定期再審査中",
     CaseState.noted: "了承",
     CaseState.rejected: "不承認",
     CaseState.superseded: "変更済",
@@ -49,6 +50,17 @@ TRIGGER_LABELS: dict[Trigger, str] = {
     Trigger.supersede: "変更諮問の答申",
     Trigger.close: "終了",
     Trigger.withdraw: "取下げ",
+    Trigger.submit_evidence: "条件の履行報告",
+    Trigger.verify_condition: "条件の履行確認",
+    Trigger.reject_evidence: "履行報告の差戻し",
+    Trigger.waive_condition: "条件の免除",
+    Trigger.activate: "運用開始",
+    Trigger.add_obligation: "定期義務の登録",
+    Trigger.fulfil_obligation: "定期義務の履行",
+    Trigger.renew_certificate: "認証の更新",
+    Trigger.report_material_change: "重要な変更の報告",
+    Trigger.open_review: "定期再審査の開始",
+    Trigger.confirm_unchanged: "変更なしの確認",
 }
 
 ROLE_LABELS: dict[Role, str] = {

@@ -16,6 +16,7 @@ from transitions import EventData, Machine
 from models import guards as g
 from models import payloads as p
 from models.case import CaseRecord
+from models.errors import CaseError
 from models.states import CaseState, Role, Trigger
 
 S = CaseState
@@ -41,6 +42,15 @@ _BEFORE_DECISION = (
     S.materials_sent,
     S.deliberating,
 )
+
+# States in which the conditions and obligations of an approved case are tracked.
+_TRACKING = (S.conditions_pending, S.active, S.attention, S.review)
+
+
+def _in_place(trigger: Trigger, roles: tuple[Role, ...], *guards: g.Guard) -> tuple[Rule, ...]:
+    """One rule per tracking state that keeps the case where it is (a fact is recorded)."""
+    return tuple(Rule(trigger, (s,), s, roles, guards) for s in _TRACKING)
+
 
 RULES: tuple[Rule, ...] = (
     Rule(T.amend, (S.draft,), S.draft, (R.department,)),
@@ -104,9 +114,33 @@ RULES: tuple[Rule, ...] = (
         (R.secretariat,),
         (g.prestart_conditions_verified,),
     ),
-    Rule(T.flag_attention, (S.active,), S.attention, (R.engine,)),
-    Rule(T.resolve_attention, (S.attention,), S.active, (R.secretariat,)),
-    Rule(T.supersede, (S.active,), S.superseded, (R.engine,)),
+    Rule(T.activate, (S.conditions_pending,), S.active, (R.engine,), (g.start_unblocked,)),
+    *_in_place(T.submit_evidence, (R.department,), g.evidence_awaited),
+    *_in_place(T.verify_condition, (R.secretariat,), g.evidence_submitted),
+    *_in_place(T.reject_evidence, (R.secretariat,), g.evidence_submitted),
+    *_in_place(T.waive_condition, (R.secretariat,), g.condition_not_closed),
+    *_in_place(T.add_obligation, (R.secretariat,), g.new_obligation),
+    *_in_place(T.fulfil_obligation, (R.department,), g.obligation_due),
+    *_in_place(T.renew_certificate, (R.department,), g.certificate_renewal),
+    *_in_place(T.report_material_change, (R.department,)),
+    Rule(T.open_review, (S.active,), S.review, (R.engine,), (g.review_due,)),
+    Rule(T.confirm_unchanged, (S.review,), S.active, (R.department,)),
+    Rule(T.flag_attention, (S.active, S.conditions_pending), S.attention, (R.engine,)),
+    Rule(
+        T.resolve_attention,
+        (S.attention,),
+        S.active,
+        (R.secretariat,),
+        (g.nothing_overdue, g.start_unblocked),
+    ),
+    Rule(
+        T.resolve_attention,
+        (S.attention,),
+        S.conditions_pending,
+        (R.secretariat,),
+        (g.nothing_overdue, g.start_blocked),
+    ),
+    Rule(T.supersede, (S.active, S.attention, S.review), S.superseded, (R.engine,)),
     Rule(T.close, (S.active,), S.closed, (R.department,)),
     Rule(T.withdraw, _BEFORE_DECISION, S.withdrawn, (R.department,)),
 )
@@ -134,14 +168,26 @@ PAYLOADS: dict[Trigger, type[BaseModel]] = {
     T.supersede: p.SupersedePayload,
     T.close: p.ClosePayload,
     T.withdraw: p.Reason,
+    T.activate: p.NoPayload,
+    T.submit_evidence: p.EvidencePayload,
+    T.verify_condition: p.ConditionVerdict,
+    T.reject_evidence: p.ConditionReason,
+    T.waive_condition: p.ConditionReason,
+    T.add_obligation: p.AddObligationPayload,
+    T.fulfil_obligation: p.FulfilObligationPayload,
+    T.renew_certificate: p.RenewCertificatePayload,
+    T.report_material_change: p.MaterialChangePayload,
+    T.open_review: p.NoPayload,
+    T.confirm_unchanged: p.ReviewConfirmation,
 }
 
 TERMINAL: frozenset[CaseState] = frozenset(
     {S.not_required, S.noted, S.rejected, S.superseded, S.closed, S.withdrawn, S.aborted}
 )
 
-# Triggers the engine fires itself right after another transition, in the same update.
-AUTOMATIC: frozenset[Trigger] = frozenset({T.apply_outcome})
+# Triggers the engine fires itself right after another transition, in the same update, in
+# this order (a tuple: the order must not depend on hashing, the workflow replays it).
+AUTOMATIC: tuple[Trigger, ...] = (T.apply_outcome, T.activate)
 
 
 def rules_for(trigger: Trigger, state: CaseState) -> list[Rule]:
@@ -156,7 +202,9 @@ def triggers_from(state: CaseState) -> list[Trigger]:
     return list(dict.fromkeys(r.trigger for r in RULES if state in r.sources))
 
 
-def guard_failures(rule: Rule, case: CaseRecord, payload: Any, ctx: g.GuardContext) -> list[str]:
+def guard_failures(
+    rule: Rule, case: CaseRecord, payload: Any, ctx: g.GuardContext
+) -> list[str | CaseError]:
     return [reason for guard in rule.guards if (reason := guard(case, payload, ctx)) is not None]
 
 

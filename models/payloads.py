@@ -9,6 +9,8 @@ from typing import Self
 from pydantic import Field, model_validator
 
 from models.document import Category, ConsultationDocument, Strict
+from models.certificates import Certificate
+from models.obligations import Obligation
 
 
 class NoPayload(Strict):
@@ -173,3 +175,50 @@ class SupersedePayload(Strict):
 
 class ClosePayload(Strict):
     end_duties: list[str] = Field(min_length=1)  # e.g. data erasure witnessed, certificate no.
+
+
+class EvidencePayload(Strict):
+    """The department's evidence that a condition is met (a file reference and a note)."""
+
+    condition: int = Field(ge=1)  # 1-based position in the decision's conditions
+    file_ref: str = Field(min_length=1, max_length=500)  # e.g. 契約書第12条 (文書管理番号 …)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class ConditionVerdict(Strict):
+    condition: int = Field(ge=1)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class ConditionReason(Strict):
+    condition: int = Field(ge=1)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ReviewConfirmation(Strict):
+    statement: str = Field(
+        min_length=1, max_length=2000
+    )  # what was checked: nothing material changed
+
+
+class AddObligationPayload(Strict):
+    obligation: Obligation
+
+
+class FulfilObligationPayload(Strict):
+    """Evidence that the occurrence now due of an obligation was done."""
+
+    obligation: str = Field(min_length=1)  # the obligation's id
+    file_ref: str = Field(min_length=1, max_length=500)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class RenewCertificatePayload(Strict):
+    """A new certificate (new expiry): the obligation's cycle is planned again from it."""
+
+    obligation: str = Field(min_length=1)
+    certificate: Certificate
+
+
+class MaterialChangePayload(Strict):
+    reason: str = Field(min_length=1, max_length=2000)  # what changed (重要な変更)

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pydantic import Field
 
 from models.document import Strict
+from models.ladder import ReminderLadder
 
 
 class CasePolicy(Strict):
@@ -23,6 +24,20 @@ class CasePolicy(Strict):
     retry_max_seconds: float = Field(default=60.0, gt=0)
     step_timeout_seconds: float = Field(default=30.0, gt=0)
     history_event_limit: int = Field(default=2_000, ge=20)  # continue-as-new past this
+    # reminders and re-review (issue 4)
+    reminder_ladder: ReminderLadder = Field(default_factory=ReminderLadder)
+    reminder_hour: float = Field(default=9.0, ge=0, lt=24)  # JST, on the rung's business date
+    day_seconds: float | None = Field(default=None, gt=0)  # None: real days (see models.clock)
+    rereview_months: int | None = Field(default=36, ge=1)  # periodic re-review; None: never
+    review_response_business_days: int = Field(default=20, ge=1)
+    material_change_business_days: int = Field(default=20, ge=1)  # PIA redone within this
+    # A case entered after the fact (its last act dated before today) is chased only this long
+    # after that act, so the secretariat can finish entering a paper-era case first.
+    backfill_grace_hours: float = Field(default=24.0, ge=0)
+
+    @property
+    def backfill_grace(self) -> timedelta:
+        return timedelta(hours=self.backfill_grace_hours)
 
     @property
     def retry_initial(self) -> timedelta:

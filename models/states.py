@@ -20,6 +20,7 @@ class CaseState(StrEnum):
     conditions_pending = "conditions_pending"
     active = "active"
     attention = "attention"
+    review = "review"  # the periodic re-review of the approval is open
     noted = "noted"
     rejected = "rejected"
     superseded = "superseded"
@@ -51,6 +52,20 @@ class Trigger(StrEnum):
     supersede = "supersede"
     close = "close"
     withdraw = "withdraw"
+    # conditions of a conditional approval, one by one
+    submit_evidence = "submit_evidence"
+    verify_condition = "verify_condition"
+    reject_evidence = "reject_evidence"
+    waive_condition = "waive_condition"
+    activate = "activate"  # automatic: every pre-start condition verified or waived
+    # recurring obligations
+    add_obligation = "add_obligation"
+    fulfil_obligation = "fulfil_obligation"
+    renew_certificate = "renew_certificate"
+    report_material_change = "report_material_change"
+    # periodic re-review of the approval
+    open_review = "open_review"
+    confirm_unchanged = "confirm_unchanged"
 
 
 class Role(StrEnum):

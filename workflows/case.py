@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
@@ -13,6 +14,7 @@ from temporalio.exceptions import TimeoutError as TemporalTimeoutError
 
 with workflow.unsafe.imports_passed_through():
     from activities.links import CaseLinkActivities
+    from activities.notices import NoticeActivities
     from activities.projection import ProjectionActivities
     from models.acts import CheckedAct, apply_act, check_act
     from models.case import (
@@ -30,12 +32,17 @@ with workflow.unsafe.imports_passed_through():
         ParkedStep,
         TransitionRecord,
     )
+    from models.clock import ClockEpoch, business_today
     from models.deadlines import next_deadline
+    from models.guards import GuardContext
+    from models.notices import DueNotice
+    from models.schedule import DueItem, due_items, plan
+    from models.tracking import ConditionStatus
     from models.errors import CaseError, NoParkedStep
     from models.jcalendar import fiscal_year
     from models.labels import STATE_LABELS
     from models.lifecycle import AUTOMATIC, RULES, TERMINAL, CaseMachine
-    from models.payloads import NoPayload
+    from models.payloads import NoPayload, Reason
     from models.projection import (
         CaseSummary,
         ProjectTransitionInput,
@@ -55,6 +62,12 @@ JST = dt.timezone(dt.timedelta(hours=9))
 ENGINE = Actor(role=Role.engine, name="toshin")
 # Patches (workflow.patched): never remove one while histories that predate it may replay.
 WAIT_FOR_ALL_EFFECTS = "act-waits-for-all-effects"
+TRACKING = "conditions-obligations-reminders"
+
+# States in which due dates run: conditions, obligations, the re-review.
+SCHEDULED_STATES = frozenset(
+    {CaseState.conditions_pending, CaseState.active, CaseState.attention, CaseState.review}
+)
 
 
 @dataclass
@@ -87,10 +100,14 @@ class CaseWorkflow:
         self._admin: _AdminCommand | None = None
         self._running = False
         self._settled_seq = inp.projected_seq  # every effect up to here has run (or was skipped)
+        self._tracking: bool | None = None  # decided once per run (workflow.patched)
+        self._replan = False  # an act changed what is due: plan the timers again
+        self._rungs_sent = 0
+        self._sender: asyncio.Task[None] | None = None
         if inp.record is not None:
             self._case = inp.record
         else:
-            today = self._today()
+            today = workflow.now().astimezone(JST).date()
             self._case = CaseRecord(
                 case_id=inp.case_id,
                 external_ref=inp.external_ref,
@@ -115,14 +132,25 @@ class CaseWorkflow:
     async def run(self, inp: CaseInput) -> CaseResult:
         """Run the effects of accepted acts until the case ends; continue-as-new when long."""
         self._upsert_search_attributes()
+        if self._tracks():
+            self._sender = asyncio.create_task(self._send_notices())
         while True:
-            await workflow.wait_condition(
-                lambda: (
-                    bool(self._effects)
-                    or self._case.state in TERMINAL
-                    or (self._history_is_long() and workflow.all_handlers_finished())
+            wake_at = self._schedule() if self._tracks() else None
+            self._replan = False
+            try:
+                await workflow.wait_condition(
+                    lambda: (
+                        bool(self._effects)
+                        or self._replan
+                        or self._case.state in TERMINAL
+                        or (self._history_is_long() and workflow.all_handlers_finished())
+                    ),
+                    timeout=None
+                    if wake_at is None
+                    else max(wake_at - workflow.now(), dt.timedelta(milliseconds=1)),
                 )
-            )
+            except asyncio.TimeoutError:
+                continue
             while self._effects:
                 self._running = True
                 effect = self._effects.pop(0)
@@ -157,7 +185,9 @@ class CaseWorkflow:
         except CaseError as err:
             raise _rejected(err) from None
         self._fire(checked)
-        for trigger in AUTOMATIC:
+        self._replan = True
+        automatic = AUTOMATIC if self._tracks() else (Trigger.apply_outcome,)
+        for trigger in automatic:
             follow_up = CheckedAct(
                 trigger=trigger, actor=ENGINE, payload=NoPayload(), ctx=checked.ctx
             )
@@ -257,12 +287,127 @@ class CaseWorkflow:
             admin_log=case.admin_log,
             projected_seq=self._projected_seq,
             run_count=case.runs,
+            conditions=case.conditions,
+            obligations=case.obligations,
+            review=case.review,
+            next_review_on=case.next_review_on,
+            business_today=self._today(),
+            reminders_sent=self._rungs_sent,
+            reminders_queued=len(case.outbox),
         )
 
     # -- internals -------------------------------------------------------------------------
 
     def _today(self) -> dt.date:
-        return workflow.now().astimezone(JST).date()
+        policy = self._config.policy
+        return business_today(
+            workflow.now(), day_seconds=policy.day_seconds, epoch=self._case.clock_epoch
+        )
+
+    def _tracks(self) -> bool:
+        """Whether this run tracks due dates (runs begun before the feature do not)."""
+        if self._tracking is None:
+            self._tracking = workflow.patched(TRACKING)
+        return self._tracking
+
+    # -- due dates, reminders, attention, re-review ------------------------------------
+
+    def _schedule(self) -> dt.datetime | None:
+        """Send what is due, flag what is overdue, open a re-review; the next wake-up."""
+        case, policy = self._case, self._config.policy
+        if case.state not in SCHEDULED_STATES:
+            return None
+        if policy.day_seconds is not None and case.clock_epoch is None:
+            case.clock_epoch = ClockEpoch(at=workflow.now(), on=self._today())
+        today = self._today()
+        now = workflow.now()
+        last = case.history[-1]
+        recorded_on = business_today(
+            last.at, day_seconds=policy.day_seconds, epoch=case.clock_epoch
+        )
+        if last.on < recorded_on and now < last.at + policy.backfill_grace:
+            return last.at + policy.backfill_grace  # still being entered after the fact
+        due = plan(case, self._config, now, today)
+        case.outbox.extend(due.send)
+        case.sent_rungs.extend([n.key for n in due.send] + due.skipped)
+        self._rungs_sent += len(due.send)
+        self._prune_rungs()
+        if due.newly_overdue:
+            self._mark_overdue(due.newly_overdue, today)
+        if (
+            case.state is CaseState.active
+            and case.next_review_on is not None
+            and today >= case.next_review_on
+        ):
+            self._fire_engine(Trigger.open_review, NoPayload(), today)
+        if due.newly_overdue:
+            return self._schedule()  # flagged: plan again from the new state
+        return due.wake_at
+
+    def _mark_overdue(self, items: list[DueItem], today: dt.date) -> None:
+        case = self._case
+        for item in items:
+            if item.source == "condition":
+                n = int(item.ref)
+                case.conditions[n - 1] = case.conditions[n - 1].model_copy(
+                    update={"status": ConditionStatus.overdue}
+                )
+            else:
+                i, tracked = next(
+                    (i, o) for i, o in enumerate(case.obligations) if o.obligation.id == item.ref
+                )
+                lapses = tracked.current is not None and tracked.current.lapses_certificate
+                case.obligations[i] = tracked.model_copy(
+                    update={"overdue": True, "lapsed": tracked.lapsed or lapses}
+                )
+        if case.state in (CaseState.active, CaseState.conditions_pending):
+            what = ", ".join(item.what for item in items)
+            self._fire_engine(Trigger.flag_attention, Reason(reason=f"期限超過: {what}"), today)
+
+    def _fire_engine(self, trigger: Trigger, payload: NoPayload | Reason, today: dt.date) -> None:
+        act = CheckedAct(
+            trigger=trigger,
+            actor=ENGINE,
+            payload=payload,
+            ctx=GuardContext(config=self._config, on=max(today, self._case.last_on)),
+        )
+        if self._machine.can(trigger, self._case, act.payload, act.ctx):
+            self._fire(act)
+
+    def _prune_rungs(self) -> None:
+        live = tuple(f"{self._case.case_id}:{item.key}:" for item in due_items(self._case))
+        self._case.sent_rungs = [k for k in self._case.sent_rungs if k.startswith(live)]
+
+    async def _send_notices(self) -> None:
+        """Send queued reminders one by one, retrying (with backoff) until the mail server
+        takes them; each key is sent at most once by the activity, across retries and runs."""
+        policy = self._config.policy
+        retry = RetryPolicy(
+            initial_interval=policy.retry_initial,
+            backoff_coefficient=2.0,
+            maximum_interval=policy.retry_max,
+            maximum_attempts=0,  # until the mail server is back
+        )
+        while True:
+            await workflow.wait_condition(lambda: bool(self._case.outbox))
+            notice: DueNotice = self._case.outbox[0]
+            try:
+                await workflow.execute_activity_method(
+                    NoticeActivities.send_due_notice,
+                    notice,
+                    start_to_close_timeout=policy.step_timeout,
+                    retry_policy=retry,
+                )
+            except ActivityError as err:  # refused for good (unknown department, 5xx)
+                cause = getattr(err, "cause", None) or err
+                self._case.warnings.append(
+                    CaseWarning(
+                        code="reminder_not_sent",
+                        message=f"{notice.what}: {cause}"[:500],
+                        seq=self._case.seq,
+                    )
+                )
+            self._case.outbox.pop(0)
 
     def _fiscal_year(self) -> int:
         return fiscal_year(self._case.history[0].on)

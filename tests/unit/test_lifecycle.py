@@ -13,7 +13,15 @@ from pydantic import BaseModel
 from models.acts import check_act
 from models.case import CaseConfig, CaseRecord, Decision, ParkedStep
 from models.document import Category
-from models.errors import GuardFailed, InvalidPayload, InvalidTransition, RoleNotAllowed
+from models.errors import (
+    ConditionClosed,
+    GuardFailed,
+    InvalidPayload,
+    InvalidTransition,
+    RoleNotAllowed,
+    UnknownCondition,
+    UnknownObligation,
+)
 from models.jcalendar import build_closure_table
 from models.labels import STATE_LABELS
 from models.lifecycle import (
@@ -66,6 +74,28 @@ PAYLOAD: dict[Trigger, dict[str, Any]] = {
     T.supersede: {"change_case": "0123456789ab"},
     T.close: {"end_duties": ["データ消去証明書を受領"]},
     T.withdraw: {"reason": "事業中止"},
+    T.activate: {},
+    T.submit_evidence: {"condition": 1, "file_ref": "契約書第12条"},
+    T.verify_condition: {"condition": 1},
+    T.reject_evidence: {"condition": 1, "reason": "条項が不足"},
+    T.waive_condition: {"condition": 1, "reason": "契約方式の変更で不要"},
+    T.add_obligation: {
+        "obligation": {"id": "training", "kind": "staff_training", "anchor": "2025-04-01"}
+    },
+    T.fulfil_obligation: {"obligation": "training", "file_ref": "研修実施記録"},
+    T.renew_certificate: {
+        "obligation": "pmark",
+        "certificate": {
+            "scheme": "privacy_mark",
+            "vendor": "株式会社サンプル",
+            "number": "10800001(08)",
+            "issued_on": "2025-12-01",
+            "expires_on": "2027-11-30",
+        },
+    },
+    T.report_material_change: {"reason": "外部連携先の追加"},
+    T.open_review: {},
+    T.confirm_unchanged: {"statement": "システム構成・取扱事務に重要な変更なし"},
 }
 
 
@@ -132,6 +162,9 @@ def test_state_trigger_matrix(state: CaseState, trigger: Trigger) -> None:
         checked = check_act(case, CONFIG, machine, inp, TODAY)
     except GuardFailed as err:  # a business rule said no: the topology allowed it
         assert err.message.startswith(f"{trigger}: ")
+        return
+    except (UnknownCondition, ConditionClosed, UnknownObligation) as err:  # typed refusals
+        assert err.message.startswith("payload.")
         return
     dest = machine.fire(checked.trigger, case, checked.payload, checked.ctx)
     assert dest in {r.dest for r in rules}
