@@ -24,6 +24,7 @@ from models.case import (
     TransitionRecord,
     TriageDecision,
 )
+from models.certificates import add_months
 from models.document import Category
 from models.errors import (
     CaseError,
@@ -34,17 +35,16 @@ from models.errors import (
     describe_validation_error,
 )
 from models.guards import GuardContext
+from models.jcalendar import ClosureTable
 from models.labels import STATE_LABELS
 from models.lifecycle import PAYLOADS, CaseMachine, guard_failures, rules_for, triggers_from
-from models.states import CaseState, Trigger
-from models.jcalendar import ClosureTable
-from models.certificates import add_months
 from models.obligations import (
     Obligation,
     ObligationKind,
     material_change_due,
     next_due,
 )
+from models.states import CaseState, Trigger
 from models.tracking import (
     DONE_KEPT,
     ConditionStatus,

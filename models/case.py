@@ -7,8 +7,10 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from models.clock import ClockEpoch
 from models.document import Category, ConsultationDocument, Strict
 from models.jcalendar import ClosureTable
+from models.notices import DueNotice
 from models.payloads import (
     CheckItem,
     Condition,
@@ -20,8 +22,6 @@ from models.payloads import (
 )
 from models.policy import CasePolicy
 from models.states import CaseState, Role, Trigger
-from models.clock import ClockEpoch
-from models.notices import DueNotice
 from models.tracking import ConditionStatus, Review, TrackedCondition, TrackedObligation
 from models.triage import Requirement, TriageTable
 
@@ -130,6 +130,7 @@ class CaseRecord(BaseModel):
     clock_epoch: ClockEpoch | None = None  # set when a fast policy clock starts (tests)
     sent_rungs: list[str] = Field(default_factory=list)  # reminder rungs done (or skipped)
     outbox: list[DueNotice] = Field(default_factory=list)  # reminders not yet confirmed sent
+    deadlines_shown: list[tuple[str, str, str]] = Field(default_factory=list)  # as projected
 
     @property
     def last_on(self) -> dt.date:

@@ -11,6 +11,8 @@ from typing import Any
 
 from models.case import CaseConfig, CaseRecord
 from models.document import Category, missing_fields
+from models.errors import CaseError, ConditionClosed, UnknownCondition, UnknownObligation
+from models.obligations import ObligationKind
 from models.payloads import (
     CheckResult,
     ConditionsFulfilledPayload,
@@ -24,8 +26,6 @@ from models.payloads import (
     SchedulePayload,
     SendMaterialsPayload,
 )
-from models.errors import CaseError, ConditionClosed, UnknownCondition, UnknownObligation
-from models.obligations import ObligationKind
 from models.tracking import AWAITING_EVIDENCE, CLOSED, ConditionStatus, TrackedCondition
 from models.triage import KindRule, Requirement
 

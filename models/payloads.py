@@ -8,8 +8,8 @@ from typing import Self
 
 from pydantic import Field, model_validator
 
-from models.document import Category, ConsultationDocument, Strict
 from models.certificates import Certificate
+from models.document import Category, ConsultationDocument, Strict
 from models.obligations import Obligation
 
 

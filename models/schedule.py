@@ -13,8 +13,8 @@ from typing import Literal
 
 from models.case import CaseConfig, CaseRecord
 from models.clock import instant
-from models.notices import DueNotice
 from models.ladder import Audience, Rung, rungs
+from models.notices import DueNotice
 from models.tracking import AWAITING_EVIDENCE, ConditionStatus
 
 

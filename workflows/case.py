@@ -34,20 +34,22 @@ with workflow.unsafe.imports_passed_through():
     )
     from models.clock import ClockEpoch, business_today
     from models.deadlines import next_deadline
-    from models.guards import GuardContext
-    from models.notices import DueNotice
-    from models.schedule import DueItem, due_items, plan
-    from models.tracking import ConditionStatus
     from models.errors import CaseError, NoParkedStep
+    from models.guards import GuardContext
     from models.jcalendar import fiscal_year
     from models.labels import STATE_LABELS
     from models.lifecycle import AUTOMATIC, RULES, TERMINAL, CaseMachine
+    from models.notices import DueNotice
     from models.payloads import NoPayload, Reason
+    from activities.deadlines import DeadlineActivities
     from models.projection import (
         CaseSummary,
+        DeadlineRow,
+        ProjectDeadlinesInput,
         ProjectTransitionInput,
         SupersedeInput,
     )
+    from models.schedule import DueItem, case_number, due_items, plan
     from models.search_attributes import (
         CASE_KIND,
         CASE_STATE,
@@ -57,6 +59,7 @@ with workflow.unsafe.imports_passed_through():
         PARKED_STEP,
     )
     from models.states import CaseState, Role, Trigger
+    from models.tracking import ConditionStatus
 
 JST = dt.timezone(dt.timedelta(hours=9))
 ENGINE = Actor(role=Role.engine, name="toshin")
@@ -72,10 +75,11 @@ SCHEDULED_STATES = frozenset(
 
 @dataclass
 class _Effect:
-    step: Literal["project_transition", "supersede_case"]
+    step: Literal["project_transition", "supersede_case", "project_deadlines"]
     seq: int
     projection: ProjectTransitionInput | None = None
     supersede: SupersedeInput | None = None
+    deadlines: ProjectDeadlinesInput | None = None
 
 
 @dataclass
@@ -135,7 +139,10 @@ class CaseWorkflow:
         if self._tracks():
             self._sender = asyncio.create_task(self._send_notices())
         while True:
-            wake_at = self._schedule() if self._tracks() else None
+            wake_at = None
+            if self._tracks():
+                wake_at = self._schedule()
+                self._project_deadlines()
             self._replan = False
             try:
                 await workflow.wait_condition(
@@ -149,16 +156,13 @@ class CaseWorkflow:
                     if wake_at is None
                     else max(wake_at - workflow.now(), dt.timedelta(milliseconds=1)),
                 )
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 continue
-            while self._effects:
-                self._running = True
-                effect = self._effects.pop(0)
-                await self._run_effect(effect)
-                self._running = False
-                if not any(e.seq <= effect.seq for e in self._effects):
-                    self._settled_seq = max(self._settled_seq, effect.seq)
+            await self._drain_effects()
             if self._case.state in TERMINAL:
+                if self._tracks():
+                    self._project_deadlines()  # nothing is due any more
+                    await self._drain_effects()
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 return CaseResult(case_id=self._case.case_id, state=self._case.state)
             if self._history_is_long() and workflow.all_handlers_finished():
@@ -173,6 +177,15 @@ class CaseWorkflow:
                         projected_seq=self._projected_seq,
                     )
                 )
+
+    async def _drain_effects(self) -> None:
+        while self._effects:
+            self._running = True
+            effect = self._effects.pop(0)
+            await self._run_effect(effect)
+            self._running = False
+            if not any(e.seq <= effect.seq for e in self._effects):
+                self._settled_seq = max(self._settled_seq, effect.seq)
 
     # -- a person's act ---------------------------------------------------------------
 
@@ -374,6 +387,29 @@ class CaseWorkflow:
         if self._machine.can(trigger, self._case, act.payload, act.ctx):
             self._fire(act)
 
+    def _project_deadlines(self) -> None:
+        """Keep the deadlines read model (and the department calendars) current."""
+        case = self._case
+        items = due_items(case) if case.state in SCHEDULED_STATES else []
+        rows = [DeadlineRow(key=i.key, what=i.what, due_on=i.due_on) for i in items]
+        shown = [(r.key, r.what, r.due_on.isoformat()) for r in rows]
+        if shown == case.deadlines_shown:
+            return
+        case.deadlines_shown = shown
+        self._effects.append(
+            _Effect(
+                step="project_deadlines",
+                seq=case.seq,
+                deadlines=ProjectDeadlinesInput(
+                    case_id=case.case_id,
+                    department=case.document.department,
+                    case_number=case_number(case),
+                    title=case.document.title,
+                    rows=rows,
+                ),
+            )
+        )
+
     def _prune_rungs(self) -> None:
         live = tuple(f"{self._case.case_id}:{item.key}:" for item in due_items(self._case))
         self._case.sent_rungs = [k for k in self._case.sent_rungs if k.startswith(live)]
@@ -503,6 +539,13 @@ class CaseWorkflow:
                         retry_policy=retry,
                     )
                     self._projected_seq = max(self._projected_seq, effect.seq)
+                elif effect.deadlines is not None:
+                    await workflow.execute_local_activity_method(
+                        DeadlineActivities.project_deadlines,
+                        effect.deadlines,
+                        start_to_close_timeout=policy.step_timeout,
+                        retry_policy=retry,
+                    )
                 elif effect.supersede is not None:
                     result = await workflow.execute_activity_method(
                         CaseLinkActivities.supersede_case,

@@ -11,8 +11,13 @@ from models.acts import apply_act, check_act
 from models.case import CaseConfig, CaseRecord, Decision
 from models.clock import ClockEpoch, business_today, instant
 from models.document import Category
-from models.errors import ConditionClosed, GuardFailed, InvalidPayload, UnknownCondition
-from models.errors import UnknownObligation
+from models.errors import (
+    ConditionClosed,
+    GuardFailed,
+    InvalidPayload,
+    UnknownCondition,
+    UnknownObligation,
+)
 from models.jcalendar import build_closure_table
 from models.lifecycle import AUTOMATIC, CaseMachine
 from models.payloads import Condition, NoPayload, Votes
