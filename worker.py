@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities import ActivityDeps, build_activities
+from activities import ActivityDeps, SmtpConfig, build_activities
 from gateway import connect
 from persistence.database import make_engine
 from settings import Settings
@@ -36,7 +36,9 @@ def build_worker(
         client,
         task_queue=settings.task_queue,
         workflows=list(workflows),
-        activities=build_activities(ActivityDeps(engine=engine, client=client)),
+        activities=build_activities(
+            ActivityDeps(engine=engine, client=client, smtp=SmtpConfig.from_settings(settings))
+        ),
         activity_executor=executor,
         workflow_runner=workflow_runner(),
         max_cached_workflows=max_cached_workflows,

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine
 from temporalio.client import Client
 
 from activities.agenda import AgendaActivities
+from activities.deadlines import DeadlineActivities
 from activities.links import CaseLinkActivities, SessionLinkActivities
+from activities.mail import MailActivities, SmtpConfig
 from activities.projection import ProjectionActivities
 from activities.reminders import ReminderActivities
+
+__all__ = ["ActivityDeps", "SmtpConfig", "build_activities"]
 
 
 @dataclass(frozen=True)
 class ActivityDeps:
     engine: Engine
     client: Client
+    smtp: SmtpConfig = field(default_factory=SmtpConfig)
 
 
 def build_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
@@ -27,6 +32,8 @@ def build_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
     sessions = SessionLinkActivities(deps.client)
     reminders = ReminderActivities(deps.engine)
     agenda = AgendaActivities(deps.engine)
+    mail = MailActivities(deps.engine, deps.smtp)
+    deadlines = DeadlineActivities(deps.engine)
     return [
         agenda.ready_cases,
         projection.project_transition,
@@ -36,4 +43,6 @@ def build_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
         sessions.describe_session,
         sessions.take_answer_number,
         reminders.remind_secretariat,
+        mail.send_reminder,
+        deadlines.project_deadlines,
     ]

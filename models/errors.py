@@ -9,7 +9,11 @@
     ├── GuardFailed           the trigger is allowed, but a business rule says no
     ├── CaseNotFound          no case has this id
     ├── DuplicateCase         a case with this external reference already exists
-    └── NoParkedStep          an admin action on a case that has no parked step
+    ├── NoParkedStep          an admin action on a case that has no parked step
+    ├── UnknownDepartment     the municipality directory has no such department
+    └── MailError             a reminder mail could not be delivered
+        ├── MailUnavailable   the mail server is unreachable or said "try later" (4xx): retried
+        └── MailRejected      the mail server refused it for good (5xx): not retried
 
 Every class has an ``ErrorType`` value equal to its class name; that string travels as
 ``ApplicationError.type`` through Temporal and is turned back into the class at the edges
@@ -30,6 +34,10 @@ class ErrorType(StrEnum):
     CaseNotFound = "CaseNotFound"
     DuplicateCase = "DuplicateCase"
     NoParkedStep = "NoParkedStep"
+    UnknownDepartment = "UnknownDepartment"
+    MailError = "MailError"
+    MailUnavailable = "MailUnavailable"
+    MailRejected = "MailRejected"
 
 
 class CaseError(Exception):
@@ -70,6 +78,22 @@ class NoParkedStep(CaseError):
     error_type = ErrorType.NoParkedStep
 
 
+class UnknownDepartment(CaseError):
+    error_type = ErrorType.UnknownDepartment
+
+
+class MailError(CaseError):
+    error_type = ErrorType.MailError
+
+
+class MailUnavailable(MailError):
+    error_type = ErrorType.MailUnavailable
+
+
+class MailRejected(MailError):
+    error_type = ErrorType.MailRejected
+
+
 _BY_TYPE: dict[str, type[CaseError]] = {
     cls.error_type.value: cls
     for cls in (
@@ -81,6 +105,10 @@ _BY_TYPE: dict[str, type[CaseError]] = {
         CaseNotFound,
         DuplicateCase,
         NoParkedStep,
+        UnknownDepartment,
+        MailError,
+        MailUnavailable,
+        MailRejected,
     )
 }
 
