@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 from models import search_attributes as sa
 from settings import ROOT, Settings
@@ -79,6 +80,8 @@ def main() -> int:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     logs = settings.data_dir / "logs"
     logs.mkdir(exist_ok=True)
+    if _port_open(settings.feed_host, settings.feed_port):
+        raise SystemExit(f"port {settings.feed_port} (calendar feed, TOSHIN_FEED_PORT) is busy")
     server = start_server(settings, logs / "temporal.log")
     children: list[subprocess.Popen[bytes]] = [server]
 
@@ -109,6 +112,13 @@ def main() -> int:
             cwd=ROOT,
         )
         children.append(worker)
+        feed = subprocess.Popen(
+            [sys.executable, str(ROOT / "starter.py"), "calendar", "serve"],
+            stdout=(logs / "feed.log").open("ab"),
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
+        children.append(feed)
         demo = subprocess.run(
             [sys.executable, str(ROOT / "starter.py"), "demo", "load"],
             cwd=ROOT,
@@ -120,12 +130,16 @@ def main() -> int:
             print(demo.stdout[-3000:], demo.stderr[-3000:], sep="\n")
             print("demo data did not load (see var/logs/demo.log); the engine is running anyway")
         ui = f"http://127.0.0.1:{settings.ui_port}/namespaces/{settings.namespace}/workflows"
+        feed_base = f"http://{settings.feed_host}:{settings.feed_port}/calendar"
+        example = quote("保健センター", safe="")
         print(
             f"""
 toshin is ready in {time.monotonic() - started:.1f}s
   Temporal Web UI   {ui}
   Temporal server   {settings.temporal_address} (SQLite file {settings.data_dir / "temporal.db"})
   read model        {settings.read_model_url}
+  calendar feeds    {feed_base}/<department>.ics  (e.g. {feed_base}/{example}.ics)
+  reminder mail     SMTP {settings.smtp_host}:{settings.smtp_port} (TOSHIN_SMTP_*)
   logs              {logs}
 
   look at the cases:   .venv/bin/python starter.py case list

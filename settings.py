@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent
@@ -20,6 +22,17 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = 5_000
     ui_port: int = 8233
     municipality_file: Path = ROOT / "config" / "municipality.yaml"
+    # reminder mail (activities/mail.py)
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_security: Literal["none", "starttls", "tls"] = "none"
+    smtp_user: str = ""  # empty: no AUTH
+    smtp_password: SecretStr = SecretStr("")
+    smtp_timeout_seconds: float = 30.0
+    mail_from: str = "toshin@localhost"
+    # the department calendar feed (web/feed.py)
+    feed_host: str = "127.0.0.1"
+    feed_port: int = 8234
 
     @property
     def read_model_url(self) -> str:

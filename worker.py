@@ -12,8 +12,9 @@ from sqlalchemy import Engine
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities import ActivityDeps, build_activities
-from gateway import connect
+from activities import ActivityDeps, SmtpConfig, build_activities
+from gateway import connect, load_municipality
+from models.municipality import MunicipalityConfig
 from persistence.database import make_engine
 from settings import Settings
 from workflows import ALL_WORKFLOWS, workflow_runner
@@ -27,16 +28,26 @@ def build_worker(
     engine: Engine | None = None,
     workflows: Sequence[type] = ALL_WORKFLOWS,
     max_cached_workflows: int = 1000,
+    municipality: MunicipalityConfig | None = None,
 ) -> Worker:
     """A worker for the case workflows (plus ``workflows`` given by benchmarks)."""
     engine = engine or make_engine(
         settings.read_model_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms
     )
+    municipality = municipality or load_municipality(settings.municipality_file)
     return Worker(
         client,
         task_queue=settings.task_queue,
         workflows=list(workflows),
-        activities=build_activities(ActivityDeps(engine=engine, client=client)),
+        activities=build_activities(
+            ActivityDeps(
+                engine=engine,
+                client=client,
+                smtp=SmtpConfig.from_settings(settings),
+                directory=municipality,
+                date_style=municipality.date_style,
+            )
+        ),
         activity_executor=executor,
         workflow_runner=workflow_runner(),
         max_cached_workflows=max_cached_workflows,

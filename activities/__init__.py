@@ -3,22 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine
 from temporalio.client import Client
 
+from models.jcalendar import DateStyle
+from models.municipality import MailDirectory
+
 from activities.agenda import AgendaActivities
+from activities.deadlines import DeadlineActivities
 from activities.links import CaseLinkActivities, SessionLinkActivities
+from activities.mail import MailActivities, SmtpConfig
+from activities.notices import NoticeActivities
 from activities.projection import ProjectionActivities
 from activities.reminders import ReminderActivities
+
+__all__ = ["ActivityDeps", "SmtpConfig", "build_activities"]
 
 
 @dataclass(frozen=True)
 class ActivityDeps:
     engine: Engine
     client: Client
+    smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    directory: MailDirectory = field(default_factory=MailDirectory)  # who gets reminders
+    date_style: DateStyle = DateStyle.wareki
 
 
 def build_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
@@ -27,6 +38,9 @@ def build_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
     sessions = SessionLinkActivities(deps.client)
     reminders = ReminderActivities(deps.engine)
     agenda = AgendaActivities(deps.engine)
+    mail = MailActivities(deps.engine, deps.smtp)
+    deadlines = DeadlineActivities(deps.engine)
+    notices = NoticeActivities(mail, deps.directory, deps.date_style)
     return [
         agenda.ready_cases,
         projection.project_transition,
@@ -36,4 +50,7 @@ def build_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
         sessions.describe_session,
         sessions.take_answer_number,
         reminders.remind_secretariat,
+        mail.send_reminder,
+        deadlines.project_deadlines,
+        notices.send_due_notice,
     ]

@@ -13,7 +13,10 @@
     ├── UnknownCondition      the answer has no condition with this number
     ├── ConditionClosed       the condition is already verified or waived (or not awaiting this)
     ├── UnknownObligation     the case has no obligation with this id
-    └── UnknownDepartment     the municipality's directory has no such department
+    ├── UnknownDepartment     the municipality's directory has no such department
+    └── MailError             a reminder mail could not be delivered
+        ├── MailUnavailable   the mail server is unreachable or said "try later" (4xx): retried
+        └── MailRejected      the mail server refused it for good (5xx): not retried
 
 Every class has an ``ErrorType`` value equal to its class name; that string travels as
 ``ApplicationError.type`` through Temporal and is turned back into the class at the edges
@@ -38,6 +41,9 @@ class ErrorType(StrEnum):
     ConditionClosed = "ConditionClosed"
     UnknownObligation = "UnknownObligation"
     UnknownDepartment = "UnknownDepartment"
+    MailError = "MailError"
+    MailUnavailable = "MailUnavailable"
+    MailRejected = "MailRejected"
 
 
 class CaseError(Exception):
@@ -94,6 +100,13 @@ class UnknownDepartment(CaseError):
     error_type = ErrorType.UnknownDepartment
 
 
+class MailError(CaseError):
+    error_type = ErrorType.MailError
+
+class MailUnavailable(MailError):
+    error_type = ErrorType.MailUnavailable
+class MailRejected(MailError):
+    error_type = ErrorType.MailRejected
 _BY_TYPE: dict[str, type[CaseError]] = {
     cls.error_type.value: cls
     for cls in (
@@ -109,6 +122,9 @@ _BY_TYPE: dict[str, type[CaseError]] = {
         ConditionClosed,
         UnknownObligation,
         UnknownDepartment,
+        MailError,
+        MailUnavailable,
+        MailRejected,
     )
 }
 

@@ -1,8 +1,10 @@
-"""What the workflow hands to the read-model projection and to the parent-link activity."""
+"""What the workflow hands to the read-model projections (cases, deadlines) and to the
+parent-link activity."""
 
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 
 from pydantic import Field
 
@@ -88,3 +90,34 @@ class SessionInfo(Strict):
     found: bool
     council_id: str | None = None
     state: str | None = None
+
+
+class DeadlineStatus(StrEnum):
+    open = "open"  # still to be met
+    met = "met"
+    cancelled = "cancelled"
+
+
+class DeadlineRow(Strict):
+    """One deadline of a case. ``key`` is stable across projections (e.g. "materials")."""
+
+    key: str = Field(min_length=1, max_length=100)
+    what: str
+    due_on: dt.date
+    window_from: dt.date | None = None  # the earliest day it may be done, when there is one
+    status: DeadlineStatus = DeadlineStatus.open
+
+
+class ProjectDeadlinesInput(Strict):
+    """Every deadline of one case: the projection replaces the case's rows with these."""
+
+    case_id: str
+    department: str
+    case_number: str
+    title: str
+    rows: list[DeadlineRow]
+
+
+class ProjectDeadlinesResult(Strict):
+    written: int
+    removed: int

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlmodel import Session, col, select
+from sqlalchemy import Engine
+from sqlmodel import Session, col, delete, select
 
 from models.case import TransitionRecord
-from models.projection import CaseSummary
-from persistence.tables import CaseRow, TransitionRow
+from models.projection import CaseSummary, DeadlineStatus, ProjectDeadlinesInput
+from persistence.tables import CaseDeadlineRow, CaseRow, TransitionRow
 
 
 def project_transition(
@@ -69,3 +70,45 @@ def list_cases(
         query = query.where(CaseRow.fiscal_year == fiscal_year)
     query = query.order_by(col(CaseRow.fiscal_year).desc(), col(CaseRow.updated_at).desc())
     return list(session.exec(query.limit(limit)))
+
+
+def replace_deadlines(session: Session, *, inp: ProjectDeadlinesInput, now: dt.datetime) -> int:
+    """Replace every deadline row of the case with ``inp.rows`` (in the caller's transaction).
+    Idempotent: the same input leaves the same rows. Returns how many rows were removed."""
+    removed = session.exec(
+        delete(CaseDeadlineRow).where(col(CaseDeadlineRow.case_id) == inp.case_id)
+    ).rowcount
+    session.add_all(
+        CaseDeadlineRow(
+            case_id=inp.case_id,
+            key=row.key,
+            department=inp.department,
+            case_number=inp.case_number,
+            title=inp.title,
+            what=row.what,
+            due_on=row.due_on,
+            window_from=row.window_from,
+            status=row.status.value,
+            updated_at=now,
+        )
+        for row in inp.rows
+    )
+    return int(removed or 0)
+
+
+def upcoming_deadlines(
+    engine: Engine, department: str, from_date: dt.date, *, limit: int = 1000
+) -> list[CaseDeadlineRow]:
+    """A department's open deadlines due on or after ``from_date``, soonest first."""
+    query = (
+        select(CaseDeadlineRow)
+        .where(CaseDeadlineRow.department == department)
+        .where(CaseDeadlineRow.status == DeadlineStatus.open.value)
+        .where(col(CaseDeadlineRow.due_on) >= from_date)
+        .order_by(
+            col(CaseDeadlineRow.due_on), col(CaseDeadlineRow.case_number), col(CaseDeadlineRow.key)
+        )
+        .limit(limit)
+    )
+    with Session(engine) as session:
+        return list(session.exec(query))

@@ -50,3 +50,37 @@ class ReminderRow(SQLModel, table=True):
     what: str = Field(primary_key=True, max_length=40)
     due: dt.date
     sent_at: dt.datetime
+
+
+class OutboxRow(SQLModel, table=True):
+    """One reminder mail, exactly once per key: prepared → committing → sent (see
+    activities/mail.py). Holds no body: the mail is rebuilt from the workflow's input."""
+
+    __tablename__ = "outbox"
+
+    key: str = Field(primary_key=True, max_length=200)
+    message_id: str = Field(max_length=100)
+    recipients: str  # comma-separated
+    subject: str = Field(max_length=500)
+    state: str = Field(index=True, max_length=20)
+    attempts: int = 0
+    updated_at: dt.datetime
+    sent_at: dt.datetime | None = None
+
+
+class CaseDeadlineRow(SQLModel, table=True):
+    """A case's pending or past deadlines, replaced whole on each projection; the calendar
+    feed lists a department's upcoming ones. No personal data."""
+
+    __tablename__ = "deadlines"
+
+    case_id: str = Field(primary_key=True, max_length=32)
+    key: str = Field(primary_key=True, max_length=100)
+    department: str = Field(index=True, max_length=100)
+    case_number: str = Field(max_length=200)
+    title: str = Field(max_length=300)
+    what: str = Field(max_length=200)
+    due_on: dt.date = Field(index=True)
+    window_from: dt.date | None = None
+    status: str = Field(max_length=20)
+    updated_at: dt.datetime

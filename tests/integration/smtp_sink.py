@@ -1,0 +1,78 @@
+"""A real SMTP server for the tests (aiosmtpd on a free loopback port) that keeps what it
+accepts and can run a hook inside RCPT or DATA (e.g. SIGKILL the sending worker)."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    data: bytes
+
+    @property
+    def message(self) -> EmailMessage:
+        msg = email.message_from_bytes(self.data, policy=email.policy.default)
+        assert isinstance(msg, EmailMessage)
+        return msg
+
+
+@dataclass
+class SinkHandler:
+    received: list[Received] = field(default_factory=list)
+    on_rcpt: Callable[[], None] | None = None
+    on_data: Callable[[], None] | None = None
+    rcpt_reply: str = "250 OK"
+    data_reply: str = "250 Message accepted for delivery"
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if self.on_rcpt is not None:
+            self.on_rcpt()
+        if self.rcpt_reply.startswith("250"):
+            envelope.rcpt_tos.append(address)
+        return self.rcpt_reply
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.data_reply.startswith("250"):
+            self.received.append(
+                Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content))
+            )
+        if self.on_data is not None:
+            self.on_data()
+        return self.data_reply
+
+
+class SmtpSink:
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.handler = SinkHandler()
+        self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+
+    @property
+    def received(self) -> list[Received]:
+        return self.handler.received
+
+    def start(self) -> SmtpSink:
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        self._controller.stop()

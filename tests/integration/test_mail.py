@@ -1,0 +1,239 @@
+"""Reminder mail over real SMTP (aiosmtpd) on the real dev server: exactly once per key, even
+when the worker is killed mid-send or the mail server is down for a while."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from temporalio.client import Client, WorkflowFailureError
+from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.worker import Worker
+
+from activities.mail import MailActivities, SmtpConfig, message_id_for
+from models.reminders import Audience, ReminderMail, SendReminderResult
+from persistence import outbox
+from tests.conftest import ROOT
+from tests.integration.conftest import System
+from tests.integration.mail_workflow import MailTestWorkflow, SendOnceInput
+from tests.integration.smtp_sink import SmtpSink, free_port
+from workflows import workflow_runner
+
+
+def reminder(key: str | None = None) -> ReminderMail:
+    return ReminderMail(
+        idempotency_key=key or f"case-{uuid.uuid4().hex[:12]}/materials/owner",
+        department="保健センター",
+        audience=Audience.owner,
+        to=["hoken-center@city.toshin.example", "hoken-2@city.toshin.example"],
+        subject="【期限通知】資料送付（令和8年6月1日 まで）案件 諮問第871号",
+        body="次の案件の期限が近づいています。\n.先頭がピリオドの行\n",
+    )
+
+
+@pytest.fixture
+def sink() -> Iterator[SmtpSink]:
+    server = SmtpSink().start()
+    yield server
+    server.stop()
+
+
+def mail_worker(system: System, port: int, task_queue: str) -> Worker:
+    acts = MailActivities(system.engine, SmtpConfig(port=port, timeout_seconds=5))
+    return Worker(
+        system.client,
+        task_queue=task_queue,
+        workflows=[MailTestWorkflow],
+        activities=[acts.send_reminder],
+        workflow_runner=workflow_runner(),
+        max_cached_workflows=0,
+    )
+
+
+async def send(client: Client, mail: ReminderMail, task_queue: str) -> SendReminderResult:
+    return await client.execute_workflow(
+        MailTestWorkflow.run,
+        SendOnceInput(mail=mail),
+        id=f"mail-{uuid.uuid4().hex}",
+        task_queue=task_queue,
+    )
+
+
+@pytest.mark.both_dbs
+async def test_reminder_is_delivered_once_and_a_second_send_of_the_key_is_not(
+    system: System, sink: SmtpSink
+) -> None:
+    tq, mail = f"mail-{uuid.uuid4().hex}", reminder()
+    async with mail_worker(system, sink.port, tq):
+        first = await send(system.client, mail, tq)
+        again = await send(system.client, mail, tq)  # a second workflow, the same key
+
+    assert (first.status, again.status) == ("sent", "already_sent")
+    assert first.message_id == again.message_id == message_id_for(mail.idempotency_key)
+    assert len(sink.received) == 1
+    got = sink.received[0]
+    assert got.rcpt_tos == mail.to
+    msg = got.message
+    assert msg["Subject"] == mail.subject
+    assert msg["Message-ID"] == first.message_id
+    assert msg["X-Toshin-Idempotency-Key"] == mail.idempotency_key
+    body = msg.get_body()
+    assert body is not None
+    assert body.get_content().replace("\r\n", "\n") == mail.body
+    row = outbox.get(system.engine, mail.idempotency_key)
+    assert row is not None and row.state == "sent" and row.sent_at is not None
+
+
+async def test_a_permanent_refusal_fails_at_once_with_mail_rejected(
+    system: System, sink: SmtpSink
+) -> None:
+    sink.handler.rcpt_reply = "550 5.1.1 no such mailbox"
+    tq, mail = f"mail-{uuid.uuid4().hex}", reminder()
+    started = time.monotonic()
+    async with mail_worker(system, sink.port, tq):
+        with pytest.raises(WorkflowFailureError) as failure:
+            await send(system.client, mail, tq)
+    cause = failure.value.cause
+    assert isinstance(cause, ActivityError)
+    assert isinstance(cause.cause, ApplicationError)
+    assert cause.cause.type == "MailRejected" and cause.cause.non_retryable
+    assert "550" in cause.cause.message
+    assert time.monotonic() - started < 10
+    assert sink.received == []
+    row = outbox.get(system.engine, mail.idempotency_key)
+    assert row is not None and (row.state, row.attempts) == ("prepared", 1)
+
+
+async def test_mail_server_down_then_up_every_reminder_delivered_exactly_once(
+    system: System,
+) -> None:
+    port = free_port()  # nothing listens yet: connection refused, retried with backoff
+    tq = f"mail-{uuid.uuid4().hex}"
+    mails = [reminder() for _ in range(3)]
+    async with mail_worker(system, port, tq):
+        runs = [asyncio.create_task(send(system.client, m, tq)) for m in mails]
+        await asyncio.sleep(3)
+        assert not any(run.done() for run in runs)
+        sink = SmtpSink(port).start()
+        try:
+            results = await asyncio.wait_for(asyncio.gather(*runs), timeout=30)
+        finally:
+            sink.stop()
+
+    assert [r.status for r in results] == ["sent"] * 3
+    assert all(r.attempts > 1 for r in results), [r.attempts for r in results]
+    keys = sorted(got.message["X-Toshin-Idempotency-Key"] for got in sink.received)
+    assert keys == sorted(m.idempotency_key for m in mails)
+
+
+class WorkerProcess:
+    """The mail worker in a subprocess (tests/integration/mail_worker.py)."""
+
+    def __init__(self, system: System, task_queue: str, smtp_port: int) -> None:
+        target = system.client.service_client.config.target_host
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tests.integration.mail_worker",
+                target,
+                task_queue,
+                system.settings.read_model_url,
+                str(smtp_port),
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    async def ready(self) -> WorkerProcess:
+        assert self.proc.stdout is not None
+        line = await asyncio.wait_for(asyncio.to_thread(self.proc.stdout.readline), 30)
+        assert line.strip() == "ready"
+        return self
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGKILL)
+
+    async def dead(self) -> None:
+        await asyncio.wait_for(asyncio.to_thread(self.proc.wait), 20)
+
+    def stop(self) -> None:
+        self.kill()
+        self.proc.wait(timeout=20)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+
+
+@pytest.mark.both_dbs
+async def test_worker_killed_after_the_end_of_data_does_not_send_again(
+    system: System, sink: SmtpSink
+) -> None:
+    tq, mail = f"mail-{uuid.uuid4().hex}", reminder()
+    first = await WorkerProcess(system, tq, sink.port).ready()
+    sink.handler.on_data = first.kill  # the server has stored it; the worker never hears 250
+    second: WorkerProcess | None = None
+    try:
+        handle = await system.client.start_workflow(
+            MailTestWorkflow.run,
+            SendOnceInput(mail=mail, timeout_seconds=3),
+            id=f"mail-{uuid.uuid4().hex}",
+            task_queue=tq,
+        )
+        await first.dead()
+        sink.handler.on_data = None
+        assert len(sink.received) == 1
+        row = outbox.get(system.engine, mail.idempotency_key)
+        assert row is not None and row.state == "committing"
+
+        second = await WorkerProcess(system, tq, sink.port).ready()
+        result = await asyncio.wait_for(handle.result(), 30)
+    finally:
+        for proc in (first, second):
+            if proc is not None:
+                proc.stop()
+
+    assert result.status == "already_sent"
+    assert len(sink.received) == 1
+    row = outbox.get(system.engine, mail.idempotency_key)
+    assert row is not None and row.state == "sent"
+
+
+@pytest.mark.both_dbs
+async def test_worker_killed_before_the_end_of_data_sends_on_retry(
+    system: System, sink: SmtpSink
+) -> None:
+    tq, mail = f"mail-{uuid.uuid4().hex}", reminder()
+    first = await WorkerProcess(system, tq, sink.port).ready()
+    sink.handler.on_rcpt = first.kill  # mid-transaction: the server discards it
+    second: WorkerProcess | None = None
+    try:
+        handle = await system.client.start_workflow(
+            MailTestWorkflow.run,
+            SendOnceInput(mail=mail, timeout_seconds=3),
+            id=f"mail-{uuid.uuid4().hex}",
+            task_queue=tq,
+        )
+        await first.dead()
+        sink.handler.on_rcpt = None
+        row = outbox.get(system.engine, mail.idempotency_key)
+        assert row is not None and row.state == "prepared"
+
+        second = await WorkerProcess(system, tq, sink.port).ready()
+        result = await asyncio.wait_for(handle.result(), 30)
+    finally:
+        for proc in (first, second):
+            if proc is not None:
+                proc.stop()
+
+    assert (result.status, result.attempts) == ("sent", 2)
+    assert len(sink.received) == 1
+    assert sink.received[0].message["Message-ID"] == message_id_for(mail.idempotency_key)
