@@ -43,7 +43,7 @@ from models.errors import (
 )
 from models.ids import case_workflow_id, new_case_id
 from models.jcalendar import build_closure_table, fiscal_year
-from models.municipality import MunicipalityConfig
+from models.municipality import MunicipalityConfig, department_contacts
 from models.triage import TriageTable
 from settings import Settings
 from workflows.case import CaseWorkflow
@@ -120,7 +120,13 @@ class CaseGateway:
         external_ref: str | None = None,
         created_on: dt.date | None = None,
     ) -> CaseSnapshot:
-        """Start a case workflow; a second case with the same external reference is refused."""
+        """Start a case workflow; a second case with the same external reference is refused,
+        and so is a department the municipality's directory does not know (no one could be
+        reminded of its deadlines)."""
+        try:
+            department_contacts(self.municipality, document.department)
+        except UnknownDepartment as err:
+            raise UnknownDepartment(f"document.department: {err.message}") from None
         case_id = self.case_id_for(external_ref)
         start = document.planned_start.earliest if document.planned_start else None
         config = case_config(self.municipality, created_on, document.filed_on, start)

@@ -103,10 +103,15 @@ class UnknownDepartment(CaseError):
 class MailError(CaseError):
     error_type = ErrorType.MailError
 
+
 class MailUnavailable(MailError):
     error_type = ErrorType.MailUnavailable
+
+
 class MailRejected(MailError):
     error_type = ErrorType.MailRejected
+
+
 _BY_TYPE: dict[str, type[CaseError]] = {
     cls.error_type.value: cls
     for cls in (

@@ -16,7 +16,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from gateway import CaseGateway
+from gateway import CaseGateway, load_municipality
 from models import search_attributes as sa
 from models.municipality import MunicipalityConfig
 from models.policy import CasePolicy
@@ -78,8 +78,14 @@ def _fresh_url(backend: str, tmp_path: Path) -> str:
     return f"{PG_URL}?options=-csearch_path%3D{schema}"
 
 
+DIRECTORY = load_municipality(ROOT / "config" / "municipality.yaml")
+
+
 def municipality(policy: CasePolicy = FAST_POLICY) -> MunicipalityConfig:
-    return MunicipalityConfig(name=f"test-{uuid.uuid4().hex[:6]}", policy=policy)
+    """A fresh municipality with the demo's mail directory (departments and addresses)."""
+    return DIRECTORY.model_copy(
+        update={"name": f"test-{uuid.uuid4().hex[:6]}", "policy": policy, "local_closures": {}}
+    )
 
 
 @pytest.fixture
@@ -102,10 +108,13 @@ async def system(
     )
     client = temporal_env.client
     engine = make_engine(settings.read_model_url, sqlite_busy_timeout_ms=200)
-    worker = build_worker(client, settings, executor, engine=engine, max_cached_workflows=0)
+    town = municipality()
+    worker = build_worker(
+        client, settings, executor, engine=engine, max_cached_workflows=0, municipality=town
+    )
     async with worker:
         yield System(
-            gateway=CaseGateway(client, settings, municipality()),
+            gateway=CaseGateway(client, settings, town),
             engine=engine,
             settings=settings,
             worker=worker,
