@@ -38,6 +38,7 @@ from models.errors import (
     DuplicateCase,
     InvalidPayload,
     InvalidTransition,
+    UnknownDepartment,
     describe_validation_error,
     from_type,
 )

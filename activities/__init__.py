@@ -9,9 +9,6 @@ from typing import Any
 from sqlalchemy import Engine
 from temporalio.client import Client
 
-from models.jcalendar import DateStyle
-from models.municipality import MailDirectory
-
 from activities.agenda import AgendaActivities
 from activities.deadlines import DeadlineActivities
 from activities.links import CaseLinkActivities, SessionLinkActivities
@@ -19,6 +16,8 @@ from activities.mail import MailActivities, SmtpConfig
 from activities.notices import NoticeActivities
 from activities.projection import ProjectionActivities
 from activities.reminders import ReminderActivities
+from models.jcalendar import DateStyle
+from models.municipality import MailDirectory
 
 __all__ = ["ActivityDeps", "SmtpConfig", "build_activities"]
 

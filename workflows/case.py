@@ -13,6 +13,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.exceptions import TimeoutError as TemporalTimeoutError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.deadlines import DeadlineActivities
     from activities.links import CaseLinkActivities
     from activities.notices import NoticeActivities
     from activities.projection import ProjectionActivities
@@ -41,7 +42,6 @@ with workflow.unsafe.imports_passed_through():
     from models.lifecycle import AUTOMATIC, RULES, TERMINAL, CaseMachine
     from models.notices import DueNotice
     from models.payloads import NoPayload, Reason
-    from activities.deadlines import DeadlineActivities
     from models.projection import (
         CaseSummary,
         DeadlineRow,
