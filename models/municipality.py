@@ -11,8 +11,8 @@ from pydantic import Field, StringConstraints
 from models.document import Strict
 from models.errors import InvalidPayload, UnknownDepartment
 from models.jcalendar import DateStyle, FiscalEraRule
-from models.policy import CasePolicy
 from models.ladder import Audience
+from models.policy import CasePolicy
 from models.triage import DEFAULT_TRIAGE_TABLE, KindRule
 
 Email = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[^@\s]+@[^@\s]+$")]
