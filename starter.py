@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from cli import admin, calendars, cases, councils, scenarios, sessions
+from cli import admin, calendars, cases, councils, scenarios, sessions, vendors
 from cli.common import console, print_json
 from cli.render import lifecycle_table
 from models.lifecycle import RULES
@@ -25,6 +25,7 @@ app.add_typer(admin.app, name="admin")
 app.add_typer(scenarios.app, name="scenario")
 app.add_typer(scenarios.demo, name="demo")
 app.add_typer(calendars.app, name="calendar")
+app.add_typer(vendors.app, name="vendor")
 
 
 @app.command()

@@ -34,7 +34,7 @@ from models.errors import (
     RoleNotAllowed,
     describe_validation_error,
 )
-from models.guards import GuardContext
+from models.guards import GuardContext, relying_obligations
 from models.jcalendar import ClosureTable
 from models.labels import STATE_LABELS
 from models.lifecycle import PAYLOADS, CaseMachine, guard_failures, rules_for, triggers_from
@@ -334,6 +334,10 @@ def _record_facts(case: CaseRecord, act: CheckedAct) -> None:
                 ob.id, on, closures, act.ctx.config.policy.material_change_business_days
             )
             case.obligations.append(TrackedObligation(obligation=ob, current=due, one_off=True))
+        case p.CertificateLapsedPayload():
+            for ob_id in relying_obligations(case.obligations, payload.vendor, payload.scheme):
+                i, tracked = _obligation_at(case, ob_id)
+                case.obligations[i] = tracked.model_copy(update={"lapsed": True})
         case p.ReviewConfirmation():
             case.review = None
             case.next_review_on = _review_after(case, act, on)

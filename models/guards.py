@@ -26,7 +26,13 @@ from models.payloads import (
     SchedulePayload,
     SendMaterialsPayload,
 )
-from models.tracking import AWAITING_EVIDENCE, CLOSED, ConditionStatus, TrackedCondition
+from models.tracking import (
+    AWAITING_EVIDENCE,
+    CLOSED,
+    ConditionStatus,
+    TrackedCondition,
+    TrackedObligation,
+)
 from models.triage import KindRule, Requirement
 
 
@@ -364,3 +370,22 @@ def review_due(case: CaseRecord, payload: Any, ctx: GuardContext) -> str | None:
     if case.next_review_on is None or ctx.on < case.next_review_on:
         return f"no re-review is due (next on {case.next_review_on})"
     return None
+
+
+def relies_on_certificate(case: CaseRecord, payload: Any, ctx: GuardContext) -> str | None:
+    if not relying_obligations(case.obligations, payload.vendor, payload.scheme):
+        return f"the case relies on no {payload.scheme} certificate of {payload.vendor!r}"
+    return None
+
+
+def relying_obligations(
+    obligations: list[TrackedObligation], vendor: str, scheme: str
+) -> list[str]:
+    """Ids of the certificate obligations that rest on ``vendor``'s ``scheme``."""
+    return [
+        o.obligation.id
+        for o in obligations
+        if o.obligation.certificate is not None
+        and o.obligation.certificate.vendor == vendor
+        and o.obligation.certificate.scheme == scheme
+    ]

@@ -59,6 +59,7 @@ TRIGGER_LABELS: dict[Trigger, str] = {
     Trigger.fulfil_obligation: "定期義務の履行",
     Trigger.renew_certificate: "認証の更新",
     Trigger.report_material_change: "重要な変更の報告",
+    Trigger.certificate_lapsed: "認証の失効・停止",
     Trigger.open_review: "定期再審査の開始",
     Trigger.confirm_unchanged: "変更なしの確認",
 }

@@ -123,6 +123,7 @@ RULES: tuple[Rule, ...] = (
     *_in_place(T.fulfil_obligation, (R.department,), g.obligation_due),
     *_in_place(T.renew_certificate, (R.department,), g.certificate_renewal),
     *_in_place(T.report_material_change, (R.department,)),
+    *_in_place(T.certificate_lapsed, (R.secretariat,), g.relies_on_certificate),
     Rule(T.open_review, (S.active,), S.review, (R.engine,), (g.review_due,)),
     Rule(T.confirm_unchanged, (S.review,), S.active, (R.department,)),
     Rule(T.flag_attention, (S.active, S.conditions_pending), S.attention, (R.engine,)),
@@ -179,6 +180,7 @@ PAYLOADS: dict[Trigger, type[BaseModel]] = {
     T.report_material_change: p.MaterialChangePayload,
     T.open_review: p.NoPayload,
     T.confirm_unchanged: p.ReviewConfirmation,
+    T.certificate_lapsed: p.CertificateLapsedPayload,
 }
 
 TERMINAL: frozenset[CaseState] = frozenset(

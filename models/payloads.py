@@ -8,7 +8,7 @@ from typing import Self
 
 from pydantic import Field, model_validator
 
-from models.certificates import Certificate
+from models.certificates import Certificate, CertificateScheme
 from models.document import Category, ConsultationDocument, Strict
 from models.obligations import Obligation
 
@@ -222,3 +222,12 @@ class RenewCertificatePayload(Strict):
 
 class MaterialChangePayload(Strict):
     reason: str = Field(min_length=1, max_length=2000)  # what changed (重要な変更)
+
+
+class CertificateLapsedPayload(Strict):
+    """A vendor's certificate was suspended, withdrawn or not renewed (news from the vendor or
+    the certification body, not a date the engine could foresee)."""
+
+    vendor: str = Field(min_length=1)
+    scheme: CertificateScheme
+    reason: str = Field(min_length=1, max_length=2000)

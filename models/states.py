@@ -63,6 +63,7 @@ class Trigger(StrEnum):
     fulfil_obligation = "fulfil_obligation"
     renew_certificate = "renew_certificate"
     report_material_change = "report_material_change"
+    certificate_lapsed = "certificate_lapsed"  # the vendor's certificate was suspended/revoked
     # periodic re-review of the approval
     open_review = "open_review"
     confirm_unchanged = "confirm_unchanged"

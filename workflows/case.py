@@ -206,6 +206,8 @@ class CaseWorkflow:
             )
             if self._machine.can(trigger, self._case, follow_up.payload, follow_up.ctx):
                 self._fire(follow_up)
+        if self._tracks() and checked.trigger is Trigger.certificate_lapsed:
+            self._flag_overdue(checked.ctx.on)
         target = self._case.seq
         if workflow.patched(WAIT_FOR_ALL_EFFECTS):
             await workflow.wait_condition(
@@ -346,7 +348,8 @@ class CaseWorkflow:
         self._rungs_sent += len(due.send)
         self._prune_rungs()
         if due.newly_overdue:
-            self._mark_overdue(due.newly_overdue, today)
+            self._mark_overdue(due.newly_overdue)
+        self._flag_overdue(today)
         if (
             case.state is CaseState.active
             and case.next_review_on is not None
@@ -357,7 +360,14 @@ class CaseWorkflow:
             return self._schedule()  # flagged: plan again from the new state
         return due.wake_at
 
-    def _mark_overdue(self, items: list[DueItem], today: dt.date) -> None:
+    def _flag_overdue(self, today: dt.date) -> None:
+        """Anything overdue or lapsed moves an operating case to 要対応 (attention)."""
+        overdue = self._case.overdue_items()
+        if overdue and self._case.state in (CaseState.active, CaseState.conditions_pending):
+            reason = Reason(reason=f"期限超過・失効: {', '.join(overdue)}")
+            self._fire_engine(Trigger.flag_attention, reason, today)
+
+    def _mark_overdue(self, items: list[DueItem]) -> None:
         case = self._case
         for item in items:
             if item.source == "condition":
@@ -373,9 +383,6 @@ class CaseWorkflow:
                 case.obligations[i] = tracked.model_copy(
                     update={"overdue": True, "lapsed": tracked.lapsed or lapses}
                 )
-        if case.state in (CaseState.active, CaseState.conditions_pending):
-            what = ", ".join(item.what for item in items)
-            self._fire_engine(Trigger.flag_attention, Reason(reason=f"期限超過: {what}"), today)
 
     def _fire_engine(self, trigger: Trigger, payload: NoPayload | Reason, today: dt.date) -> None:
         act = CheckedAct(

@@ -96,6 +96,11 @@ PAYLOAD: dict[Trigger, dict[str, Any]] = {
     T.report_material_change: {"reason": "外部連携先の追加"},
     T.open_review: {},
     T.confirm_unchanged: {"statement": "システム構成・取扱事務に重要な変更なし"},
+    T.certificate_lapsed: {
+        "vendor": "株式会社サンプル",
+        "scheme": "isms",
+        "reason": "認証一時停止",
+    },
 }
 
 
