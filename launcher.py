@@ -119,6 +119,28 @@ def main() -> int:
             cwd=ROOT,
         )
         children.append(feed)
+        mail_note = f"SMTP {settings.smtp_host}:{settings.smtp_port} (TOSHIN_SMTP_*)"
+        if settings.smtp_host == "127.0.0.1" and not _port_open("127.0.0.1", settings.smtp_port):
+            # no mail server of our own: a local one keeps every reminder as a file
+            maildir = settings.data_dir / "mail"
+            sink = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "aiosmtpd",
+                    "-n",
+                    "-l",
+                    f"127.0.0.1:{settings.smtp_port}",
+                    "-c",
+                    "aiosmtpd.handlers.Mailbox",
+                    str(maildir),
+                ],
+                stdout=(logs / "mail.log").open("ab"),
+                stderr=subprocess.STDOUT,
+                cwd=ROOT,
+            )
+            children.append(sink)
+            mail_note += f", kept by a local sink in {maildir}/new"
         demo = subprocess.run(
             [sys.executable, str(ROOT / "starter.py"), "demo", "load"],
             cwd=ROOT,
@@ -139,7 +161,7 @@ toshin is ready in {time.monotonic() - started:.1f}s
   Temporal server   {settings.temporal_address} (SQLite file {settings.data_dir / "temporal.db"})
   read model        {settings.read_model_url}
   calendar feeds    {feed_base}/<department>.ics  (e.g. {feed_base}/{example}.ics)
-  reminder mail     SMTP {settings.smtp_host}:{settings.smtp_port} (TOSHIN_SMTP_*)
+  reminder mail     {mail_note}
   logs              {logs}
 
   look at the cases:   .venv/bin/python starter.py case list

@@ -9,7 +9,7 @@ from rich.table import Table
 from cli.scenario_runner import StepResult
 from models.case import CaseSnapshot
 from models.jcalendar import DateStyle, format_date, format_fiscal_year
-from models.labels import ROLE_LABELS, STATE_LABELS, TRIGGER_LABELS
+from models.labels import CONDITION_LABELS, ROLE_LABELS, STATE_LABELS, TRIGGER_LABELS
 from models.lifecycle import RULES
 from models.municipality import MunicipalityConfig
 from models.states import CaseState, Role
@@ -82,7 +82,48 @@ def case_sheet(snap: CaseSnapshot, town: MunicipalityConfig, role: Role | None) 
             admin.actor.name,
             admin.reason,
         )
-    return [head, actions, history]
+    parts: list[object] = [head]
+    if snap.conditions:
+        conditions = Table(title="conditions (条件)")
+        for col in ("#", "condition", "due", "status", "evidence"):
+            conditions.add_column(col)
+        for c in snap.conditions:
+            conditions.add_row(
+                str(c.number),
+                c.condition.text,
+                f"{c.condition.due.value} {format_date(c.due_on, style) if c.due_on else ''}",
+                CONDITION_LABELS[c.status],
+                "; ".join(e.file_ref for e in c.evidence),
+            )
+        parts.append(conditions)
+    if snap.obligations or snap.review or snap.next_review_on:
+        dues = Table(title="obligations (定期義務) and re-review")
+        for col in ("id", "next due", "from", "by", "status"):
+            dues.add_column(col)
+        for o in snap.obligations:
+            cur = o.current
+            status = "失効" if o.lapsed else "期限超過" if o.overdue else "—" if cur is None else ""
+            dues.add_row(
+                o.obligation.id,
+                cur.what if cur else "(nothing more due)",
+                format_date(cur.window_from, style) if cur and cur.window_from else "",
+                format_date(cur.due_on, style) if cur else "",
+                status,
+            )
+        if snap.review:
+            dues.add_row(
+                "re-review",
+                f"第{snap.review.number}回 定期再審査への回答",
+                "",
+                format_date(snap.review.due_on, style),
+                "open",
+            )
+        elif snap.next_review_on:
+            dues.add_row(
+                "re-review", "次回の定期再審査", "", format_date(snap.next_review_on, style), ""
+            )
+        parts.append(dues)
+    return [*parts, actions, history]
 
 
 def case_list(rows: Sequence[CaseRow], town: MunicipalityConfig) -> Table:

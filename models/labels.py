@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from models.states import CaseState, Role, Trigger
+from models.tracking import ConditionStatus
 
 STATE_LABELS: dict[CaseState, str] = {
     CaseState.draft: "起案中",
@@ -72,4 +73,13 @@ ROLE_LABELS: dict[Role, str] = {
     Role.council: "審議会",
     Role.engine: "システム",
     Role.admin: "管理者",
+}
+
+CONDITION_LABELS: dict[ConditionStatus, str] = {
+    ConditionStatus.open: "未履行",
+    ConditionStatus.submitted: "履行報告済（確認待ち）",
+    ConditionStatus.verified: "確認済",
+    ConditionStatus.rejected: "差戻し",
+    ConditionStatus.waived: "免除",
+    ConditionStatus.overdue: "期限超過",
 }

@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import email.policy
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -25,6 +26,7 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     data: bytes
+    at: float = field(default_factory=time.time)  # when the server took it (epoch seconds)
 
     @property
     def message(self) -> EmailMessage:
@@ -69,6 +71,9 @@ class SmtpSink:
     @property
     def received(self) -> list[Received]:
         return self.handler.received
+
+    def times(self) -> list[float]:
+        return [r.at for r in self.handler.received]
 
     def start(self) -> SmtpSink:
         self._controller.start()

@@ -1,0 +1,296 @@
+"""Obligations at scale: many active cases, a burst of reminders, ten years of one case.
+
+    .venv/bin/python -m bench.obligations_scale [--cases 10000] [--burst 1000] [--years 10]
+
+Part 1, on a dev server of its own (SQLite file, WAL) with one worker (the real workflows and
+activities, workflow cache 1000) and a local SMTP server (aiosmtpd):
+- starts ``--cases`` active cases, each with 3 obligations (yearly PIA review, access-log
+  review every 3 months, a Privacy Mark certificate), carried in as a continue-as-new record
+  would carry them (driving 10,000 cases through a council would measure the council);
+- for ``--burst`` of them the access-log review falls due so that the reminder of the due day
+  goes out at the same instant, about two minutes after the last case started;
+- prints the start rate, the worker's memory (RSS of this process, which runs the worker)
+  once all cases are idle and after the burst, and how late the burst's reminders reached the
+  mail server (received − scheduled instant: p50 / p99 / max), checking one mail per case.
+
+Part 2, on the time-skipping test server: one case with the same 3 obligations, each
+occurrence fulfilled on time (the certificate renewed every 2 years) for ``--years`` years;
+prints the history events of each run (continue-as-new keeps each run short) and in total.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import statistics
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+
+from bench.transition_latency import exit_with, gather_limited, start_dev_server
+from gateway import CaseGateway, case_config
+from models import search_attributes as sa
+from models.case import Actor, CaseConfig, CaseInput, CaseRecord, TransitionRecord
+from models.certificates import add_months, privacy_mark_expiry
+from models.clock import ClockEpoch
+from models.document import Category
+from models.ids import case_workflow_id, new_case_id
+from models.ladder import rungs
+from models.obligations import Obligation, next_due
+from models.policy import CasePolicy
+from models.states import CaseState, Role
+from models.tracking import TrackedObligation
+from persistence.database import make_engine
+from settings import Settings
+from tests.conftest import ROOT
+from tests.factories import act, document
+from tests.integration.conftest import municipality
+from tests.integration.drive import to_answer
+from tests.integration.smtp_sink import SmtpSink, free_port
+from worker import build_worker
+from workflows.case import CaseWorkflow
+
+JST = dt.timezone(dt.timedelta(hours=9))
+TEST_SERVER = ROOT / ".venv" / "bin" / "temporal-test-server"
+ENGINE = Actor(role=Role.engine, name="toshin")
+VENDOR = "株式会社ベンチ"
+
+
+def rss_mb() -> tuple[float, float]:
+    """(current, peak) resident memory of this process in MiB."""
+    fields = dict(
+        line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines()
+    )
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+def obligations(today: dt.date, log_anchor: dt.date) -> list[Obligation]:
+    granted = today - dt.timedelta(days=200)
+    return [
+        Obligation(id="pia-review", kind="pia_review", anchor=today),
+        Obligation(id="access-log", kind="access_log_review", anchor=log_anchor, every_months=3),
+        Obligation.model_validate(
+            {
+                "id": "pmark",
+                "kind": "certificate",
+                "anchor": today.isoformat(),
+                "certificate": {
+                    "scheme": "privacy_mark",
+                    "vendor": VENDOR,
+                    "number": "10800001(01)",
+                    "issued_on": granted.isoformat(),
+                    "expires_on": privacy_mark_expiry(granted).isoformat(),
+                },
+            }
+        ),
+    ]
+
+
+def active_record(
+    case_id: str, config: CaseConfig, today: dt.date, fire_at: dt.datetime | None
+) -> CaseRecord:
+    """An active case with 3 obligations. With ``fire_at``, its access-log review is due on
+    a business day whose reminder (the due day's rung) goes out exactly at ``fire_at``."""
+    closures, policy = config.closures, config.policy
+    due_day = closures.next_business_day(today)
+    log_anchor = add_months(due_day, -3) if fire_at else today
+    obs = obligations(today, log_anchor)
+    tracked = [
+        TrackedObligation(obligation=ob, current=next_due(ob, closures, after=today))
+        for ob in obs
+    ]
+    epoch = None
+    sent: list[str] = []
+    if fire_at is not None:
+        log = next(t for t in tracked if t.obligation.id == "access-log")
+        eve = due_day - dt.timedelta(days=1)
+        log = log.model_copy(update={"current": next_due(log.obligation, closures, after=eve)})
+        tracked = [log if t.obligation.id == "access-log" else t for t in tracked]
+        assert log.current is not None and log.current.due_on == due_day, log.current
+        epoch = ClockEpoch(at=fire_at - dt.timedelta(hours=policy.reminder_hour), on=due_day)
+        sent = [
+            f"{case_id}:o:{log.current.key}:{r.key}"
+            for r in rungs(due_day, policy.reminder_ladder, closures)
+            if r.on < due_day
+        ]
+    on = due_day if fire_at else today
+    now = dt.datetime.now(JST)
+    history = [
+        TransitionRecord(seq=0, trigger=None, source=None, dest=CaseState.draft,
+                         actor=Actor(role=Role.department, name="担当課"), at=now, on=on),
+        TransitionRecord(seq=1, trigger="apply_outcome", source=CaseState.answered,
+                         dest=CaseState.active, actor=ENGINE, at=now, on=on),
+    ]
+    return CaseRecord(
+        case_id=case_id, external_ref=None, document=document(), category=Category.consultation,
+        state=CaseState.active, seq=1, history=history, active_since=today, obligations=tracked,
+        clock_epoch=epoch, sent_rungs=sent,
+    )
+
+
+async def start_cases(
+    client: Client, task_queue: str, n: int, burst: int, fire_at: dt.datetime, today: dt.date
+) -> list[str]:
+    town = municipality(CasePolicy(rereview_months=None))
+    plain = case_config(town)
+    fast = plain.model_copy(
+        update={"policy": plain.policy.model_copy(update={"day_seconds": 86_400.0})}
+    )
+    attributes = TypedSearchAttributes([SearchAttributePair(sa.CASE_STATE, "active")])
+
+    def starter(i: int) -> Any:
+        async def one() -> str:
+            case_id = new_case_id("bench", None)
+            config = fast if i < burst else plain
+            record = active_record(case_id, config, today, fire_at if i < burst else None)
+            await client.start_workflow(
+                CaseWorkflow.run,
+                CaseInput(case_id=case_id, document=record.document,
+                          created_by=record.history[0].actor, config=config, record=record,
+                          projected_seq=1),
+                id=case_workflow_id(case_id), task_queue=task_queue,
+                search_attributes=attributes,
+            )
+            return case_id
+
+        return one
+
+    # the burst first, so its instant can be close to the end of the start
+    return await gather_limited([starter(i) for i in range(n)], 32)
+
+
+def pct(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def part1(n: int, burst: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(max_workers=64) as pool:
+        env = await start_dev_server(Path(tmp))
+        sink = SmtpSink(free_port()).start()
+        settings = Settings(
+            task_queue=f"bench-{uuid.uuid4().hex[:8]}", data_dir=Path(tmp),
+            database_url=f"sqlite:///{tmp}/read_model.db", smtp_port=sink.port,
+        )
+        engine = make_engine(settings.read_model_url)
+        base_rss = rss_mb()[0]
+        today = dt.datetime.now(JST).date()
+        seconds_per_start = 1 / 40
+        fire_at = dt.datetime.now(JST) + dt.timedelta(seconds=n * seconds_per_start + 120)
+        try:
+            async with build_worker(env.client, settings, pool, engine=engine,
+                                    municipality=municipality()):
+                t0 = time.perf_counter()
+                ids = await start_cases(env.client, settings.task_queue, n, burst, fire_at, today)
+                started = time.perf_counter() - t0
+                print(f"started {len(ids)} active cases × 3 obligations in {started:.0f} s "
+                      f"({len(ids) / started:.0f}/s)")
+                wait = (fire_at - dt.datetime.now(JST)).total_seconds()
+                if wait < 10:
+                    print(f"warning: the burst falls due only {wait:.0f} s after the start")
+                await asyncio.sleep(max(0.0, wait - 5))
+                idle_rss, _ = rss_mb()
+                print(f"worker RSS with {n} cases idle: {idle_rss:.0f} MiB "
+                      f"(process before the worker: {base_rss:.0f} MiB)")
+                deadline = time.monotonic() + 600
+                while len(sink.received) < burst and time.monotonic() < deadline:
+                    await asyncio.sleep(1)
+                rss, peak = rss_mb()
+                times = sink.times()
+                late = [t - fire_at.timestamp() for t in times]
+                keys = [str(m.message["X-Toshin-Idempotency-Key"]) for m in sink.received]
+                print(f"burst: {len(sink.received)} reminders for {burst} due at "
+                      f"{fire_at:%H:%M:%S}; distinct keys {len(set(keys))}")
+                if late:
+                    print(f"lateness: p50 {pct(late, 0.5):.1f} s, p99 {pct(late, 0.99):.1f} s, "
+                          f"max {max(late):.1f} s, mean {statistics.mean(late):.1f} s")
+                print(f"worker RSS after the burst: {rss:.0f} MiB (peak {peak:.0f} MiB)")
+        finally:
+            sink.stop()
+            engine.dispose()
+            await env.shutdown()
+
+
+async def run_events(client: Client, workflow_id: str, first_run: str) -> list[int]:
+    """The length of each run's history, following continue-as-new from the first run."""
+    lengths, run_id = [], first_run
+    while run_id:
+        history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
+        lengths.append(len(history.events))
+        last = history.events[-1]
+        if last.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
+            run_id = last.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
+        else:
+            run_id = ""
+    return lengths
+
+
+async def part2(years: int) -> None:
+    from tests.integration.test_obligation_cycles import policy, years_env
+
+    with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(max_workers=16) as pool:
+        async for env in years_env(Path(tmp), pool, policy(rereview_months=None)):
+            gateway: CaseGateway = env.gateway
+            case_id = (await to_answer(gateway)).case_id
+            t0 = await env.today()
+            for ob in obligations(t0, t0):
+                await gateway.act(case_id, act("add_obligation", Role.secretariat,
+                                               {"obligation": ob.model_dump(mode="json")}))
+            end = t0.replace(year=t0.year + years)
+            done = 0
+            while True:
+                snap = await gateway.snapshot(case_id)
+                tracked = min((o for o in snap.obligations if o.current),
+                              key=lambda o: o.current.due_on)  # type: ignore[union-attr]
+                due = tracked.current
+                assert due is not None
+                if due.due_on > end:
+                    break
+                await env.sleep_until(max(due.due_on - dt.timedelta(days=1), await env.today()))
+                if due.step == "expiry":
+                    cert = tracked.obligation.certificate
+                    assert cert is not None
+                    start = cert.expires_on + dt.timedelta(days=1)
+                    payload: dict[str, Any] = {"obligation": tracked.obligation.id, "certificate": {
+                        **cert.model_dump(mode="json"), "issued_on": start.isoformat(),
+                        "expires_on": privacy_mark_expiry(start).isoformat()}}
+                    await gateway.act(case_id, act("renew_certificate", Role.department, payload))
+                else:
+                    await gateway.act(case_id, act("fulfil_obligation", Role.department, {
+                        "obligation": tracked.obligation.id, "file_ref": f"記録 {due.key}"}))
+                done += 1
+            snap = await gateway.snapshot(case_id)
+            handle = gateway.handle(case_id)
+            desc = await handle.describe()
+            first = desc.raw_description.workflow_execution_info.first_run_id or desc.run_id
+            lengths = await run_events(gateway.client, case_workflow_id(case_id), first)
+            print(f"{years} simulated years, {done} occurrences done on time, state {snap.state}, "
+                  f"{len(env.keys())} reminder mails")
+            print(f"history: {len(lengths)} runs; events per run max {max(lengths)}, "
+                  f"last {lengths[-1]}; total {sum(lengths)} (limit per run "
+                  f"{CasePolicy().history_event_limit})")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cases", type=int, default=10_000)
+    parser.add_argument("--burst", type=int, default=1_000)
+    parser.add_argument("--years", type=int, default=10)
+    parser.add_argument("--skip-scale", action="store_true", help="only part 2")
+    args = parser.parse_args()
+    if not args.skip_scale:
+        asyncio.run(part1(args.cases, min(args.burst, args.cases)))
+    asyncio.run(part2(args.years))
+    return 0
+
+
+if __name__ == "__main__":
+    exit_with(main)
