@@ -67,6 +67,8 @@ class Answer(Strict):
     issued_on: dt.date
     approved_by: str
     conclusion: str | None = None
+    explanation_summary: str | None = None
+    reasons: str | None = None
 
 
 class ParkedStep(Strict):
@@ -176,6 +178,7 @@ class CaseSnapshot(Strict):
     admin_log: list[AdminAction]
     projected_seq: int
     run_count: int
+    verified: list[Verification] = Field(default_factory=list)
 
 
 class ActResult(Strict):

@@ -9,7 +9,8 @@
     ├── GuardFailed           the trigger is allowed, but a business rule says no
     ├── CaseNotFound          no case has this id
     ├── DuplicateCase         a case with this external reference already exists
-    └── NoParkedStep          an admin action on a case that has no parked step
+    ├── NoParkedStep          an admin action on a case that has no parked step
+    └── TemplateError         a document template is broken: names the template and the field
 
 Every class has an ``ErrorType`` value equal to its class name; that string travels as
 ``ApplicationError.type`` through Temporal and is turned back into the class at the edges
@@ -30,6 +31,7 @@ class ErrorType(StrEnum):
     CaseNotFound = "CaseNotFound"
     DuplicateCase = "DuplicateCase"
     NoParkedStep = "NoParkedStep"
+    TemplateError = "TemplateError"
 
 
 class CaseError(Exception):
@@ -70,6 +72,24 @@ class NoParkedStep(CaseError):
     error_type = ErrorType.NoParkedStep
 
 
+class TemplateError(CaseError):
+    """A document template that cannot be rendered (syntax, or a field the data lacks)."""
+
+    error_type = ErrorType.TemplateError
+
+    def __init__(
+        self, message: str, *, template: str | None = None, field: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.template = template
+        self.field = field
+
+    @classmethod
+    def of(cls, template: str, problem: str, field: str | None = None) -> TemplateError:
+        where = f"missing field '{field}'" if field else problem
+        return cls(f"template {template}: {where}", template=template, field=field)
+
+
 _BY_TYPE: dict[str, type[CaseError]] = {
     cls.error_type.value: cls
     for cls in (
@@ -81,6 +101,7 @@ _BY_TYPE: dict[str, type[CaseError]] = {
         CaseNotFound,
         DuplicateCase,
         NoParkedStep,
+        TemplateError,
     )
 }
 
