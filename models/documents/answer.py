@@ -7,7 +7,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from models.document import Criterion, Strict
-from models.documents.common import Numbered, Section, date_text, due_text, iroha
+from models.documents.common import about, Numbered, Section, date_text, due_text, iroha
 from models.documents.spec import CaseSource, DocumentStyle
 from models.labels import CRITERION_LABELS, KIND_LABELS
 from models.payloads import Outcome
@@ -130,9 +130,9 @@ def build_answer(case: CaseSource, style: DocumentStyle) -> AnswerContent:
         addressee=f"{style.addressee} 様",
         issuer_body=council,
         issuer=f"{council}会長 {_chair(case)}".rstrip(),
-        subject_line=f"{doc.title}について（答申）",
+        subject_line=f"{about(doc.title)}（答申）",
         preamble=(
-            f"{date_text(style, filed)}付けで諮問（{answer.number}）された{doc.title}について"
+            f"{date_text(style, filed)}付けで諮問（{answer.number}）された{about(doc.title)}"
             "次のとおり答申します。"
         ),
         conclusion=answer.conclusion or DEFAULT_CONCLUSIONS[outcome],

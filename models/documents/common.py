@@ -60,3 +60,8 @@ IROHA = "アイウエオカキクケコサシスセソタチツテトナニヌ�
 def iroha(i: int) -> str:
     """ア, イ, ウ … (the second level of Japanese official numbering)."""
     return IROHA[i] if i < len(IROHA) else str(i + 1)
+
+
+def about(title: str) -> str:
+    """「<件名>について」 without doubling a title that already ends in について."""
+    return title if title.endswith("について") else f"{title}について"

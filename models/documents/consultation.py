@@ -7,7 +7,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from models.document import CaseKind, ConsultationDocument, MarkedChange, Strict
-from models.documents.common import Numbered, Row, date_text, numbered
+from models.documents.common import about, Numbered, Row, date_text, numbered
 from models.documents.spec import CaseSource, DocumentStyle
 from models.jcalendar import format_jun
 from models.labels import CATEGORY_LABELS, KIND_LABELS
@@ -121,7 +121,7 @@ def build_consultation(case: CaseSource, style: DocumentStyle) -> ConsultationCo
         date_line=date_text(style, doc.filed_on),
         addressee=f"{council}会長 様",
         issuer=style.addressee,
-        subject_line=f"{doc.title}について（{category}）",
+        subject_line=f"{about(doc.title)}（{category}）",
         body=(
             f"{basis}の規定により、下記のとおり{category}します。"
             if doc.category.value == "consultation"

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from models.document import Strict
-from models.documents.common import date_text, due_text
+from models.documents.common import about, date_text, due_text
 from models.documents.spec import CaseSource, DocumentStyle
 
 
@@ -71,10 +71,10 @@ def build_reminder(case: CaseSource, style: DocumentStyle) -> LetterContent:
         issuer=f"{council}事務局（{style.secretariat}）",
         subject_line=f"答申（{number}）に付された条件等の履行について（依頼）",
         body=(
-            f"{doc.title}について、{as_of}現在、答申に付された次の条件等の履行が確認できて"
+            f"{about(doc.title)}、{as_of}現在、答申に付された次の条件等の履行が確認できて"
             "いません。履行の上、速やかに報告してください。"
             if open_lines or actions
-            else f"{doc.title}について、{as_of}現在、履行を要する条件等はありません。"
+            else f"{about(doc.title)}、{as_of}現在、履行を要する条件等はありません。"
         ),
         conditions=open_lines,
         action_items=actions,
