@@ -20,6 +20,12 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = 5_000
     ui_port: int = 8233
     municipality_file: Path = ROOT / "config" / "municipality.yaml"
+    documents_dir: Path | None = None  # generated documents; empty: data_dir / "documents"
+    templates_dir: Path = ROOT / "templates"  # docx/*.docx and html/*.html (editable)
+
+    @property
+    def documents_path(self) -> Path:
+        return self.documents_dir or self.data_dir / "documents"
 
     @property
     def read_model_url(self) -> str:

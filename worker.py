@@ -13,7 +13,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities import ActivityDeps, build_activities
-from gateway import connect
+from gateway import connect, load_municipality
 from persistence.database import make_engine
 from settings import Settings
 from workflows import ALL_WORKFLOWS, workflow_runner
@@ -36,7 +36,15 @@ def build_worker(
         client,
         task_queue=settings.task_queue,
         workflows=list(workflows),
-        activities=build_activities(ActivityDeps(engine=engine, client=client)),
+        activities=build_activities(
+            ActivityDeps(
+                engine=engine,
+                client=client,
+                documents_dir=settings.documents_path,
+                templates_dir=settings.templates_dir,
+                style=load_municipality(settings.municipality_file).document_style(),
+            )
+        ),
         activity_executor=executor,
         workflow_runner=workflow_runner(),
         max_cached_workflows=max_cached_workflows,

@@ -3,22 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 from temporalio.client import Client
 
 from activities.agenda import AgendaActivities
+from activities.documents import DocumentActivities
 from activities.links import CaseLinkActivities, SessionLinkActivities
 from activities.projection import ProjectionActivities
 from activities.reminders import ReminderActivities
+from models.documents.spec import DocumentSettings, DocumentStyle, document_style
+from settings import Settings
 
 
 @dataclass(frozen=True)
 class ActivityDeps:
     engine: Engine
     client: Client
+    documents_dir: Path = field(default_factory=lambda: Settings().documents_path)
+    templates_dir: Path = field(default_factory=lambda: Settings().templates_dir)
+    style: DocumentStyle = field(
+        default_factory=lambda: document_style("toshin", DocumentSettings())
+    )  # the worker passes the municipality's (municipality file)
 
 
 def build_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
@@ -27,6 +36,13 @@ def build_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
     sessions = SessionLinkActivities(deps.client)
     reminders = ReminderActivities(deps.engine)
     agenda = AgendaActivities(deps.engine)
+    documents = DocumentActivities(
+        deps.engine,
+        deps.client,
+        documents_dir=deps.documents_dir,
+        templates_dir=deps.templates_dir,
+        style=deps.style,
+    )
     return [
         agenda.ready_cases,
         projection.project_transition,
@@ -36,4 +52,6 @@ def build_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
         sessions.describe_session,
         sessions.take_answer_number,
         reminders.remind_secretariat,
+        documents.generate_document,
+        documents.load_document_source,
     ]

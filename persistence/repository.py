@@ -7,8 +7,9 @@ import datetime as dt
 from sqlmodel import Session, col, select
 
 from models.case import TransitionRecord
+from models.documents.spec import DocumentInfo
 from models.projection import CaseSummary
-from persistence.tables import CaseRow, TransitionRow
+from persistence.tables import CaseRow, DocumentRow, TransitionRow
 
 
 def project_transition(
@@ -69,3 +70,34 @@ def list_cases(
         query = query.where(CaseRow.fiscal_year == fiscal_year)
     query = query.order_by(col(CaseRow.fiscal_year).desc(), col(CaseRow.updated_at).desc())
     return list(session.exec(query.limit(limit)))
+
+
+def record_document(session: Session, *, info: DocumentInfo) -> DocumentRow:
+    """Write the row of a generated file. Idempotent: the same subject + type + format + data
+    version is the same row (a regeneration updates its hash, path, size and time)."""
+    row = session.get(DocumentRow, info.id)
+    values = info.model_dump(mode="python")
+    values["subject"] = info.subject.value
+    values["doc_type"] = info.doc_type.value
+    values["format"] = info.format.value
+    if row is None:
+        row = DocumentRow(**values)
+    else:
+        for key, value in values.items():
+            setattr(row, key, value)
+    session.add(row)
+    return row
+
+
+def list_documents(
+    session: Session, *, subject_id: str | None = None, doc_type: str | None = None
+) -> list[DocumentRow]:
+    query = select(DocumentRow)
+    if subject_id is not None:
+        query = query.where(DocumentRow.subject_id == subject_id)
+    if doc_type is not None:
+        query = query.where(DocumentRow.doc_type == doc_type)
+    query = query.order_by(
+        col(DocumentRow.subject_id), col(DocumentRow.doc_type), col(DocumentRow.generated_at)
+    )
+    return list(session.exec(query))

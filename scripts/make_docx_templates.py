@@ -112,7 +112,7 @@ def shimonsho() -> None:
     b.p("内容は別紙のとおり")
     b.p("事業の概要")
     b.table(None, "row in affair", ["{{ row.label }}", "{{r row.rt }}"])
-    b.doc.add_page_break()
+    b.doc.add_page_break()  # type: ignore[no-untyped-call]
     b.p("別紙")
     b.p("{% if is_change %}{{ change_note }}{% endif %}")
     b.table(None, "row in annex", ["{{ row.label }}", "{{r row.rt }}"])
@@ -122,7 +122,11 @@ def shimonsho() -> None:
     b.loop("m in system_measures", [("{{ m.no }}　{{ m.text }}", "indent")])
     b.p("{%p if is_change %}")
     b.p("変更内容")
-    b.table(["項目", "変更前", "変更後"], "c in changes", ["{{ c.item }}", "{{ c.before }}", "{{r c.after_rt }}"])
+    b.table(
+        ["項目", "変更前", "変更後"],
+        "c in changes",
+        ["{{ c.item }}", "{{ c.before }}", "{{r c.after_rt }}"],
+    )
     b.p("{%p endif %}")
     b.p("{%p if attachments %}")
     b.p("添付資料")
@@ -139,14 +143,26 @@ def toshinsho() -> None:
     b.p("{{ conclusion }}", "indent")
     b.p("2 実施機関の説明要旨")
     b.p("{{ explanation_lead }}", "indent")
-    b.loop("s in explanation", [("{{ s.heading }}", "indent"), ("{%p for x in s.paragraphs %}", None), ("{{ x }}", "indent2"), ("{%p endfor %}", None)])
+    b.loop(
+        "s in explanation",
+        [
+            ("{{ s.heading }}", "indent"),
+            ("{%p for x in s.paragraphs %}", None),
+            ("{{ x }}", "indent2"),
+            ("{%p endfor %}", None),
+        ],
+    )
     b.p("3 審議会の判断理由")
     b.p("(1) 必要性について", "indent")
     b.p("{{ necessity }}", "indent2")
     b.p("(2) 安全対策について", "indent")
     b.p("{{ matrix_lead }}", "indent2")
     b.p("{%p if matrix %}")
-    b.table(["基準", "審議会の判断基準", "該当する実施機関の措置"], "r in matrix", ["{{ r.letter }}", "{{ r.label }}", "{{ r.measures }}"])
+    b.table(
+        ["基準", "審議会の判断基準", "該当する実施機関の措置"],
+        "r in matrix",
+        ["{{ r.letter }}", "{{ r.label }}", "{{ r.measures }}"],
+    )
     b.p("{%p endif %}")
     b.p("{{ matrix_conclusion }}", "indent2")
     b.loop("x in reasons", [("{{ x }}", "indent2")])
@@ -214,7 +230,11 @@ def letter(name: str) -> None:
     b.p("{{ body }}", "indent")
     b.p("{%p if conditions %}")
     b.p("記", "center")
-    b.table(["番号", "条件", "履行期限", "履行状況"], "c in conditions", ["{{ c.no }}", "{{ c.text }}", "{{ c.due }}", "{{ c.status }}"])
+    b.table(
+        ["番号", "条件", "履行期限", "履行状況"],
+        "c in conditions",
+        ["{{ c.no }}", "{{ c.text }}", "{{ c.due }}", "{{ c.status }}"],
+    )
     b.p("{%p endif %}")
     b.p("{%p if action_items %}")
     b.p("確認事項（宿題）")

@@ -12,6 +12,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.exceptions import TimeoutError as TemporalTimeoutError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.documents import DocumentActivities
     from activities.links import CaseLinkActivities
     from activities.projection import ProjectionActivities
     from models.acts import CheckedAct, apply_act, check_act
@@ -31,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
         TransitionRecord,
     )
     from models.deadlines import next_deadline
+    from models.documents.spec import CaseSource, DocType, GenerateDocumentInput
     from models.errors import CaseError, NoParkedStep
     from models.jcalendar import fiscal_year
     from models.labels import STATE_LABELS
@@ -55,14 +57,17 @@ JST = dt.timezone(dt.timedelta(hours=9))
 ENGINE = Actor(role=Role.engine, name="toshin")
 # Patches (workflow.patched): never remove one while histories that predate it may replay.
 WAIT_FOR_ALL_EFFECTS = "act-waits-for-all-effects"
+ANSWER_DOCUMENT = "answer-issued-generates-toshinsho"
+DOCUMENT_TIMEOUT = dt.timedelta(seconds=120)  # a PDF with embedded fonts takes seconds
 
 
 @dataclass
 class _Effect:
-    step: Literal["project_transition", "supersede_case"]
+    step: Literal["project_transition", "supersede_case", "generate_document"]
     seq: int
     projection: ProjectTransitionInput | None = None
     supersede: SupersedeInput | None = None
+    document: GenerateDocumentInput | None = None
 
 
 @dataclass
@@ -257,6 +262,7 @@ class CaseWorkflow:
             admin_log=case.admin_log,
             projected_seq=self._projected_seq,
             run_count=case.runs,
+            verified=case.verified,
         )
 
     # -- internals -------------------------------------------------------------------------
@@ -278,6 +284,16 @@ class CaseWorkflow:
         dest = self._machine.fire(act.trigger, self._case, act.payload, act.ctx)
         record = apply_act(self._case, act, dest, workflow.now())
         self._effects.append(self._projection_effect(record))
+        if act.trigger is Trigger.issue_answer and workflow.patched(ANSWER_DOCUMENT):
+            self._effects.append(
+                _Effect(
+                    step="generate_document",
+                    seq=record.seq,
+                    document=GenerateDocumentInput(
+                        doc_type=DocType.toshinsho, case=CaseSource.of(self._case)
+                    ),
+                )
+            )
         if (
             act.trigger is Trigger.apply_outcome
             and dest in (CaseState.active, CaseState.conditions_pending)
@@ -358,6 +374,13 @@ class CaseWorkflow:
                         retry_policy=retry,
                     )
                     self._projected_seq = max(self._projected_seq, effect.seq)
+                elif effect.document is not None:
+                    await workflow.execute_activity_method(
+                        DocumentActivities.generate_document,
+                        effect.document,
+                        start_to_close_timeout=max(policy.step_timeout, DOCUMENT_TIMEOUT),
+                        retry_policy=retry,
+                    )
                 elif effect.supersede is not None:
                     result = await workflow.execute_activity_method(
                         CaseLinkActivities.supersede_case,

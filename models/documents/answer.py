@@ -7,7 +7,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from models.document import Criterion, Strict
-from models.documents.common import about, Numbered, Section, date_text, due_text, iroha
+from models.documents.common import Numbered, Section, about, date_text, due_text, iroha
 from models.documents.spec import CaseSource, DocumentStyle
 from models.labels import CRITERION_LABELS, KIND_LABELS
 from models.payloads import Outcome

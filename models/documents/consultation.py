@@ -7,7 +7,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from models.document import CaseKind, ConsultationDocument, MarkedChange, Strict
-from models.documents.common import about, Numbered, Row, date_text, numbered
+from models.documents.common import Numbered, Row, about, date_text, numbered
 from models.documents.spec import CaseSource, DocumentStyle
 from models.jcalendar import format_jun
 from models.labels import CATEGORY_LABELS, KIND_LABELS
@@ -61,7 +61,9 @@ def _start(doc: ConsultationDocument, style: DocumentStyle) -> str | None:
         return doc.period
     if start.jun is not None:
         kanji = style.kanji_numerals
-        return format_jun(start.year, start.month, start.jun, style.date_style, kanji=kanji) + "から"
+        return (
+            format_jun(start.year, start.month, start.jun, style.date_style, kanji=kanji) + "から"
+        )
     return f"{date_text(style, start.earliest)}から"
 
 

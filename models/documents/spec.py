@@ -64,8 +64,12 @@ DOC_LABELS = {
 class DocumentSettings(Strict):
     """A municipality's document settings (``documents:`` in its municipality file)."""
 
-    addressee: str | None = None  # head of the 実施機関, e.g. 藤沢市長 鈴木 恒夫 (default: <name>長)
-    council_name: str | None = None  # when a case has no session (default: <name>個人情報保護審議会)
+    addressee: str | None = (
+        None  # head of the 実施機関, e.g. 藤沢市長 鈴木 恒夫 (default: <name>長)
+    )
+    council_name: str | None = (
+        None  # when a case has no session (default: <name>個人情報保護審議会)
+    )
     secretariat: str = "総務課"  # 事務局: issuer of reminders, contact in notices
     kanji_numerals: bool = False  # dates as 令和六年四月一日
 
@@ -148,7 +152,9 @@ class SessionSource(BaseModel):
     @property
     def version(self) -> str:
         """A session record has no counter: its version is a digest of its content."""
-        body = self.record.model_dump_json(exclude={"reminders", "warnings"})
+        body = self.record.model_dump_json(
+            include={"plan", "council", "items", "attendance", "redactions", "notice_sent_on"}
+        )
         return "r" + hashlib.sha256(body.encode()).hexdigest()[:12]
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from cli.scenario_runner import load_scenario
 from models.case import Actor, Answer, Decision, TransitionRecord
 from models.document import ConsultationDocument
-from models.documents.spec import CaseSource, DocumentStyle, document_style, DocumentSettings
+from models.documents.spec import CaseSource, DocumentSettings, DocumentStyle, document_style
 from models.jcalendar import DateStyle
 from models.payloads import DecidePayload, SessionRef, Verification
 from models.states import CaseState, Role, Trigger
@@ -17,7 +17,9 @@ from tests.conftest import ROOT
 
 FUJISAWA = document_style(
     "藤沢市",
-    DocumentSettings(addressee="藤沢市長 鈴木 恒夫", council_name="藤沢市個人情報保護制度運営審議会"),
+    DocumentSettings(
+        addressee="藤沢市長 鈴木 恒夫", council_name="藤沢市個人情報保護制度運営審議会"
+    ),
     DateStyle.seireki_wareki,
 )
 AT = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
@@ -37,8 +39,13 @@ def sample_cases(stem: str) -> dict[str, CaseSource]:
         assert on is not None
         history = [
             TransitionRecord(
-                seq=0, trigger=None, source=None, dest=CaseState.draft, actor=spec.created_by,
-                at=AT, on=on,
+                seq=0,
+                trigger=None,
+                source=None,
+                dest=CaseState.draft,
+                actor=spec.created_by,
+                at=AT,
+                on=on,
             )
         ]
         fields: dict[str, Any] = {"verified": []}
@@ -51,8 +58,13 @@ def sample_cases(stem: str) -> dict[str, CaseSource]:
             trigger = Trigger(step.trigger)
             history.append(
                 TransitionRecord(
-                    seq=len(history), trigger=trigger, source=None,
-                    dest=step.expect or CaseState.draft, actor=actor, at=AT, on=when,
+                    seq=len(history),
+                    trigger=trigger,
+                    source=None,
+                    dest=step.expect or CaseState.draft,
+                    actor=actor,
+                    at=AT,
+                    on=when,
                 )
             )
             if trigger is Trigger.schedule:
