@@ -17,6 +17,7 @@ from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities.rendering import render
 from models.case import CaseSnapshot
 from models.documents import build_content
 from models.documents.spec import (
@@ -35,7 +36,6 @@ from models.errors import CaseError, CaseNotFound
 from models.ids import case_workflow_id, session_workflow_id
 from models.session import SessionRecord
 from persistence import repository
-from rendering import render
 
 log = logging.getLogger(__name__)
 

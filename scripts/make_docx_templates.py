@@ -15,7 +15,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from rendering.docx import normalize_zip
+from activities.rendering.docx import normalize_zip
 
 OUT = Path(__file__).resolve().parent.parent / "templates" / "docx"
 BODY_FONT = "ＭＳ 明朝"

@@ -13,7 +13,7 @@ import jinja2
 from docxtpl import DocxTemplate, RichText
 from pydantic import BaseModel
 
-from rendering import FIXED_TIMESTAMP, template_error
+from activities.rendering import FIXED_TIMESTAMP, template_error
 
 MARK_FONT = "eastAsia:ＭＳ ゴシック"  # a marked change: 太字ゴシック・下線 (as the Shinjuku sheet)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import jinja2
 from pydantic import BaseModel
 
-from rendering import template_error
+from activities.rendering import template_error
 
 _LOCK = threading.Lock()  # WeasyPrint and the environment variable are process-wide
 

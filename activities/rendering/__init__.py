@@ -40,10 +40,10 @@ def render(doc_type: DocType, fmt: DocFormat, content: BaseModel, templates: Pat
     if not path.is_file():
         raise TemplateError.of(relative, f"template file not found in {templates}")
     if fmt is DocFormat.docx:
-        from rendering.docx import render_docx
+        from activities.rendering.docx import render_docx
 
         return Rendered(render_docx(path, relative, content), relative)
-    from rendering.pdf import render_pdf
+    from activities.rendering.pdf import render_pdf
 
     return Rendered(render_pdf(path, relative, content), relative)
 
