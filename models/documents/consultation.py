@@ -68,9 +68,10 @@ def _start(doc: ConsultationDocument, style: DocumentStyle) -> str | None:
 
 
 def _marked(label: str, changes: list[MarkedChange]) -> bool:
-    return any(
-        c.item == label or c.item.startswith(label) or label.startswith(c.item) for c in changes
-    )
+    """A change names the field it changes: the label itself, or more narrowly (the label
+    without its parenthesised hint is a prefix, e.g. 結合される情報項目の保存先)."""
+    base = label.split("（")[0]
+    return any(c.item.startswith(base) or base.startswith(c.item) for c in changes)
 
 
 def _rows(pairs: list[tuple[str, str | None]], changes: list[MarkedChange]) -> list[Row]:
