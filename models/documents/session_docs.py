@@ -37,7 +37,7 @@ class MinutesContent(Strict):
     fields: list[Row]
     agenda: list[str]
     items: list[MinutesItemContent]
-    redaction_bases: list[str] = Field(default_factory=list)
+    redaction_bases: list[str] = Field(default_factory=list)  # public: what was left out, why
 
 
 def build_minutes_document(
@@ -71,7 +71,7 @@ def build_minutes_document(
         )
         for i, item in enumerate(m.items, 1)
     ]
-    bases = sorted({basis for _, basis in m.redactions})
+    bases = sorted({f"（{basis}に該当する情報のため記載しない）" for _, basis in m.redactions})
     return MinutesContent(
         doc_title="会議録（公開用）" if public else "会議録",
         public=public,
@@ -83,7 +83,7 @@ def build_minutes_document(
         fields=fields,
         agenda=m.agenda,
         items=items,
-        redaction_bases=bases,
+        redaction_bases=bases if public else [],
     )
 
 

@@ -98,7 +98,9 @@ def test_public_minutes_show_the_legal_basis_instead_of_the_passage() -> None:
     texts = [u.text for item in public.items for u in item.qa]
     assert SECRET not in texts
     assert "（東村山市情報公開条例第6条第7号に該当する情報のため記載しない）" in texts
-    assert public.redaction_bases == ["東村山市情報公開条例第6条第7号"]
+    assert public.redaction_bases == [
+        "（東村山市情報公開条例第6条第7号に該当する情報のため記載しない）"
+    ]
     internal = build_minutes_document(source, style(), public=False)
     assert SECRET in [u.text for item in internal.items for u in item.qa]
     fields = {row.label: row.value for row in internal.fields}
