@@ -518,6 +518,7 @@ class SessionWorkflow:
             r.state is s.SessionState.closed
             and r.minutes is s.MinutesState.published
             and all(i.status in FINAL for i in r.items)
+            and not r.document_failures  # stays open for `retry_documents`
         )
 
     async def _generate(self, doc_types: list[DocType]) -> None:

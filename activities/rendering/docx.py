@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from docx.opc.exceptions import OpcError
 from docxtpl import DocxTemplate, RichText
 from pydantic import BaseModel
 
 from activities.rendering import FIXED_TIMESTAMP, template_error
+from models.errors import TemplateError
 
 MARK_FONT = "eastAsia:ＭＳ ゴシック"  # a marked change: 太字ゴシック・下線 (as the Shinjuku sheet)
 
@@ -47,6 +49,10 @@ def render_docx(path: Path, relative: str, content: BaseModel) -> bytes:
         template.render(context, jinja_env=env, autoescape=True)
     except jinja2.TemplateError as err:
         raise template_error(relative, err) from None
+    except (OpcError, zipfile.BadZipFile, KeyError, ValueError, OSError) as err:
+        raise TemplateError.of(
+            relative, f"not a readable Word template ({type(err).__name__})"
+        ) from None
     fixed = dt.datetime(*FIXED_TIMESTAMP, tzinfo=dt.UTC)
     props = template.docx.core_properties
     props.created = fixed
