@@ -58,6 +58,7 @@ def build_minutes_document(
         Row(label="公開・非公開の別", value=m.openness),
         Row(label="非公開の理由", value=m.closed_reason or "—"),
         Row(label="傍聴者数", value=f"{m.observers}人"),
+        Row(label="問合せ先", value=f"{source.record.council.name}事務局（{style.secretariat}）"),
     ]
     items = [
         MinutesItemContent(

@@ -106,6 +106,7 @@ def test_public_minutes_show_the_legal_basis_instead_of_the_passage() -> None:
     fields = {row.label: row.value for row in internal.fields}
     assert fields["会議の名称"] == "平成22年度第3回個人情報保護運営審議会"
     assert fields["公開・非公開の別"] == "非公開"
+    assert fields["問合せ先"] == "個人情報保護運営審議会事務局（総務課）"
 
 
 def test_notice_is_undated_until_sent_and_lists_the_agenda() -> None:
