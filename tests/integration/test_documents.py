@@ -285,3 +285,19 @@ async def test_cli_generates_lists_and_refuses_bad_input(docs: System) -> None:
             docs.settings,
             DocumentRequest(doc_type=DocType.tokusoku, subject_id=case_id),
         )
+
+
+async def test_the_session_passes_the_answer_text_to_the_toshinsho(docs: System) -> None:
+    ids = await run_scenario(docs, "sessions/s02_fujisawa_870_session.yaml")
+    case_id = ids["c870"]
+    snap = await docs.gateway.snapshot(case_id)
+    assert snap.answer is not None and snap.answer.explanation_summary and snap.answer.reasons
+    found = {(r[0], r[1]): check_file(r) for r in rows(docs, case_id)}
+    text = squeeze(docx_text(found[("toshinsho", "docx")]))
+    assert squeeze(snap.answer.explanation_summary) in text  # 2 実施機関の説明要旨
+    assert squeeze(snap.answer.reasons) in text  # 3 審議会の判断理由
+    assert "藤沢市個人情報保護制度運営審議会会長畠山関之" in text
+    assert "第870号" in text and CONCLUSION in text
+    assert {kind for kind, _ in found} == {"toshinsho"}  # the 会議録 is the session's
+    session_rows = rows(docs, ids["s2017"])
+    assert {r[0] for r in session_rows} == {"kaigiroku", "kaigiroku_public"}
