@@ -21,6 +21,8 @@ from models.documents.spec import (
     document_id,
 )
 from models.errors import InvalidPayload
+from models.jcalendar import DateStyle
+from tests.conftest import ROOT
 from tests.unit.document_samples import FUJISAWA, sample_cases, style
 from tests.unit.test_minutes import SECRET, record
 
@@ -145,3 +147,15 @@ def test_an_answer_before_the_answer_is_issued_is_refused() -> None:
         build_content(GenerateDocumentInput(doc_type=DocType.toshinsho, case=case), style())
     with pytest.raises(InvalidPayload, match="made from a session"):
         build_content(GenerateDocumentInput(doc_type=DocType.kaigiroku, case=case), style())
+
+
+def test_the_municipality_file_sets_the_document_style() -> None:
+    from gateway import load_municipality
+
+    town = load_municipality(ROOT / "config" / "municipality.yaml")
+    look = town.document_style()
+    assert look.addressee == "とうしん市長" and look.secretariat == "総務課"
+    case = sample_cases("s02_fujisawa_870")["c870"]
+    assert build_answer(case, look).date_line == "2017年(平成29年)8月10日"
+    kanji = look.model_copy(update={"date_style": DateStyle.wareki, "kanji_numerals": True})
+    assert build_answer(case, kanji).date_line == "平成二十九年八月十日"
