@@ -7,7 +7,15 @@ from __future__ import annotations
 from pydantic import Field
 
 from models.document import Criterion, Strict
-from models.documents.common import Numbered, Section, about, date_text, due_text, iroha
+from models.documents.common import (
+    Numbered,
+    Section,
+    about,
+    consulted_on,
+    date_text,
+    due_text,
+    iroha,
+)
 from models.documents.spec import CaseSource, DocumentStyle
 from models.labels import CRITERION_LABELS, KIND_LABELS
 from models.payloads import Outcome
@@ -121,7 +129,7 @@ def build_answer(case: CaseSource, style: DocumentStyle) -> AnswerContent:
         raise ValueError(f"case {case.case_id} has no answer yet (答申 not issued)")
     answer, decision, doc = case.answer, case.decision, case.document
     council = case.session.council if case.session else style.council_name
-    filed = doc.filed_on or case.history[0].on
+    filed = consulted_on(case) or case.history[0].on
     outcome = decision.outcome if decision else Outcome.approve
     has_measures = bool(doc.operational_measures or doc.system_measures)
     return AnswerContent(

@@ -7,7 +7,7 @@ import datetime as dt
 from pydantic import Field
 
 from models.document import Strict
-from models.documents.spec import DocumentStyle
+from models.documents.spec import CaseSource, DocumentStyle
 from models.jcalendar import format_date
 from models.payloads import Condition, DueRule
 
@@ -65,3 +65,11 @@ def iroha(i: int) -> str:
 def about(title: str) -> str:
     """「<件名>について」 without doubling a title that already ends in について."""
     return title if title.endswith("について") else f"{title}について"
+
+
+def consulted_on(case: CaseSource) -> dt.date | None:
+    """The date of the 諮問: as filed, else the session that received it (諮問書授受 at the
+    session, as in Higashimurayama); None when neither is known yet."""
+    if case.document.filed_on:
+        return case.document.filed_on
+    return case.session.held_on if case.session else None

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from models.document import CaseKind, ConsultationDocument, MarkedChange, Strict
-from models.documents.common import Numbered, Row, about, date_text, numbered
+from models.documents.common import Numbered, Row, about, consulted_on, date_text, numbered
 from models.documents.spec import CaseSource, DocumentStyle
 from models.jcalendar import format_jun
 from models.labels import CATEGORY_LABELS, KIND_LABELS
@@ -121,7 +121,7 @@ def build_consultation(case: CaseSource, style: DocumentStyle) -> ConsultationCo
     affair = doc.affair
     parent = doc.parent_case
     return ConsultationContent(
-        date_line=date_text(style, doc.filed_on),
+        date_line=date_text(style, consulted_on(case)),
         addressee=f"{council}会長 様",
         issuer=style.addressee,
         subject_line=f"{about(doc.title)}（{category}）",

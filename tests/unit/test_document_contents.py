@@ -80,6 +80,8 @@ def test_change_consultation_marks_the_changed_fields_as_the_seed_does() -> None
     change = sample_cases("s01_shinjuku_pionet_change")["change"]
     doc = build_consultation(change, style("新宿区"))
     assert doc.is_change
+    assert change.document.filed_on is None and change.session is not None
+    assert doc.date_line == "令和元年11月14日"  # the session that received it (諮問書授受)
     assert doc.change_note is not None and "太字ゴシック（下線）" in doc.change_note
     marked = {row.label for row in doc.annex if row.changed}
     assert marked == {
