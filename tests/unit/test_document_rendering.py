@@ -259,3 +259,15 @@ def test_a_broken_template_names_the_template_and_the_missing_field(
     (templates / name).unlink()
     with pytest.raises(TemplateError, match=f"template {name}: template file not found"):
         render(DocType.toshinsho, fmt, content, templates)
+
+
+def test_markup_characters_in_the_data_are_text_not_markup() -> None:
+    case = sample_cases("s02_fujisawa_870")["c870"]
+    title = "R&D <試行> \"検証\" 'A' システム"
+    odd = case.model_copy(update={"document": case.document.model_copy(update={"title": title})})
+    for doc_type in (DocType.shimonsho, DocType.toshinsho):
+        docx, pdf = both(
+            GenerateDocumentInput(doc_type=doc_type, case=odd), style(), f"markup-{doc_type.value}"
+        )
+        assert title in docx
+        assert squeeze(title) in pdf
