@@ -41,6 +41,7 @@ SESSION_ACTS = {
     "approve_minutes": SessionWorkflow.approve_minutes,
     "publish_minutes": SessionWorkflow.publish_minutes,
     "replace_closures": SessionWorkflow.replace_closures,
+    "retry_documents": SessionWorkflow.retry_documents,
 }
 
 

@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     # the department calendar feed (web/feed.py)
     feed_host: str = "127.0.0.1"
     feed_port: int = 8234
+    documents_dir: Path | None = None  # generated documents; empty: data_dir / "documents"
+    templates_dir: Path = ROOT / "templates"  # docx/*.docx and html/*.html (editable)
+
+    @property
+    def documents_path(self) -> Path:
+        return self.documents_dir or self.data_dir / "documents"
 
     @property
     def read_model_url(self) -> str:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from cli import admin, calendars, cases, councils, scenarios, sessions, vendors
+from cli import admin, calendars, cases, councils, documents, scenarios, sessions, vendors
 from cli.common import console, print_json
 from cli.render import lifecycle_table
 from models.lifecycle import RULES
@@ -22,6 +22,7 @@ app.add_typer(cases.app, name="case")
 app.add_typer(councils.app, name="council")
 app.add_typer(sessions.app, name="session")
 app.add_typer(admin.app, name="admin")
+app.add_typer(documents.app, name="document")
 app.add_typer(scenarios.app, name="scenario")
 app.add_typer(scenarios.demo, name="demo")
 app.add_typer(calendars.app, name="calendar")

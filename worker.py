@@ -46,6 +46,9 @@ def build_worker(
                 smtp=SmtpConfig.from_settings(settings),
                 directory=municipality,
                 date_style=municipality.date_style,
+                documents_dir=settings.documents_path,
+                templates_dir=settings.templates_dir,
+                style=municipality.document_style(),
             )
         ),
         activity_executor=executor,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
@@ -11,13 +12,16 @@ from temporalio.client import Client
 
 from activities.agenda import AgendaActivities
 from activities.deadlines import DeadlineActivities
+from activities.documents import DocumentActivities
 from activities.links import CaseLinkActivities, SessionLinkActivities
 from activities.mail import MailActivities, SmtpConfig
 from activities.notices import NoticeActivities
 from activities.projection import ProjectionActivities
 from activities.reminders import ReminderActivities
+from models.documents.spec import DocumentSettings, DocumentStyle, document_style
 from models.jcalendar import DateStyle
 from models.municipality import MailDirectory
+from settings import Settings
 
 __all__ = ["ActivityDeps", "SmtpConfig", "build_activities"]
 
@@ -29,6 +33,11 @@ class ActivityDeps:
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
     directory: MailDirectory = field(default_factory=MailDirectory)  # who gets reminders
     date_style: DateStyle = DateStyle.wareki
+    documents_dir: Path = field(default_factory=lambda: Settings().documents_path)
+    templates_dir: Path = field(default_factory=lambda: Settings().templates_dir)
+    style: DocumentStyle = field(
+        default_factory=lambda: document_style("toshin", DocumentSettings())
+    )  # the worker passes the municipality's (municipality file)
 
 
 def build_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
@@ -40,6 +49,13 @@ def build_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
     mail = MailActivities(deps.engine, deps.smtp)
     deadlines = DeadlineActivities(deps.engine)
     notices = NoticeActivities(mail, deps.directory, deps.date_style)
+    documents = DocumentActivities(
+        deps.engine,
+        deps.client,
+        documents_dir=deps.documents_dir,
+        templates_dir=deps.templates_dir,
+        style=deps.style,
+    )
     return [
         agenda.ready_cases,
         projection.project_transition,
@@ -52,4 +68,6 @@ def build_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
         mail.send_reminder,
         deadlines.project_deadlines,
         notices.send_due_notice,
+        documents.generate_document,
+        documents.load_document_source,
     ]

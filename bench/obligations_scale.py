@@ -66,9 +66,7 @@ VENDOR = "株式会社ベンチ"
 
 def rss_mb() -> tuple[float, float]:
     """(current, peak) resident memory of this process in MiB."""
-    fields = dict(
-        line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines()
-    )
+    fields = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines())
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
 
@@ -104,8 +102,7 @@ def active_record(
     log_anchor = add_months(due_day, -3) if fire_at else today
     obs = obligations(today, log_anchor)
     tracked = [
-        TrackedObligation(obligation=ob, current=next_due(ob, closures, after=today))
-        for ob in obs
+        TrackedObligation(obligation=ob, current=next_due(ob, closures, after=today)) for ob in obs
     ]
     epoch = None
     sent: list[str] = []
@@ -124,15 +121,37 @@ def active_record(
     on = due_day if fire_at else today
     now = dt.datetime.now(JST)
     history = [
-        TransitionRecord(seq=0, trigger=None, source=None, dest=CaseState.draft,
-                         actor=Actor(role=Role.department, name="担当課"), at=now, on=on),
-        TransitionRecord(seq=1, trigger="apply_outcome", source=CaseState.answered,
-                         dest=CaseState.active, actor=ENGINE, at=now, on=on),
+        TransitionRecord(
+            seq=0,
+            trigger=None,
+            source=None,
+            dest=CaseState.draft,
+            actor=Actor(role=Role.department, name="担当課"),
+            at=now,
+            on=on,
+        ),
+        TransitionRecord(
+            seq=1,
+            trigger="apply_outcome",
+            source=CaseState.answered,
+            dest=CaseState.active,
+            actor=ENGINE,
+            at=now,
+            on=on,
+        ),
     ]
     return CaseRecord(
-        case_id=case_id, external_ref=None, document=document(), category=Category.consultation,
-        state=CaseState.active, seq=1, history=history, active_since=today, obligations=tracked,
-        clock_epoch=epoch, sent_rungs=sent,
+        case_id=case_id,
+        external_ref=None,
+        document=document(),
+        category=Category.consultation,
+        state=CaseState.active,
+        seq=1,
+        history=history,
+        active_since=today,
+        obligations=tracked,
+        clock_epoch=epoch,
+        sent_rungs=sent,
     )
 
 
@@ -153,10 +172,16 @@ async def start_cases(
             record = active_record(case_id, config, today, fire_at if i < burst else None)
             await client.start_workflow(
                 CaseWorkflow.run,
-                CaseInput(case_id=case_id, document=record.document,
-                          created_by=record.history[0].actor, config=config, record=record,
-                          projected_seq=1),
-                id=case_workflow_id(case_id), task_queue=task_queue,
+                CaseInput(
+                    case_id=case_id,
+                    document=record.document,
+                    created_by=record.history[0].actor,
+                    config=config,
+                    record=record,
+                    projected_seq=1,
+                ),
+                id=case_workflow_id(case_id),
+                task_queue=task_queue,
                 search_attributes=attributes,
             )
             return case_id
@@ -177,8 +202,10 @@ async def part1(n: int, burst: int) -> None:
         env = await start_dev_server(Path(tmp))
         sink = SmtpSink(free_port()).start()
         settings = Settings(
-            task_queue=f"bench-{uuid.uuid4().hex[:8]}", data_dir=Path(tmp),
-            database_url=f"sqlite:///{tmp}/read_model.db", smtp_port=sink.port,
+            task_queue=f"bench-{uuid.uuid4().hex[:8]}",
+            data_dir=Path(tmp),
+            database_url=f"sqlite:///{tmp}/read_model.db",
+            smtp_port=sink.port,
         )
         engine = make_engine(settings.read_model_url)
         base_rss = rss_mb()[0]
@@ -186,20 +213,25 @@ async def part1(n: int, burst: int) -> None:
         seconds_per_start = 1 / 40
         fire_at = dt.datetime.now(JST) + dt.timedelta(seconds=n * seconds_per_start + 120)
         try:
-            async with build_worker(env.client, settings, pool, engine=engine,
-                                    municipality=municipality()):
+            async with build_worker(
+                env.client, settings, pool, engine=engine, municipality=municipality()
+            ):
                 t0 = time.perf_counter()
                 ids = await start_cases(env.client, settings.task_queue, n, burst, fire_at, today)
                 started = time.perf_counter() - t0
-                print(f"started {len(ids)} active cases × 3 obligations in {started:.0f} s "
-                      f"({len(ids) / started:.0f}/s)")
+                print(
+                    f"started {len(ids)} active cases × 3 obligations in {started:.0f} s "
+                    f"({len(ids) / started:.0f}/s)"
+                )
                 wait = (fire_at - dt.datetime.now(JST)).total_seconds()
                 if wait < 10:
                     print(f"warning: the burst falls due only {wait:.0f} s after the start")
                 await asyncio.sleep(max(0.0, wait - 5))
                 idle_rss, _ = rss_mb()
-                print(f"worker RSS with {n} cases idle: {idle_rss:.0f} MiB "
-                      f"(process before the worker: {base_rss:.0f} MiB)")
+                print(
+                    f"worker RSS with {n} cases idle: {idle_rss:.0f} MiB "
+                    f"(process before the worker: {base_rss:.0f} MiB)"
+                )
                 deadline = time.monotonic() + 600
                 while len(sink.received) < burst and time.monotonic() < deadline:
                     await asyncio.sleep(1)
@@ -207,11 +239,15 @@ async def part1(n: int, burst: int) -> None:
                 times = sink.times()
                 late = [t - fire_at.timestamp() for t in times]
                 keys = [str(m.message["X-Toshin-Idempotency-Key"]) for m in sink.received]
-                print(f"burst: {len(sink.received)} reminders for {burst} due at "
-                      f"{fire_at:%H:%M:%S}; distinct keys {len(set(keys))}")
+                print(
+                    f"burst: {len(sink.received)} reminders for {burst} due at "
+                    f"{fire_at:%H:%M:%S}; distinct keys {len(set(keys))}"
+                )
                 if late:
-                    print(f"lateness: p50 {pct(late, 0.5):.1f} s, p99 {pct(late, 0.99):.1f} s, "
-                          f"max {max(late):.1f} s, mean {statistics.mean(late):.1f} s")
+                    print(
+                        f"lateness: p50 {pct(late, 0.5):.1f} s, p99 {pct(late, 0.99):.1f} s, "
+                        f"max {max(late):.1f} s, mean {statistics.mean(late):.1f} s"
+                    )
                 print(f"worker RSS after the burst: {rss:.0f} MiB (peak {peak:.0f} MiB)")
         finally:
             sink.stop()
@@ -242,14 +278,21 @@ async def part2(years: int) -> None:
             case_id = (await to_answer(gateway)).case_id
             t0 = await env.today()
             for ob in obligations(t0, t0):
-                await gateway.act(case_id, act("add_obligation", Role.secretariat,
-                                               {"obligation": ob.model_dump(mode="json")}))
+                await gateway.act(
+                    case_id,
+                    act(
+                        "add_obligation",
+                        Role.secretariat,
+                        {"obligation": ob.model_dump(mode="json")},
+                    ),
+                )
             end = t0.replace(year=t0.year + years)
             done = 0
             while True:
                 snap = await gateway.snapshot(case_id)
-                tracked = min((o for o in snap.obligations if o.current),
-                              key=lambda o: o.current.due_on)  # type: ignore[union-attr]
+                tracked = min(
+                    (o for o in snap.obligations if o.current), key=lambda o: o.current.due_on
+                )  # type: ignore[union-attr]
                 due = tracked.current
                 assert due is not None
                 if due.due_on > end:
@@ -259,24 +302,39 @@ async def part2(years: int) -> None:
                     cert = tracked.obligation.certificate
                     assert cert is not None
                     start = cert.expires_on + dt.timedelta(days=1)
-                    payload: dict[str, Any] = {"obligation": tracked.obligation.id, "certificate": {
-                        **cert.model_dump(mode="json"), "issued_on": start.isoformat(),
-                        "expires_on": privacy_mark_expiry(start).isoformat()}}
+                    payload: dict[str, Any] = {
+                        "obligation": tracked.obligation.id,
+                        "certificate": {
+                            **cert.model_dump(mode="json"),
+                            "issued_on": start.isoformat(),
+                            "expires_on": privacy_mark_expiry(start).isoformat(),
+                        },
+                    }
                     await gateway.act(case_id, act("renew_certificate", Role.department, payload))
                 else:
-                    await gateway.act(case_id, act("fulfil_obligation", Role.department, {
-                        "obligation": tracked.obligation.id, "file_ref": f"記録 {due.key}"}))
+                    await gateway.act(
+                        case_id,
+                        act(
+                            "fulfil_obligation",
+                            Role.department,
+                            {"obligation": tracked.obligation.id, "file_ref": f"記録 {due.key}"},
+                        ),
+                    )
                 done += 1
             snap = await gateway.snapshot(case_id)
             handle = gateway.handle(case_id)
             desc = await handle.describe()
             first = desc.raw_description.workflow_execution_info.first_run_id or desc.run_id
             lengths = await run_events(gateway.client, case_workflow_id(case_id), first)
-            print(f"{years} simulated years, {done} occurrences done on time, state {snap.state}, "
-                  f"{len(env.keys())} reminder mails")
-            print(f"history: {len(lengths)} runs; events per run max {max(lengths)}, "
-                  f"last {lengths[-1]}; total {sum(lengths)} (limit per run "
-                  f"{CasePolicy().history_event_limit})")
+            print(
+                f"{years} simulated years, {done} occurrences done on time, state {snap.state}, "
+                f"{len(env.keys())} reminder mails"
+            )
+            print(
+                f"history: {len(lengths)} runs; events per run max {max(lengths)}, "
+                f"last {lengths[-1]}; total {sum(lengths)} (limit per run "
+                f"{CasePolicy().history_event_limit})"
+            )
 
 
 def main() -> int:

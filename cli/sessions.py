@@ -522,3 +522,9 @@ def publish_minutes(
 ) -> None:
     """Publish the (redacted) minutes (secretariat)."""
     _send(session_id, "publish_minutes", SessionAct, Role.secretariat, actor, on, {}, as_json)
+
+
+@app.command("retry-documents")
+def retry_documents(session_id: str, actor: ActorOpt = None, as_json: JsonOpt = False) -> None:
+    """Generate again the session documents that failed (after fixing the template)."""
+    _send(session_id, "retry_documents", SessionAct, Role.secretariat, actor, None, {}, as_json)

@@ -279,6 +279,8 @@ def _record_facts(case: CaseRecord, act: CheckedAct) -> None:
                 issued_on=on,
                 approved_by=payload.approved_by.value,
                 conclusion=payload.conclusion,
+                explanation_summary=payload.explanation_summary,
+                reasons=payload.reasons,
             )
         case p.ConditionsFulfilledPayload():
             case.verified = [*case.verified, *payload.verified]

@@ -70,6 +70,8 @@ class Answer(Strict):
     issued_on: dt.date
     approved_by: str
     conclusion: str | None = None
+    explanation_summary: str | None = None
+    reasons: str | None = None
 
 
 class ParkedStep(Strict):
@@ -207,6 +209,7 @@ class CaseSnapshot(Strict):
     business_today: dt.date | None = None  # the case's date (a fast test clock runs ahead)
     reminders_sent: int = 0  # rungs done, in this run
     reminders_queued: int = 0  # reminders not yet confirmed by the mail server
+    verified: list[Verification] = Field(default_factory=list)
 
 
 class ActResult(Strict):

@@ -14,9 +14,10 @@
     ├── ConditionClosed       the condition is already verified or waived (or not awaiting this)
     ├── UnknownObligation     the case has no obligation with this id
     ├── UnknownDepartment     the municipality's directory has no such department
-    └── MailError             a reminder mail could not be delivered
-        ├── MailUnavailable   the mail server is unreachable or said "try later" (4xx): retried
-        └── MailRejected      the mail server refused it for good (5xx): not retried
+    ├── MailError             a reminder mail could not be delivered
+    │   ├── MailUnavailable   the mail server is unreachable or said "try later" (4xx): retried
+    │   └── MailRejected      the mail server refused it for good (5xx): not retried
+    └── TemplateError         a document template is broken: names the template and the field
 
 Every class has an ``ErrorType`` value equal to its class name; that string travels as
 ``ApplicationError.type`` through Temporal and is turned back into the class at the edges
@@ -44,6 +45,7 @@ class ErrorType(StrEnum):
     MailError = "MailError"
     MailUnavailable = "MailUnavailable"
     MailRejected = "MailRejected"
+    TemplateError = "TemplateError"
 
 
 class CaseError(Exception):
@@ -112,6 +114,24 @@ class MailRejected(MailError):
     error_type = ErrorType.MailRejected
 
 
+class TemplateError(CaseError):
+    """A document template that cannot be rendered (syntax, or a field the data lacks)."""
+
+    error_type = ErrorType.TemplateError
+
+    def __init__(
+        self, message: str, *, template: str | None = None, field: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.template = template
+        self.field = field
+
+    @classmethod
+    def of(cls, template: str, problem: str, field: str | None = None) -> TemplateError:
+        where = f"missing field '{field}'" if field else problem
+        return cls(f"template {template}: {where}", template=template, field=field)
+
+
 _BY_TYPE: dict[str, type[CaseError]] = {
     cls.error_type.value: cls
     for cls in (
@@ -130,6 +150,7 @@ _BY_TYPE: dict[str, type[CaseError]] = {
         MailError,
         MailUnavailable,
         MailRejected,
+        TemplateError,
     )
 }
 

@@ -25,3 +25,8 @@ def session_workflow_id(session_id: str) -> str:
 
 def council_workflow_id(council_id: str) -> str:
     return f"council-{council_id}"
+
+
+def document_workflow_id(subject_id: str, doc_type: str, nonce: str) -> str:
+    """One on-demand generation (the nonce tells two requests apart)."""
+    return f"document-{subject_id}-{doc_type}-{nonce}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from models.document import CaseKind, Category, Criterion
 from models.states import CaseState, Role, Trigger
 from models.tracking import ConditionStatus
 
@@ -82,4 +83,33 @@ CONDITION_LABELS: dict[ConditionStatus, str] = {
     ConditionStatus.rejected: "差戻し",
     ConditionStatus.waived: "免除",
     ConditionStatus.overdue: "期限超過",
+}
+
+KIND_LABELS: dict[CaseKind, str] = {
+    CaseKind.external_linkage: "外部結合",
+    CaseKind.outsourcing: "委託",
+    CaseKind.computer_processing: "コンピュータ処理",
+    CaseKind.external_provision: "目的外利用・外部提供",
+    CaseKind.indirect_collection: "本人以外からの収集",
+    CaseKind.record_items: "記録項目の設定",
+    CaseKind.pia_review: "特定個人情報保護評価",
+    CaseKind.system_review: "制度運営",
+}
+
+CATEGORY_LABELS: dict[Category, str] = {
+    Category.consultation: "諮問",
+    Category.report: "報告",
+}
+
+# The council's fixed criteria for safety measures (Fujisawa answer, 判断理由 a–f).
+CRITERION_LABELS: dict[Criterion, str] = {
+    Criterion.a: "必要最小限の担当者以外の者がデータにアクセスできないようにするための措置",
+    Criterion.b: "ネットワークへの不正アクセスを防止するための措置",
+    Criterion.c: "ネットワークを通じた情報漏えいを防止するための措置",
+    Criterion.d: (
+        "実施機関の安全対策を確認できるようにするための措置"
+        "（データを確実に消去するための措置を含む）"
+    ),
+    Criterion.e: "その他受託者の安全対策を高めるための措置",
+    Criterion.f: "日常的な安全対策",
 }

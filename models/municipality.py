@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from models.document import Strict
+from models.documents.spec import DocumentSettings, DocumentStyle, document_style
 from models.errors import InvalidPayload, UnknownDepartment
 from models.jcalendar import DateStyle, FiscalEraRule
 from models.ladder import Audience
@@ -39,6 +40,10 @@ class MunicipalityConfig(MailDirectory):
     triage_rules: list[KindRule] = Field(default_factory=lambda: list(DEFAULT_TRIAGE_TABLE.rules))
     local_closures: dict[dt.date, str] = Field(default_factory=dict)
     calendar_years_ahead: int = Field(default=10, ge=1, le=50)
+    documents: DocumentSettings = Field(default_factory=DocumentSettings)
+
+    def document_style(self) -> DocumentStyle:
+        return document_style(self.name, self.documents, self.date_style, self.fiscal_era_rule)
 
 
 def department_contacts(directory: MailDirectory, department: str) -> DepartmentContacts:

@@ -154,6 +154,8 @@ class IssueAnswerPayload(Strict):
     number: str = Field(min_length=1)  # e.g. 第870号
     approved_by: ApprovedBy = ApprovedBy.session
     conclusion: str | None = None
+    explanation_summary: str | None = None  # 実施機関の説明要旨 (答申書 section 2)
+    reasons: str | None = None  # 審議会の判断理由 (答申書 section 3)
 
 
 class Verification(Strict):

@@ -106,6 +106,15 @@ class SessionWarning(Strict):
     message: str
 
 
+class DocumentFailure(Strict):
+    """A document the session could not generate (e.g. a broken template): shown in the
+    snapshot until `retry_documents` succeeds."""
+
+    doc_type: str
+    error: str
+    at: dt.datetime
+
+
 class SessionRecord(BaseModel):
     plan: SessionPlan
     council: Council
@@ -120,6 +129,7 @@ class SessionRecord(BaseModel):
     redactions: list[Redaction] = Field(default_factory=list)
     reminders: list[str] = Field(default_factory=list)
     warnings: list[SessionWarning] = Field(default_factory=list)
+    document_failures: list[DocumentFailure] = Field(default_factory=list)
 
     def item(self, case_id: str) -> AgendaItem | None:
         return next((i for i in self.items if i.case_id == case_id), None)
@@ -248,3 +258,4 @@ class SessionSnapshot(Strict):
     redactions: list[Redaction]
     reminders: list[str]
     warnings: list[SessionWarning]
+    document_failures: list[DocumentFailure] = Field(default_factory=list)

@@ -231,3 +231,9 @@ def check_replace_closures(r: SessionRecord, inp: ReplaceClosures, today: dt.dat
     need_role(inp.actor, (Role.secretariat, Role.admin), "replace_closures")
     if not inp.closures.covers_from <= r.plan.held_on <= inp.closures.covers_to:
         raise InvalidPayload(f"closures: the table does not cover the session on {r.plan.held_on}")
+
+
+def check_retry_documents(r: SessionRecord, inp: SessionAct, today: dt.date) -> None:
+    need_role(inp.actor, (Role.secretariat, Role.admin), "retry_documents")
+    if not r.document_failures:
+        raise GuardFailed("the session has no failed document to retry")

@@ -8,8 +8,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, delete, select
 
 from models.case import TransitionRecord
+from models.documents.spec import DocumentInfo
 from models.projection import CaseSummary, DeadlineStatus, ProjectDeadlinesInput
-from persistence.tables import CaseDeadlineRow, CaseRow, TransitionRow
+from persistence.tables import CaseDeadlineRow, CaseRow, DocumentRow, TransitionRow
 
 
 def project_transition(
@@ -112,3 +113,34 @@ def upcoming_deadlines(
     )
     with Session(engine) as session:
         return list(session.exec(query))
+
+
+def record_document(session: Session, *, info: DocumentInfo) -> DocumentRow:
+    """Write the row of a generated file. Idempotent: the same subject + type + format + data
+    version is the same row (a regeneration updates its hash, path, size and time)."""
+    row = session.get(DocumentRow, info.id)
+    values = info.model_dump(mode="python")
+    values["subject"] = info.subject.value
+    values["doc_type"] = info.doc_type.value
+    values["format"] = info.format.value
+    if row is None:
+        row = DocumentRow(**values)
+    else:
+        for key, value in values.items():
+            setattr(row, key, value)
+    session.add(row)
+    return row
+
+
+def list_documents(
+    session: Session, *, subject_id: str | None = None, doc_type: str | None = None
+) -> list[DocumentRow]:
+    query = select(DocumentRow)
+    if subject_id is not None:
+        query = query.where(DocumentRow.subject_id == subject_id)
+    if doc_type is not None:
+        query = query.where(DocumentRow.doc_type == doc_type)
+    query = query.order_by(
+        col(DocumentRow.subject_id), col(DocumentRow.doc_type), col(DocumentRow.generated_at)
+    )
+    return list(session.exec(query))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -84,3 +85,25 @@ class CaseDeadlineRow(SQLModel, table=True):
     window_from: dt.date | None = None
     status: str = Field(max_length=20)
     updated_at: dt.datetime
+
+
+class DocumentRow(SQLModel, table=True):
+    """A generated document file: one row per subject + type + format + data version. No
+    content here (the file is under the documents folder; its SHA-256 proves which)."""
+
+    __tablename__ = "documents"
+    __table_args__ = (
+        UniqueConstraint("subject_id", "doc_type", "format", "data_version", name="uq_document"),
+    )
+
+    id: str = Field(primary_key=True, max_length=40)
+    subject: str = Field(max_length=20)  # case / session
+    subject_id: str = Field(index=True, max_length=80)  # the case id, or the session id
+    doc_type: str = Field(max_length=40)
+    format: str = Field(max_length=10)
+    data_version: str = Field(max_length=40)  # the case seq, or the session record's digest
+    sha256: str = Field(max_length=64)
+    path: str
+    size: int
+    template: str = Field(max_length=200)
+    generated_at: dt.datetime

@@ -40,6 +40,9 @@ def pytest_report_header() -> str:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    pngs = ROOT / "var" / "test-artifacts" / "documents"
+    if pngs.is_dir() and any(pngs.glob("*.png")):
+        terminalreporter.write_line(f"documents: first pages as PNG in {pngs}")
     if not PG_AVAILABLE:
         terminalreporter.write_line(
             "NOTE: PostgreSQL (127.0.0.1:5432, database test) was not reachable: the read-model "

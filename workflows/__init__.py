@@ -6,9 +6,10 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from workflows.case import CaseWorkflow
 from workflows.council import CouncilWorkflow
+from workflows.documents import DocumentWorkflow
 from workflows.session import SessionWorkflow
 
-ALL_WORKFLOWS = [CaseWorkflow, CouncilWorkflow, SessionWorkflow]
+ALL_WORKFLOWS = [CaseWorkflow, CouncilWorkflow, SessionWorkflow, DocumentWorkflow]
 
 # Our contract modules are pure; passing them through saves re-importing them per run.
 PASSTHROUGH = ("models", "activities", "transitions", "pydantic", "pydantic_core")

@@ -14,6 +14,7 @@ from temporalio.exceptions import TimeoutError as TemporalTimeoutError
 
 with workflow.unsafe.imports_passed_through():
     from activities.deadlines import DeadlineActivities
+    from activities.documents import DocumentActivities
     from activities.links import CaseLinkActivities
     from activities.notices import NoticeActivities
     from activities.projection import ProjectionActivities
@@ -35,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from models.clock import ClockEpoch, business_today
     from models.deadlines import next_deadline
+    from models.documents.spec import CaseSource, DocType, GenerateDocumentInput
     from models.errors import CaseError, NoParkedStep
     from models.guards import GuardContext
     from models.jcalendar import fiscal_year
@@ -71,15 +73,18 @@ TRACKING = "conditions-obligations-reminders"
 SCHEDULED_STATES = frozenset(
     {CaseState.conditions_pending, CaseState.active, CaseState.attention, CaseState.review}
 )
+ANSWER_DOCUMENT = "answer-issued-generates-toshinsho"
+DOCUMENT_TIMEOUT = dt.timedelta(seconds=120)  # a PDF with embedded fonts takes seconds
 
 
 @dataclass
 class _Effect:
-    step: Literal["project_transition", "supersede_case", "project_deadlines"]
+    step: Literal["project_transition", "supersede_case", "project_deadlines", "generate_document"]
     seq: int
     projection: ProjectTransitionInput | None = None
     supersede: SupersedeInput | None = None
     deadlines: ProjectDeadlinesInput | None = None
+    document: GenerateDocumentInput | None = None
 
 
 @dataclass
@@ -309,6 +314,7 @@ class CaseWorkflow:
             business_today=self._today(),
             reminders_sent=self._rungs_sent,
             reminders_queued=len(case.outbox),
+            verified=case.verified,
         )
 
     # -- internals -------------------------------------------------------------------------
@@ -466,6 +472,16 @@ class CaseWorkflow:
         dest = self._machine.fire(act.trigger, self._case, act.payload, act.ctx)
         record = apply_act(self._case, act, dest, workflow.now())
         self._effects.append(self._projection_effect(record))
+        if act.trigger is Trigger.issue_answer and workflow.patched(ANSWER_DOCUMENT):
+            self._effects.append(
+                _Effect(
+                    step="generate_document",
+                    seq=record.seq,
+                    document=GenerateDocumentInput(
+                        doc_type=DocType.toshinsho, case=CaseSource.of(self._case)
+                    ),
+                )
+            )
         if (
             act.trigger is Trigger.apply_outcome
             and dest in (CaseState.active, CaseState.conditions_pending)
@@ -551,6 +567,13 @@ class CaseWorkflow:
                         DeadlineActivities.project_deadlines,
                         effect.deadlines,
                         start_to_close_timeout=policy.step_timeout,
+                        retry_policy=retry,
+                    )
+                elif effect.document is not None:
+                    await workflow.execute_activity_method(
+                        DocumentActivities.generate_document,
+                        effect.document,
+                        start_to_close_timeout=max(policy.step_timeout, DOCUMENT_TIMEOUT),
                         retry_policy=retry,
                     )
                 elif effect.supersede is not None:

@@ -14,16 +14,18 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.agenda import AgendaActivities
+    from activities.documents import DocumentActivities
     from activities.links import SessionLinkActivities
     from activities.reminders import ReminderActivities
     from models import session as s
     from models import session_checks as sc
     from models.case import ActInput
     from models.council import QuorumRule
+    from models.documents.spec import DocType, GenerateDocumentInput, SessionSource
     from models.errors import CaseError, GuardFailed, InvalidPayload
     from models.payloads import SessionRef
     from models.projection import CarryRequest, CaseActRequest, NumberRequest, ReminderInput
@@ -33,6 +35,14 @@ JST = dt.timezone(dt.timedelta(hours=9))
 TIMEOUT = dt.timedelta(seconds=30)
 RETRY = RetryPolicy(
     initial_interval=dt.timedelta(seconds=1), maximum_interval=dt.timedelta(seconds=30)
+)
+# Patches (workflow.patched): never remove one while histories that predate it may replay.
+MINUTES_DOCUMENTS = "minutes-approved-generates-kaigiroku"
+DOCUMENT_TIMEOUT = dt.timedelta(seconds=120)
+DOCUMENT_RETRY = RetryPolicy(
+    initial_interval=dt.timedelta(seconds=1),
+    maximum_interval=dt.timedelta(seconds=10),
+    maximum_attempts=3,
 )
 FINAL = (
     s.ItemStatus.answered,
@@ -308,6 +318,11 @@ class SessionWorkflow:
                 "approved_by": inp.approved_by,
                 "conclusion": inp.conclusion,
             }
+            # the 答申書 shows the explanation summary and the reasons (older cases lack them)
+            if inp.explanation_summary:
+                payload["explanation_summary"] = inp.explanation_summary
+            if inp.reasons:
+                payload["reasons"] = inp.reasons
             self._require(await self._act(item.case_id, "issue_answer", payload, inp))
             item.answer = s.AnswerDraft(
                 number=number,
@@ -361,6 +376,8 @@ class SessionWorkflow:
         """The chair approves the minutes."""
         self._check(sc.check_approve_minutes, inp)
         self._s.minutes = s.MinutesState.approved
+        if workflow.patched(MINUTES_DOCUMENTS):
+            await self._generate([DocType.kaigiroku, DocType.kaigiroku_public])
         return self._done()
 
     @approve_minutes.validator
@@ -380,6 +397,19 @@ class SessionWorkflow:
     @publish_minutes.validator
     def _v_publish(self, inp: s.SessionAct) -> None:
         self._check(sc.check_publish, inp)
+
+    @workflow.update
+    async def retry_documents(self, inp: s.SessionAct) -> s.SessionAck:
+        """Generate again the documents that failed (after the template was fixed)."""
+        self._check(sc.check_retry_documents, inp)
+        failed = [DocType(f.doc_type) for f in self._s.document_failures]
+        self._s.document_failures = []
+        await self._generate(failed)
+        return self._done()
+
+    @retry_documents.validator
+    def _v_retry_documents(self, inp: s.SessionAct) -> None:
+        self._check(sc.check_retry_documents, inp)
 
     @workflow.update
     def replace_closures(self, inp: s.ReplaceClosures) -> s.SessionAck:
@@ -425,6 +455,7 @@ class SessionWorkflow:
             redactions=r.redactions,
             reminders=r.reminders,
             warnings=r.warnings,
+            document_failures=r.document_failures,
         )
 
     # -- internals -------------------------------------------------------------------------
@@ -487,7 +518,28 @@ class SessionWorkflow:
             r.state is s.SessionState.closed
             and r.minutes is s.MinutesState.published
             and all(i.status in FINAL for i in r.items)
+            and not r.document_failures  # stays open for `retry_documents`
         )
+
+    async def _generate(self, doc_types: list[DocType]) -> None:
+        """Generate session documents (DOCX and PDF); a failure is recorded on the session
+        (snapshot `document_failures`, a warning) for the secretariat to retry."""
+        source = SessionSource(record=self._s.model_copy(deep=True))
+        for doc_type in doc_types:
+            try:
+                await workflow.execute_activity_method(
+                    DocumentActivities.generate_document,
+                    GenerateDocumentInput(doc_type=doc_type, session=source),
+                    start_to_close_timeout=DOCUMENT_TIMEOUT,
+                    retry_policy=DOCUMENT_RETRY,
+                )
+            except ActivityError as err:
+                cause = err.cause or err
+                message = getattr(cause, "message", None) or str(cause)
+                self._s.document_failures.append(
+                    s.DocumentFailure(doc_type=doc_type.value, error=message, at=workflow.now())
+                )
+                self._warn("document_failed", f"{doc_type.value}: {message}"[:500])
 
     def _warn(self, code: str, message: str) -> None:
         self._s.warnings.append(s.SessionWarning(code=code, message=message))

@@ -1,0 +1,75 @@
+"""Building blocks shared by the document contents: labelled rows, numbered lines, sections."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import Field
+
+from models.document import Strict
+from models.documents.spec import CaseSource, DocumentStyle
+from models.jcalendar import format_date
+from models.payloads import Condition, DueRule
+
+
+class Row(Strict):
+    """One labelled row of a form; ``changed`` marks it as the seed marks a change
+    (太字ゴシック・下線)."""
+
+    label: str
+    value: str
+    changed: bool = False
+
+
+class Numbered(Strict):
+    no: str  # "1", "(1)", "ア"
+    text: str
+
+
+class Section(Strict):
+    heading: str
+    paragraphs: list[str] = Field(default_factory=list)
+
+
+def date_text(style: DocumentStyle, day: dt.date | None) -> str:
+    """A date in the municipality's style; a blank date line (to fill by hand) when unknown."""
+    if day is None:
+        return "年　　月　　日"
+    return format_date(day, style.date_style, kanji=style.kanji_numerals)
+
+
+DUE_LABELS = {
+    DueRule.before_contract: "契約締結前まで",
+    DueRule.before_start: "事業開始前まで",
+}
+
+
+def due_text(style: DocumentStyle, condition: Condition) -> str:
+    if condition.due is DueRule.by_date:
+        return f"{date_text(style, condition.due_on)}まで"
+    return DUE_LABELS[condition.due]
+
+
+def numbered(texts: list[str], *, paren: bool = False) -> list[Numbered]:
+    return [Numbered(no=f"({i})" if paren else str(i), text=t) for i, t in enumerate(texts, 1)]
+
+
+IROHA = "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホ"
+
+
+def iroha(i: int) -> str:
+    """ア, イ, ウ … (the second level of Japanese official numbering)."""
+    return IROHA[i] if i < len(IROHA) else str(i + 1)
+
+
+def about(title: str) -> str:
+    """「<件名>について」 without doubling a title that already ends in について."""
+    return title if title.endswith("について") else f"{title}について"
+
+
+def consulted_on(case: CaseSource) -> dt.date | None:
+    """The date of the 諮問: as filed, else the session that received it (諮問書授受 at the
+    session, as in Higashimurayama); None when neither is known yet."""
+    if case.document.filed_on:
+        return case.document.filed_on
+    return case.session.held_on if case.session else None

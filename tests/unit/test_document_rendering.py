@@ -1,0 +1,273 @@
+"""Every document type rendered for the public sample cases, as DOCX and PDF, and read back
+(python-docx, pdftotext) for what a person would check; first pages as PNG in
+var/test-artifacts/documents/. Also: equal data gives equal bytes, and a broken template
+names the template and the missing field."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from activities.rendering import render
+from models.documents import build_content
+from models.documents.spec import (
+    DocFormat,
+    DocType,
+    DocumentStyle,
+    GenerateDocumentInput,
+    SessionSource,
+)
+from models.errors import TemplateError
+from tests.conftest import ROOT
+from tests.document_readback import (
+    docx_marked,
+    docx_text,
+    first_page_png,
+    pdf_fonts,
+    pdf_info,
+    pdf_text,
+    squeeze,
+)
+from tests.unit.document_samples import FUJISAWA, sample_cases, style
+from tests.unit.test_minutes import SECRET, record
+
+TEMPLATES = ROOT / "templates"
+SAMPLES = [
+    "s01_shinjuku_pionet_change",
+    "s02_fujisawa_870",
+    "s05_niiza_web_reservation",
+    "s06_kashiwa_pia_review",
+    "s10_report_items",
+]
+
+
+def both(inp: GenerateDocumentInput, look: DocumentStyle, name: str) -> tuple[str, str]:
+    """Render DOCX and PDF; return both texts (PDF without whitespace); PNG of page 1."""
+    content = build_content(inp, look)
+    docx = render(inp.doc_type, DocFormat.docx, content, TEMPLATES).data
+    pdf = render(inp.doc_type, DocFormat.pdf, content, TEMPLATES).data
+    assert pdf.startswith(b"%PDF-")
+    first_page_png(pdf, name)
+    fonts = pdf_fonts(pdf)
+    assert fonts and all(f.endswith("emb=yes") for f in fonts), fonts
+    assert any("IPAex" in f or "CJK" in f for f in fonts), fonts
+    return docx_text(docx), squeeze(pdf_text(pdf))
+
+
+@pytest.mark.parametrize("stem", SAMPLES)
+def test_consultation_and_answer_of_every_sample_case(stem: str) -> None:
+    for alias, case in sample_cases(stem).items():
+        title = case.document.title
+        docx, pdf = both(
+            GenerateDocumentInput(doc_type=DocType.shimonsho, case=case),
+            style(),
+            f"{stem}-{alias}-shimonsho",
+        )
+        for text in (docx, squeeze(pdf)):
+            assert squeeze(title) in squeeze(text)
+            assert "【運用上の対策】" in text or not case.document.operational_measures
+        for measure in case.document.system_measures:
+            assert squeeze(measure.text) in pdf
+        if case.answer is None:
+            continue
+        docx, pdf = both(
+            GenerateDocumentInput(doc_type=DocType.toshinsho, case=case),
+            style(),
+            f"{stem}-{alias}-toshinsho",
+        )
+        number = squeeze(case.answer.number)
+        assert number in squeeze(docx) and number in pdf
+        assert "1 審議会の結論" in docx and "3 審議会の判断理由" in docx
+        if case.answer.conclusion:
+            assert case.answer.conclusion in docx
+            assert squeeze(case.answer.conclusion) in pdf
+        for condition in case.decision.conditions if case.decision else []:
+            assert condition.text in docx
+            assert squeeze(condition.text) in pdf
+
+
+def test_fujisawa_answer_reads_as_the_seed() -> None:
+    case = sample_cases("s02_fujisawa_870")["c870"]
+    docx, pdf = both(
+        GenerateDocumentInput(doc_type=DocType.toshinsho, case=case), FUJISAWA, "fujisawa-870"
+    )
+    lines = docx.splitlines()
+    assert lines[0] == "2017年(平成29年)8月10日"
+    assert "藤沢市長 鈴木 恒夫 様" in lines
+    assert pdf.startswith("2017年(平成29年)8月10日藤沢市長鈴木恒夫様")
+    conclusion = (
+        "藤沢市個人情報の保護に関する条例第18条の規定によるコンピュータ処理を行うことは"
+        "適当であると認められる。"
+    )
+    assert conclusion in docx and conclusion in pdf
+    # the criteria matrix: every criterion a–f with the measures that meet it
+    assert "ネットワークへの不正アクセスを防止するための措置" in docx
+    assert "システム上の対策1" in docx and "以上のことから、安全対策上の措置が施されている" in pdf
+
+
+def test_change_consultation_shows_the_marked_changes() -> None:
+    change = sample_cases("s01_shinjuku_pionet_change")["change"]
+    content = build_content(GenerateDocumentInput(doc_type=DocType.shimonsho, case=change), style())
+    docx = render(DocType.shimonsho, DocFormat.docx, content, TEMPLATES).data
+    pdf = render(DocType.shimonsho, DocFormat.pdf, content, TEMPLATES).data
+    first_page_png(pdf, "s01-change-shimonsho")
+    marked = "".join(docx_marked(docx))
+    for change_row in change.document.changes:
+        assert change_row.after in marked  # 変更後, bold and underlined
+        assert change_row.before not in marked
+    text = squeeze(pdf_text(pdf))
+    assert "太字ゴシック（下線）が、既承認案件" in text
+    for change_row in change.document.changes:
+        assert squeeze(change_row.after) in text and squeeze(change_row.before) in text
+
+
+def test_letters_for_the_niiza_case() -> None:
+    case = sample_cases("s05_niiza_web_reservation")["web"]
+    assert case.decision is not None
+    condition = case.decision.conditions[0].text
+    report_docx, report_pdf = both(
+        GenerateDocumentInput(doc_type=DocType.joken_hokoku, case=case),
+        style(),
+        "s05-joken_hokoku",
+    )
+    assert "条件の履行について（報告）" in report_docx and condition in report_docx
+    assert "履行済" in report_pdf
+    open_case = case.model_copy(update={"verified": []})
+    reminder_docx, reminder_pdf = both(
+        GenerateDocumentInput(doc_type=DocType.tokusoku, case=open_case), style(), "s05-tokusoku"
+    )
+    assert "（依頼）" in reminder_docx and condition in reminder_docx
+    assert "未履行" in reminder_pdf
+
+
+def test_minutes_public_minutes_and_notice() -> None:
+    source = SessionSource(record=record())
+    basis = "（東村山市情報公開条例第6条第7号に該当する情報のため記載しない）"
+    docx, pdf = both(
+        GenerateDocumentInput(doc_type=DocType.kaigiroku, session=source), style(), "kaigiroku"
+    )
+    assert SECRET in docx and squeeze(SECRET) in pdf
+    assert "平成22年度第3回個人情報保護運営審議会" in docx
+    assert "諮問どおり行うことを「可」とする。" in pdf
+    docx, pdf = both(
+        GenerateDocumentInput(doc_type=DocType.kaigiroku_public, session=source),
+        style(),
+        "kaigiroku-public",
+    )
+    assert SECRET not in docx and squeeze(SECRET) not in pdf
+    assert basis in docx and basis in pdf
+    assert docx.splitlines()[0] == "会議録（公開用）"
+    docx, pdf = both(
+        GenerateDocumentInput(doc_type=DocType.kaisai_tsuchi, session=source),
+        style(),
+        "kaisai_tsuchi",
+    )
+    assert "の開催について（通知）" in docx and "自動電話催告システム" in pdf
+
+
+def test_pdf_is_a4_with_page_numbers() -> None:
+    case = sample_cases("s02_fujisawa_870")["c870"]
+    content = build_content(GenerateDocumentInput(doc_type=DocType.shimonsho, case=case), style())
+    pdf = render(DocType.shimonsho, DocFormat.pdf, content, TEMPLATES).data
+    info = pdf_info(pdf)
+    pages = int(info["Pages"])
+    assert pages >= 2
+    assert info["Page size"].endswith("(A4)")
+    text = squeeze(pdf_text(pdf))
+    for page in range(1, pages + 1):
+        assert f"-{page}-" in text
+
+
+RENDER_ONCE = """
+import hashlib
+from pathlib import Path
+from activities.rendering import render
+from models.documents import build_content
+from models.documents.spec import DocFormat, DocType, GenerateDocumentInput
+from tests.unit.document_samples import FUJISAWA, sample_cases
+case = sample_cases("s02_fujisawa_870")["c870"]
+content = build_content(GenerateDocumentInput(doc_type=DocType.toshinsho, case=case), FUJISAWA)
+for fmt in DocFormat:
+    print(hashlib.sha256(render(DocType.toshinsho, fmt, content, Path({templates!r})).data).hexdigest())
+"""
+
+
+def test_equal_data_gives_equal_bytes_across_processes() -> None:
+    case = sample_cases("s02_fujisawa_870")["c870"]
+    content = build_content(GenerateDocumentInput(doc_type=DocType.toshinsho, case=case), FUJISAWA)
+    here = [
+        hashlib.sha256(render(DocType.toshinsho, fmt, content, TEMPLATES).data).hexdigest()
+        for fmt in DocFormat
+    ]
+    again = [
+        hashlib.sha256(render(DocType.toshinsho, fmt, content, TEMPLATES).data).hexdigest()
+        for fmt in DocFormat
+    ]
+    assert here == again
+    other = subprocess.run(
+        [sys.executable, "-c", RENDER_ONCE.format(templates=str(TEMPLATES))],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert other.stdout.split() == here
+    # and different data, different bytes
+    changed = case.model_copy(
+        update={"answer": case.answer.model_copy(update={"number": "第871号"})}  # type: ignore[union-attr]
+    )
+    content2 = build_content(
+        GenerateDocumentInput(doc_type=DocType.toshinsho, case=changed), FUJISAWA
+    )
+    assert (
+        hashlib.sha256(
+            render(DocType.toshinsho, DocFormat.pdf, content2, TEMPLATES).data
+        ).hexdigest()
+        != here[1]
+    )
+
+
+@pytest.mark.parametrize("fmt", list(DocFormat))
+def test_a_broken_template_names_the_template_and_the_missing_field(
+    fmt: DocFormat, tmp_path: Path
+) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    if fmt is DocFormat.pdf:
+        page = templates / "html" / "toshinsho.html"
+        page.write_text(page.read_text().replace("{{ conclusion }}", "{{ conclusoin }}"))
+    else:
+        from docx import Document
+
+        path = templates / "docx" / "toshinsho.docx"
+        doc = Document(str(path))
+        doc.add_paragraph("{{ answer_officer }}")
+        doc.save(str(path))
+    case = sample_cases("s02_fujisawa_870")["c870"]
+    content = build_content(GenerateDocumentInput(doc_type=DocType.toshinsho, case=case), style())
+    with pytest.raises(TemplateError) as caught:
+        render(DocType.toshinsho, fmt, content, templates)
+    field = "conclusoin" if fmt is DocFormat.pdf else "answer_officer"
+    name = "html/toshinsho.html" if fmt is DocFormat.pdf else "docx/toshinsho.docx"
+    assert caught.value.field == field
+    assert caught.value.message == f"template {name}: missing field '{field}'"
+    (templates / name).unlink()
+    with pytest.raises(TemplateError, match=f"template {name}: template file not found"):
+        render(DocType.toshinsho, fmt, content, templates)
+
+
+def test_markup_characters_in_the_data_are_text_not_markup() -> None:
+    case = sample_cases("s02_fujisawa_870")["c870"]
+    title = "R&D <試行> \"検証\" 'A' システム"
+    odd = case.model_copy(update={"document": case.document.model_copy(update={"title": title})})
+    for doc_type in (DocType.shimonsho, DocType.toshinsho):
+        docx, pdf = both(
+            GenerateDocumentInput(doc_type=doc_type, case=odd), style(), f"markup-{doc_type.value}"
+        )
+        assert title in docx
+        assert squeeze(title) in pdf
