@@ -31,7 +31,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
@@ -255,21 +254,21 @@ async def part1(n: int, burst: int) -> None:
             await env.shutdown()
 
 
-async def run_events(client: Client, workflow_id: str, first_run: str) -> list[int]:
-    """The length of each run's history, following continue-as-new from the first run."""
-    lengths, run_id = [], first_run
-    while run_id:
+async def run_events(client: Client, workflow_id: str) -> list[int]:
+    """The length of each run's history, oldest first, walking continue-as-new backwards
+    from the latest run."""
+    lengths: list[int] = []
+    run_id: str | None = None
+    while True:
         history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
-        lengths.append(len(history.events))
-        last = history.events[-1]
-        if last.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
-            run_id = last.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
-        else:
-            run_id = ""
-    return lengths
+        lengths.insert(0, len(history.events))
+        started = history.events[0].workflow_execution_started_event_attributes
+        run_id = started.continued_execution_run_id or None
+        if run_id is None:
+            return lengths
 
 
-async def part2(years: int) -> None:
+async def part2(years: int, verbose: bool = False) -> None:
     from tests.integration.test_obligation_cycles import policy, years_env
 
     with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(max_workers=16) as pool:
@@ -290,11 +289,10 @@ async def part2(years: int) -> None:
             done = 0
             while True:
                 snap = await gateway.snapshot(case_id)
-                tracked = min(
-                    (o for o in snap.obligations if o.current), key=lambda o: o.current.due_on
-                )  # type: ignore[union-attr]
-                due = tracked.current
-                assert due is not None
+                if verbose:
+                    print(f"  {snap.business_today} {snap.state} run {snap.run_count}", flush=True)
+                pending = [(o.current, o) for o in snap.obligations if o.current is not None]
+                due, tracked = min(pending, key=lambda pair: pair[0].due_on)
                 if due.due_on > end:
                     break
                 await env.sleep_until(max(due.due_on - dt.timedelta(days=1), await env.today()))
@@ -322,10 +320,7 @@ async def part2(years: int) -> None:
                     )
                 done += 1
             snap = await gateway.snapshot(case_id)
-            handle = gateway.handle(case_id)
-            desc = await handle.describe()
-            first = desc.raw_description.workflow_execution_info.first_run_id or desc.run_id
-            lengths = await run_events(gateway.client, case_workflow_id(case_id), first)
+            lengths = await run_events(gateway.client, case_workflow_id(case_id))
             print(
                 f"{years} simulated years, {done} occurrences done on time, state {snap.state}, "
                 f"{len(env.keys())} reminder mails"
@@ -343,10 +338,11 @@ def main() -> int:
     parser.add_argument("--burst", type=int, default=1_000)
     parser.add_argument("--years", type=int, default=10)
     parser.add_argument("--skip-scale", action="store_true", help="only part 2")
+    parser.add_argument("-v", "--verbose", action="store_true", help="part 2 step by step")
     args = parser.parse_args()
     if not args.skip_scale:
         asyncio.run(part1(args.cases, min(args.burst, args.cases)))
-    asyncio.run(part2(args.years))
+    asyncio.run(part2(args.years, args.verbose))
     return 0
 
 

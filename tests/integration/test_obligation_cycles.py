@@ -23,7 +23,7 @@ from models import search_attributes as sa
 from models.case import CaseSnapshot
 from models.certificates import isms_expiry, privacy_mark_expiry
 from models.policy import CasePolicy
-from models.states import Role
+from models.states import Role, Trigger
 from persistence.database import make_engine
 from settings import Settings
 from tests.conftest import ROOT
@@ -193,7 +193,7 @@ async def test_privacy_mark_renewed_twice_stays_active_and_reminds_each_cycle_on
         expiry = new_expiry
     snap = await years.snap(case_id)
     assert snap.state == "active"
-    assert [h.trigger for h in snap.history].count("renew_certificate") == 2
+    assert [h.trigger for h in snap.history].count(Trigger.renew_certificate) == 2
     assert "flag_attention" not in [h.trigger for h in snap.history]
     sent = years.keys()
     assert len(sent) == len(set(sent)), "a reminder went out twice"
@@ -295,7 +295,7 @@ async def test_five_year_pia_reevaluation_with_a_rereview_and_bounded_history(
         )
     snap = await years.snap(case_id)
     assert snap.state == "active"
-    assert [h.trigger for h in snap.history].count("open_review") == 1
+    assert [h.trigger for h in snap.history].count(Trigger.open_review) == 1
     assert snap.next_review_on is not None and snap.next_review_on.year >= t0.year + 6
     pia = next(o for o in snap.obligations if o.obligation.id == "pia")
     assert pia.current is not None and pia.current.due_on.year == t0.year + 5
