@@ -42,7 +42,6 @@ from council_gateway import CouncilGateway
 from gateway import CaseGateway
 from models.council import SessionPlan
 from models.ids import session_workflow_id
-from models.municipality import MunicipalityConfig
 from models.payloads import Votes
 from models.policy import CasePolicy
 from models.session import (
@@ -59,6 +58,7 @@ from models.session import (
 from persistence.database import make_engine
 from settings import Settings
 from tests.factories import actor
+from tests.integration.conftest import municipality
 from tests.integration.test_sessions import council, ready_case
 from worker import build_worker
 
@@ -336,7 +336,7 @@ async def run(sizes: list[int], step_timeout: float) -> int:
             data_dir=data_dir,
             database_url=f"sqlite:///{data_dir / 'read_model.db'}",
         )
-        town = MunicipalityConfig(name=f"bench-{uuid.uuid4().hex[:6]}", policy=POLICY)
+        town = municipality(POLICY)
         env = await start_dev_server(data_dir)
         engine = make_engine(settings.read_model_url)
         try:

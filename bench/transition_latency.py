@@ -41,12 +41,12 @@ with workflow.unsafe.imports_passed_through():
     from models import search_attributes as sa
     from models.case import ActInput, Actor
     from models.document import ConsultationDocument
-    from models.municipality import MunicipalityConfig
     from models.policy import CasePolicy
     from models.states import Role
     from persistence.database import make_engine
     from settings import ROOT, Settings
     from tests.factories import document
+from tests.integration.conftest import municipality
 from worker import build_worker
 from workflows import ALL_WORKFLOWS
 
@@ -205,7 +205,7 @@ async def run(n: int, warmup: int, use_pg: bool) -> None:
         settings = Settings(
             task_queue=f"bench-{uuid.uuid4().hex[:8]}", data_dir=data_dir, database_url=url
         )
-        gateway_town = MunicipalityConfig(name="bench", policy=CasePolicy())
+        gateway_town = municipality(CasePolicy())
         env = await start_dev_server(data_dir)
         engine = make_engine(settings.read_model_url)
         try:

@@ -33,10 +33,10 @@ from cli.scenario_runner import ScenarioRunner, load_scenario
 from gateway import CaseGateway
 from models.case import ActInput, Actor, ActResult, AdminInput, CaseSnapshot
 from models.ids import case_workflow_id, council_workflow_id, session_workflow_id
-from models.municipality import MunicipalityConfig
 from models.policy import CasePolicy
 from models.states import Role
 from settings import ROOT, Settings
+from tests.integration.conftest import municipality
 from worker import build_worker
 
 HISTORIES = ROOT / "tests" / "replay" / "histories"
@@ -312,7 +312,7 @@ class Recorder:
         self.recorded: dict[str, list[str]] = {}  # name → workflow ids
 
     def gateway(self, policy: CasePolicy = FAST_POLICY) -> CaseGateway:
-        town = MunicipalityConfig(name=f"record-{uuid.uuid4().hex[:6]}", policy=policy)
+        town = municipality(policy)
         return CaseGateway(self.client, self.settings, town)
 
     async def journey(self, name: str, steps: list[Step | Admin | Lock]) -> None:

@@ -50,7 +50,8 @@ class Years:
     async def sleep_until(self, day: dt.date) -> None:
         now = await self.env.get_current_time()
         target = dt.datetime.combine(day, dt.time(12), dt.timezone(dt.timedelta(hours=9)))
-        await self.env.sleep(target - now)
+        if target > now:
+            await self.env.sleep(target - now)
 
     async def act(self, case_id: str, trigger: str, role: Role, payload: dict[str, Any]) -> None:
         await self.gateway.act(case_id, act(trigger, role, payload))

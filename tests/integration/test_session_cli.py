@@ -14,10 +14,9 @@ from typing import Any
 import yaml
 
 from gateway import CaseGateway
-from models.municipality import MunicipalityConfig
 from models.policy import CasePolicy
 from tests.factories import act, actor, document
-from tests.integration.conftest import FAST_POLICY, System
+from tests.integration.conftest import FAST_POLICY, System, municipality
 from tests.integration.test_cli import cli
 
 JST = dt.timezone(dt.timedelta(hours=9))
@@ -84,7 +83,7 @@ class Cli:
     def __init__(self, system: System, tmp: Path) -> None:
         self.system = system
         self.tmp = tmp
-        self.town = MunicipalityConfig(name=f"test-{uuid.uuid4().hex[:6]}", policy=POLICY)
+        self.town = municipality(POLICY)
         self.town_file = self.write("municipality", self.town.model_dump(mode="json"))
         self.cases = CaseGateway(system.client, system.settings, self.town)
 
