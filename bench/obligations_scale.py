@@ -272,7 +272,9 @@ async def part2(years: int, verbose: bool = False) -> None:
     from tests.integration.test_obligation_cycles import policy, years_env
 
     with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(max_workers=16) as pool:
-        async for env in years_env(Path(tmp), pool, policy(rereview_months=None)):
+        async for env in years_env(
+            Path(tmp), pool, policy(rereview_months=None), years_ahead=years + 3
+        ):
             gateway: CaseGateway = env.gateway
             case_id = (await to_answer(gateway)).case_id
             t0 = await env.today()

@@ -39,6 +39,7 @@ from models.jcalendar import ClosureTable
 from models.labels import STATE_LABELS
 from models.lifecycle import PAYLOADS, CaseMachine, guard_failures, rules_for, triggers_from
 from models.obligations import (
+    Due,
     Obligation,
     ObligationKind,
     material_change_due,
@@ -209,7 +210,7 @@ def _fulfil(
     following = (
         None
         if tracked.one_off
-        else next_due(tracked.obligation, closures, after=tracked.current.due_on)
+        else _next_due(case, tracked.obligation, closures, tracked.current.due_on)
     )
     case.obligations[i] = tracked.model_copy(
         update={
@@ -219,6 +220,26 @@ def _fulfil(
             "done": [*tracked.done, done][-DONE_KEPT:],
         }
     )
+
+
+def _next_due(
+    case: CaseRecord, ob: Obligation, closures: ClosureTable, after: dt.date
+) -> Due | None:
+    """The next due of ``ob``; None, with a warning, where it lies beyond the calendar table
+    (the municipality must extend the table; a wrong date would be worse than none)."""
+    try:
+        return next_due(ob, closures, after=after)
+    except ValueError as exc:
+        _warn(case, "beyond_calendar", f"{ob.id}: next due not planned ({exc})")
+        return None
+
+
+def _business_days_after(closures: ClosureTable, on: dt.date, days: int) -> dt.date:
+    """``days`` business days after ``on``; calendar days past the end of the table."""
+    try:
+        return closures.add_business_days(on, days)
+    except ValueError:
+        return on + dt.timedelta(days=days * 7 // 5)
 
 
 def _review_after(case: CaseRecord, act: CheckedAct, on: dt.date) -> dt.date | None:
@@ -315,7 +336,7 @@ def _record_facts(case: CaseRecord, act: CheckedAct) -> None:
         case p.SupersedePayload():
             case.superseded_by = payload.change_case
         case p.AddObligationPayload():
-            due = next_due(payload.obligation, closures, after=on - dt.timedelta(days=1))
+            due = _next_due(case, payload.obligation, closures, on - dt.timedelta(days=1))
             case.obligations.append(TrackedObligation(obligation=payload.obligation, current=due))
         case p.FulfilObligationPayload():
             _fulfil(case, payload, act.actor.name, on, closures)
@@ -324,7 +345,7 @@ def _record_facts(case: CaseRecord, act: CheckedAct) -> None:
             renewed = tracked.obligation.model_copy(update={"certificate": payload.certificate})
             case.obligations[i] = TrackedObligation(
                 obligation=renewed,
-                current=next_due(renewed, closures, after=on - dt.timedelta(days=1)),
+                current=_next_due(case, renewed, closures, on - dt.timedelta(days=1)),
                 done=tracked.done,
             )
         case p.MaterialChangePayload():
@@ -332,10 +353,13 @@ def _record_facts(case: CaseRecord, act: CheckedAct) -> None:
             ob = Obligation(
                 id=f"pia-change-{count}", kind=ObligationKind.pia_reevaluation, anchor=on
             )
-            due = material_change_due(
-                ob.id, on, closures, act.ctx.config.policy.material_change_business_days
-            )
-            case.obligations.append(TrackedObligation(obligation=ob, current=due, one_off=True))
+            days = act.ctx.config.policy.material_change_business_days
+            try:
+                change: Due | None = material_change_due(ob.id, on, closures, days)
+            except ValueError as exc:
+                _warn(case, "beyond_calendar", f"{ob.id}: due date not planned ({exc})")
+                change = None
+            case.obligations.append(TrackedObligation(obligation=ob, current=change, one_off=True))
         case p.CertificateLapsedPayload():
             for ob_id in relying_obligations(case.obligations, payload.vendor, payload.scheme):
                 i, tracked = _obligation_at(case, ob_id)
@@ -382,8 +406,10 @@ def apply_act(
         case.review = Review(
             number=case.reviews,
             opened_on=act.ctx.on,
-            due_on=act.ctx.config.closures.add_business_days(
-                act.ctx.on, act.ctx.config.policy.review_response_business_days
+            due_on=_business_days_after(
+                act.ctx.config.closures,
+                act.ctx.on,
+                act.ctx.config.policy.review_response_business_days,
             ),
         )
     if dest is CaseState.active and case.active_since is None:

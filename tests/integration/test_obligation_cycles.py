@@ -76,7 +76,7 @@ def policy(**overrides: Any) -> CasePolicy:
 
 
 async def years_env(
-    tmp_path: Path, executor: ThreadPoolExecutor, case_policy: CasePolicy
+    tmp_path: Path, executor: ThreadPoolExecutor, case_policy: CasePolicy, years_ahead: int = 10
 ) -> AsyncIterator[Years]:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(TEST_SERVER), data_converter=pydantic_data_converter
@@ -100,7 +100,7 @@ async def years_env(
         smtp_port=sink.port,
         smtp_timeout_seconds=5,
     )
-    town = municipality(case_policy)
+    town = municipality(case_policy).model_copy(update={"calendar_years_ahead": years_ahead})
     engine = make_engine(settings.read_model_url)
     try:
         async with build_worker(env.client, settings, executor, engine=engine, municipality=town):

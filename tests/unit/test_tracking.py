@@ -440,3 +440,22 @@ def test_fast_clock_maps_business_dates_to_seconds() -> None:
 def test_policy_refuses_a_ladder_with_negative_offsets() -> None:
     with pytest.raises(ValueError, match="before_business_days"):
         CasePolicy.model_validate({"reminder_ladder": {"before_business_days": [30, -7]}})
+
+
+def test_a_due_beyond_the_calendar_table_is_not_planned_but_warned() -> None:
+    short = CONFIG.model_copy(update={"closures": build_closure_table(2024, 2027)})
+    case = active()
+    payload = {"obligation": {"id": "pia", "kind": "pia_reevaluation", "anchor": "2026-04-02"}}
+    machine = CaseMachine(case.state)
+    on = dt.date(2026, 4, 2)
+    checked = check_act(
+        case, short, machine, act("add_obligation", Role.secretariat, payload, on=on), on
+    )
+    apply_act(
+        case,
+        checked,
+        machine.fire(checked.trigger, case, checked.payload, checked.ctx),
+        dt.datetime(2026, 4, 2, tzinfo=JST),
+    )
+    assert case.obligations[0].current is None
+    assert case.warnings[-1].code == "beyond_calendar"
