@@ -292,7 +292,12 @@ async def part2(years: int, verbose: bool = False) -> None:
             while True:
                 snap = await gateway.snapshot(case_id)
                 if verbose:
-                    print(f"  {snap.business_today} {snap.state} run {snap.run_count}", flush=True)
+                    print(
+                        f"  {snap.business_today} {snap.state} run {snap.run_count}",
+                        *(f"{o.obligation.id}→{o.current.due_on if o.current else '-'}"
+                          for o in snap.obligations),
+                        flush=True,
+                    )
                 pending = [(o.current, o) for o in snap.obligations if o.current is not None]
                 due, tracked = min(pending, key=lambda pair: pair[0].due_on)
                 if due.due_on > end:

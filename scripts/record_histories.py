@@ -37,6 +37,7 @@ from models.policy import CasePolicy
 from models.states import Role
 from settings import ROOT, Settings
 from tests.integration.conftest import municipality
+from tests.integration.smtp_sink import SmtpSink
 from worker import build_worker
 
 HISTORIES = ROOT / "tests" / "replay" / "histories"
@@ -437,11 +438,13 @@ async def run(only: list[str]) -> int:
     ok = True
     with tempfile.TemporaryDirectory(prefix="toshin-record-") as tmp:
         data_dir = Path(tmp)
+        sink = SmtpSink().start()  # reminders of live cases go out and complete
         settings = Settings(
             task_queue=f"record-{uuid.uuid4().hex[:8]}",
             data_dir=data_dir,
             database_url=f"sqlite:///{data_dir / 'read_model.db'}",
             sqlite_busy_timeout_ms=200,
+            smtp_port=sink.port,
         )
         env = await start_dev_server(data_dir)
         try:
@@ -461,6 +464,7 @@ async def run(only: list[str]) -> int:
                     written = await recorder.write()
         finally:
             await env.shutdown()
+            sink.stop()
     for path in written:
         print(f"wrote {path.relative_to(ROOT)} ({path.stat().st_size // 1024} KiB)")
     if not ok:
