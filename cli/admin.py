@@ -7,9 +7,12 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cli.common import console, open_gateway, print_json, run
+from cli.common import connect_or_explain, console, open_gateway, print_json, run
+from cli.setup_namespace import ensure_namespace, register_search_attributes
 from models.case import Actor, AdminInput
 from models.states import Role
+from persistence.database import make_engine
+from settings import Settings
 
 app = typer.Typer(
     help="Repair failed steps: list parked cases, retry, skip or abort.", no_args_is_help=True
@@ -92,3 +95,38 @@ def abort(
 ) -> None:
     """End the case as aborted (a reason is required)."""
     _admin("abort", case_id, reason, actor, as_json)
+
+
+@app.command()
+def setup(
+    retention_days: Annotated[
+        int, typer.Option(min=1, help="history retention of closed workflows, if registered now")
+    ] = 30,
+    as_json: JsonOpt = False,
+) -> None:
+    """Prepare a Temporal cluster: the namespace (registered if missing), the case search
+    attributes and the read-model tables, once, before the workers start. Idempotent;
+    `./toshin up` needs none of it."""
+
+    async def work() -> None:
+        settings = Settings()
+        client = await connect_or_explain(settings)
+        registered = await ensure_namespace(client, settings.namespace, retention_days)
+        added = await register_search_attributes(client, settings.namespace)
+        make_engine(settings.read_model_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+        if as_json:
+            print_json(
+                {
+                    "namespace": settings.namespace,
+                    "namespace_registered": registered,
+                    "search_attributes_added": added,
+                }
+            )
+        else:
+            if registered:
+                console.print(f"namespace {settings.namespace}: registered")
+            what = ", ".join(added) if added else "none (all present)"
+            console.print(f"namespace {settings.namespace}: search attributes added: {what}")
+            console.print("read model: tables present")
+
+    run(work)

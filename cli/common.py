@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import typer
 from pydantic import BaseModel
 from rich.console import Console
+from temporalio.client import Client
 
 from gateway import CaseGateway, connect, load_municipality
 from models.errors import CaseError
@@ -29,17 +30,20 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-async def open_gateway(settings: Settings | None = None) -> CaseGateway:
-    settings = settings or Settings()
-    municipality = load_municipality(settings.municipality_file)
+async def connect_or_explain(settings: Settings) -> Client:
     try:
-        client = await connect(settings)
+        return await connect(settings)
     except RuntimeError as exc:
         raise CaseError(
             f"cannot reach Temporal at {settings.temporal_address} ({exc}); "
             "is `./toshin up` running?"
         ) from None
-    return CaseGateway(client, settings, municipality)
+
+
+async def open_gateway(settings: Settings | None = None) -> CaseGateway:
+    settings = settings or Settings()
+    municipality = load_municipality(settings.municipality_file)
+    return CaseGateway(await connect_or_explain(settings), settings, municipality)
 
 
 def run(work: Callable[[], Awaitable[T]]) -> T:

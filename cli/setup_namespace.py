@@ -1,0 +1,91 @@
+"""Prepare a Temporal namespace and the read model for toshin (the scaled-out deployment).
+
+The dev server of `./toshin up` registers the search attributes itself; a Temporal cluster
+(docker-compose.yml) needs them registered once, and the read-model tables created once before
+several workers start (their concurrent CREATE TABLE would race on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from google.protobuf.duration_pb2 import Duration
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import (
+    AddSearchAttributesRequest,
+    ListSearchAttributesRequest,
+)
+from temporalio.api.workflowservice.v1 import (
+    DescribeNamespaceRequest,
+    RegisterNamespaceRequest,
+)
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
+
+from models import search_attributes as sa
+from models.errors import CaseError
+
+_TYPES = {
+    "KEYWORD": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+    "INT": IndexedValueType.INDEXED_VALUE_TYPE_INT,
+    "DATETIME": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+}
+
+
+async def ensure_namespace(client: Client, namespace: str, retention_days: int) -> bool:
+    """Register ``namespace`` unless it exists; True when it was registered now."""
+    try:
+        await client.workflow_service.describe_namespace(
+            DescribeNamespaceRequest(namespace=namespace)
+        )
+        return False
+    except RPCError as err:
+        if err.status != RPCStatusCode.NOT_FOUND:
+            raise
+    await client.workflow_service.register_namespace(
+        RegisterNamespaceRequest(
+            namespace=namespace,
+            workflow_execution_retention_period=Duration(seconds=retention_days * 86_400),
+        )
+    )
+    return True
+
+
+async def register_search_attributes(
+    client: Client, namespace: str, wait_seconds: float = 30.0
+) -> list[str]:
+    """Register every case search attribute missing from ``namespace``; returns the names
+    added (none on a second run). One registered with another type is an error naming it.
+    A namespace registered a moment ago is NOT_FOUND until the server's namespace cache
+    refreshes (about 10 s): that is waited out."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            return await _register_missing(client, namespace)
+        except RPCError as err:
+            if err.status != RPCStatusCode.NOT_FOUND or time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.5)
+
+
+async def _register_missing(client: Client, namespace: str) -> list[str]:
+    listed = await client.operator_service.list_search_attributes(
+        ListSearchAttributesRequest(namespace=namespace)
+    )
+    existing = {**listed.system_attributes, **listed.custom_attributes}
+    wanted = {key.name: _TYPES[key.indexed_value_type.name] for key in sa.ALL}
+    clashes = [
+        f"{name} is {IndexedValueType.Name(existing[name])}, toshin needs "
+        f"{IndexedValueType.Name(kind)}"
+        for name, kind in wanted.items()
+        if name in existing and existing[name] != kind
+    ]
+    if clashes:
+        raise CaseError(f"namespace {namespace}: search attribute " + "; ".join(clashes))
+    missing = {name: kind for name, kind in wanted.items() if name not in existing}
+    if missing:
+        await client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(namespace=namespace, search_attributes=missing)
+        )
+    return sorted(missing)
