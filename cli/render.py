@@ -13,6 +13,7 @@ from models.labels import CONDITION_LABELS, ROLE_LABELS, STATE_LABELS, TRIGGER_L
 from models.lifecycle import RULES
 from models.municipality import MunicipalityConfig
 from models.states import CaseState, Role
+from models.tracking import TrackedObligation
 from persistence.tables import CaseRow
 
 
@@ -98,7 +99,7 @@ def case_sheet(snap: CaseSnapshot, town: MunicipalityConfig, role: Role | None) 
         parts.append(conditions)
     if snap.obligations or snap.review or snap.next_review_on:
         dues = Table(title="obligations (定期義務) and re-review")
-        for col in ("id", "next due", "from", "by", "status"):
+        for col in ("id", "next due", "from", "by", "status", "last done"):
             dues.add_column(col)
         for o in snap.obligations:
             cur = o.current
@@ -109,6 +110,7 @@ def case_sheet(snap: CaseSnapshot, town: MunicipalityConfig, role: Role | None) 
                 format_date(cur.window_from, style) if cur and cur.window_from else "",
                 format_date(cur.due_on, style) if cur else "",
                 status,
+                _last_done(o, style),
             )
         if snap.review:
             dues.add_row(
@@ -124,6 +126,15 @@ def case_sheet(snap: CaseSnapshot, town: MunicipalityConfig, role: Role | None) 
             )
         parts.append(dues)
     return [*parts, actions, history]
+
+
+def _last_done(tracked: TrackedObligation, style: DateStyle) -> str:
+    if not tracked.done:
+        return ""
+    last = tracked.done[-1].evidence
+    extra = [f"立会 {last.witnessed_by}"] if last.witnessed_by else []
+    extra += [last.erasure_certificate] if last.erasure_certificate else []
+    return "; ".join([f"{format_date(last.on, style)} {last.file_ref}", *extra])
 
 
 def case_list(rows: Sequence[CaseRow], town: MunicipalityConfig) -> Table:

@@ -205,7 +205,14 @@ def _fulfil(
         key=tracked.current.key,
         what=tracked.current.what,
         due_on=tracked.current.due_on,
-        evidence=Evidence(file_ref=payload.file_ref, note=payload.note, by=by, on=on),
+        evidence=Evidence(
+            file_ref=payload.file_ref,
+            note=payload.note,
+            by=by,
+            on=on,
+            witnessed_by=payload.witnessed_by,
+            erasure_certificate=payload.erasure_certificate,
+        ),
     )
     following = (
         None

@@ -11,7 +11,13 @@ from typing import Any
 
 from models.case import CaseConfig, CaseRecord
 from models.document import Category, missing_fields
-from models.errors import CaseError, ConditionClosed, UnknownCondition, UnknownObligation
+from models.errors import (
+    CaseError,
+    ConditionClosed,
+    InvalidPayload,
+    UnknownCondition,
+    UnknownObligation,
+)
 from models.obligations import ObligationKind
 from models.payloads import (
     CheckResult,
@@ -341,6 +347,13 @@ def obligation_due(case: CaseRecord, payload: Any, ctx: GuardContext) -> str | C
     assert tracked is not None
     if tracked.current is None:
         return f"payload.obligation: nothing of {payload.obligation!r} is due any more"
+    if tracked.obligation.kind is ObligationKind.data_erasure:
+        for field in ("witnessed_by", "erasure_certificate"):
+            if getattr(payload, field) is None:
+                return InvalidPayload(
+                    f"payload.{field}: a data erasure is done only when witnessed and "
+                    "certified (立会者 and 消去証明書 are both required)"
+                )
     return None
 
 

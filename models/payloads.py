@@ -213,6 +213,10 @@ class FulfilObligationPayload(Strict):
     obligation: str = Field(min_length=1)  # the obligation's id
     file_ref: str = Field(min_length=1, max_length=500)
     note: str | None = Field(default=None, max_length=2000)
+    # a lease-end data erasure needs both: who witnessed it (a post or department, 立会者)
+    # and the vendor's erasure certificate (消去証明書: its number or file)
+    witnessed_by: str | None = Field(default=None, min_length=1, max_length=200)
+    erasure_certificate: str | None = Field(default=None, min_length=1, max_length=500)
 
 
 class RenewCertificatePayload(Strict):

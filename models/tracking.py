@@ -37,6 +37,8 @@ class Evidence(Strict):
     note: str | None = None
     by: str
     on: dt.date
+    witnessed_by: str | None = None  # data erasure only
+    erasure_certificate: str | None = None  # data erasure only
 
 
 class TrackedCondition(Strict):

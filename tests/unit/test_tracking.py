@@ -352,6 +352,42 @@ def test_a_duplicate_obligation_id_is_refused() -> None:
         )
 
 
+ERASURE = {"id": "erase", "kind": "data_erasure", "anchor": "2026-06-30"}
+
+
+@pytest.mark.parametrize("missing", ["witnessed_by", "erasure_certificate"])
+def test_a_data_erasure_is_done_only_witnessed_and_certified(missing: str) -> None:
+    case = active()
+    run(case, "add_obligation", Role.secretariat, {"obligation": ERASURE}, dt.date(2026, 4, 2))
+    full = {
+        "obligation": "erase",
+        "file_ref": "消去作業報告書",
+        "witnessed_by": "情報政策課 係長",
+        "erasure_certificate": "消去証明書 第2026-031号",
+    }
+    before = case.model_dump()
+    with pytest.raises(InvalidPayload, match=f"payload.{missing}: a data erasure"):
+        check_act(
+            case,
+            CONFIG,
+            CaseMachine(case.state),
+            act(
+                "fulfil_obligation",
+                Role.department,
+                {k: v for k, v in full.items() if k != missing},
+            ),
+            dt.date(2026, 6, 30),
+        )
+    assert case.model_dump() == before
+    run(case, "fulfil_obligation", Role.department, full, dt.date(2026, 6, 30))
+    done = case.obligations[0].done[0].evidence
+    assert (done.witnessed_by, done.erasure_certificate) == (
+        "情報政策課 係長",
+        "消去証明書 第2026-031号",
+    )
+    assert case.obligations[0].current is None  # once only
+
+
 def test_a_material_change_adds_an_immediate_pia_reevaluation() -> None:
     case = active()
     run(
