@@ -15,6 +15,7 @@ from models.documents.common import (
     date_text,
     due_text,
     iroha,
+    without_own_number,
 )
 from models.documents.spec import CaseSource, DocumentStyle
 from models.labels import CRITERION_LABELS, KIND_LABELS
@@ -98,7 +99,7 @@ def _explanation(case: CaseSource, style: DocumentStyle) -> list[Section]:
     ):
         if items:
             measures.append(f"【{label}】")
-            measures += [f"{i} {m.text}" for i, m in enumerate(items, 1)]
+            measures += [f"{i} {without_own_number(m.text, i)}" for i, m in enumerate(items, 1)]
     process: list[str] = []
     for i, (title, body) in enumerate(
         (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from pydantic import Field
 
@@ -31,6 +32,9 @@ class Section(Strict):
     paragraphs: list[str] = Field(default_factory=list)
 
 
+_FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
 def date_text(style: DocumentStyle, day: dt.date | None) -> str:
     """A date in the municipality's style; a blank date line (to fill by hand) when unknown."""
     if day is None:
@@ -50,8 +54,20 @@ def due_text(style: DocumentStyle, condition: Condition) -> str:
     return DUE_LABELS[condition.due]
 
 
+def without_own_number(text: str, number: int) -> str:
+    """``text`` without a leading copy of its own item number ("2 区と…", "（2）区と…"): a
+    department pasting measures from an earlier 諮問書 brings their numbers along, and the
+    document numbers them again. Another number is the department's text and stays."""
+    digits = f"(?:{number}|{str(number).translate(_FULL_WIDTH)})"
+    own = re.match(rf"\s*(?:[（(]{digits}[)）]\s*|{digits}(?:[\s　]+|[.．、]\s*))", text)
+    return text[own.end() :] if own and own.end() < len(text) else text
+
+
 def numbered(texts: list[str], *, paren: bool = False) -> list[Numbered]:
-    return [Numbered(no=f"({i})" if paren else str(i), text=t) for i, t in enumerate(texts, 1)]
+    return [
+        Numbered(no=f"({i})" if paren else str(i), text=without_own_number(t, i))
+        for i, t in enumerate(texts, 1)
+    ]
 
 
 IROHA = "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホ"

@@ -161,3 +161,27 @@ def test_the_municipality_file_sets_the_document_style() -> None:
     assert build_answer(case, look).date_line == "2017年(平成29年)8月10日"
     kanji = look.model_copy(update={"date_style": DateStyle.wareki, "kanji_numerals": True})
     assert build_answer(case, kanji).date_line == "平成二十九年八月十日"
+
+
+def test_measures_pasted_with_their_numbers_are_not_numbered_twice() -> None:
+    case = sample_cases("s01_shinjuku_pionet_change")["parent"]
+    pasted = case.document.operational_measures
+    assert pasted[1].text.startswith("2 区と国民生活センター間")  # as in the seed 諮問書
+    content = build_consultation(case, style())
+    second = content.operational_measures[1]
+    assert (second.no, second.text[:4]) == ("2", "区と国民")
+
+
+@pytest.mark.parametrize(
+    ("text", "number", "shown"),
+    [
+        ("（３）ログを保存する", 3, "ログを保存する"),
+        ("1．暗号化する", 1, "暗号化する"),
+        ("5 年ごとに見直す", 4, "5 年ごとに見直す"),  # not its own number: the department's
+        ("2021年度に更新する", 2, "2021年度に更新する"),
+    ],
+)
+def test_only_an_items_own_number_is_taken_off(text: str, number: int, shown: str) -> None:
+    from models.documents.common import without_own_number
+
+    assert without_own_number(text, number) == shown
