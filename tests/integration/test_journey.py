@@ -139,3 +139,37 @@ async def test_long_history_continues_as_new_and_keeps_everything(system: System
     # the case keeps working after the new run started
     closed = await gateway.act(case_id, act("close", "department", {"end_duties": ["消去証明書"]}))
     assert closed.state == "closed"
+
+
+async def test_acts_racing_a_continue_as_new_all_land(system: System) -> None:
+    """Acts that arrive while the case continues as new are not lost: the server aborts them
+    as retryable and they land on the new run (a person never sees the run change)."""
+    policy = CasePolicy(**{**FAST_POLICY.model_dump(), "history_event_limit": 20})
+    gateway = CaseGateway(system.client, system.settings, municipality(policy))
+    case_id = await _drive(gateway)
+    before = (await gateway.snapshot(case_id)).run_count
+
+    def log_review(i: int) -> dict[str, object]:
+        return {
+            "obligation": {
+                "id": f"log-{i}",
+                "kind": "access_log_review",
+                "anchor": (dt.date.today() + dt.timedelta(days=400)).isoformat(),
+                "every_months": 3,
+            }
+        }
+
+    results = await asyncio.gather(
+        *(
+            gateway.act(case_id, act("add_obligation", "secretariat", log_review(i)))
+            for i in range(12)
+        )
+    )
+    assert len(results) == 12  # every act answered (gather raises on the first refusal)
+    snap = await gateway.snapshot(case_id)
+    assert sorted(o.obligation.id for o in snap.obligations) == sorted(
+        f"log-{i}" for i in range(12)
+    )
+    assert snap.run_count > before  # the acts did race continue-as-new
+    seqs = [rec.seq for rec in snap.history]
+    assert len(seqs) == len(set(seqs))
