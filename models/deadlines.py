@@ -6,11 +6,16 @@ import datetime as dt
 
 from models.case import CaseConfig, CaseRecord
 from models.payloads import DueRule
+from models.schedule import due_items
 from models.states import CaseState
+
+TRACKING = (CaseState.conditions_pending, CaseState.active, CaseState.attention, CaseState.review)
 
 
 def next_deadline(case: CaseRecord, config: CaseConfig) -> tuple[dt.date, str] | None:
     """The date of the next thing due and what it is, or None when nothing is pending."""
+    if case.state in TRACKING and (tracked := _tracked(case)):
+        return tracked
     policy, closures = config.policy, config.closures
     last_on = case.last_on
     try:
@@ -48,3 +53,11 @@ def next_deadline(case: CaseRecord, config: CaseConfig) -> tuple[dt.date, str] |
     except ValueError:
         return None  # beyond the calendar table: shown as no deadline rather than a wrong one
     return None
+
+
+def _tracked(case: CaseRecord) -> tuple[dt.date, str] | None:
+    """The first of the conditions, obligations and re-review the case tracks once answered."""
+    dues = [(item.due_on, item.what) for item in due_items(case)]
+    if case.review is None and case.next_review_on is not None:
+        dues.append((case.next_review_on, "次回の定期再審査"))
+    return min(dues, key=lambda due: due[0]) if dues else None

@@ -119,6 +119,18 @@ def test_a_conditional_answer_tracks_each_condition_with_its_due_date() -> None:
     assert case.conditions[1].due_on == dt.date(2026, 6, 30)
 
 
+def test_the_next_deadline_of_an_answered_case_is_what_it_tracks() -> None:
+    from models.deadlines import next_deadline
+
+    case = pending()  # condition 2 by 2026-06-30 comes before the pre-start one (09-01)
+    assert next_deadline(case, CONFIG) == (dt.date(2026, 6, 30), case.conditions[1].what)
+    quiet = answered([])
+    engine(quiet, ANSWERED_ON)
+    assert next_deadline(quiet, CONFIG) == (dt.date(2029, 4, 1), "次回の定期再審査")
+    run(quiet, "add_obligation", Role.secretariat, {"obligation": PMARK}, dt.date(2026, 4, 2))
+    assert next_deadline(quiet, CONFIG) == (dt.date(2027, 7, 30), quiet.obligations[0].current.what)  # type: ignore[union-attr]
+
+
 def test_only_by_date_conditions_let_the_case_start_at_once() -> None:
     case = answered(conditions()[1:])
     engine(case, ANSWERED_ON)
