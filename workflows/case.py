@@ -68,13 +68,15 @@ ENGINE = Actor(role=Role.engine, name="toshin")
 # Patches (workflow.patched): never remove one while histories that predate it may replay.
 WAIT_FOR_ALL_EFFECTS = "act-waits-for-all-effects"
 TRACKING = "conditions-obligations-reminders"
+QUIET_CONTINUE = "continue-as-new-after-a-quiet-task"
 
 # States in which due dates run: conditions, obligations, the re-review.
 SCHEDULED_STATES = frozenset(
     {CaseState.conditions_pending, CaseState.active, CaseState.attention, CaseState.review}
 )
 ANSWER_DOCUMENT = "answer-issued-generates-toshinsho"
-DOCUMENT_TIMEOUT = dt.timedelta(seconds=120)  # a PDF with embedded fonts takes seconds
+DOCUMENT_TIMEOUT = dt.timedelta(seconds=120)
+QUIET_BEFORE_CONTINUE = dt.timedelta(seconds=1)  # a PDF with embedded fonts takes seconds
 
 
 @dataclass
@@ -171,6 +173,12 @@ class CaseWorkflow:
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 return CaseResult(case_id=self._case.case_id, state=self._case.state)
             if self._history_is_long() and workflow.all_handlers_finished():
+                if workflow.patched(QUIET_CONTINUE):
+                    # Not in the task that completed an update: an update answered in the same
+                    # task as the continue-as-new can be lost (temporalio/temporal#6375).
+                    await workflow.sleep(QUIET_BEFORE_CONTINUE)
+                    if self._effects or not workflow.all_handlers_finished():
+                        continue
                 workflow.continue_as_new(
                     CaseInput(
                         case_id=self._case.case_id,
