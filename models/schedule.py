@@ -15,6 +15,7 @@ from models.case import CaseConfig, CaseRecord
 from models.clock import instant
 from models.ladder import Audience, Rung, rungs
 from models.notices import DueNotice
+from models.projection import DeadlineRow
 from models.tracking import AWAITING_EVIDENCE, ConditionStatus
 
 
@@ -128,3 +129,27 @@ def plan(case: CaseRecord, config: CaseConfig, now: dt.datetime, today: dt.date)
     return Plan(
         send=send, skipped=skipped, newly_overdue=newly_overdue, wake_at=min(wakes, default=None)
     )
+
+
+def mark_overdue(case: CaseRecord, items: list[DueItem]) -> None:
+    """Record that ``items`` passed their due date: a condition becomes overdue, an obligation
+    overdue (and its certificate lapsed when the due was the expiry)."""
+    for item in items:
+        if item.source == "condition":
+            n = int(item.ref)
+            case.conditions[n - 1] = case.conditions[n - 1].model_copy(
+                update={"status": ConditionStatus.overdue}
+            )
+        elif item.source == "obligation":
+            i, tracked = next(
+                (i, o) for i, o in enumerate(case.obligations) if o.obligation.id == item.ref
+            )
+            lapses = tracked.current is not None and tracked.current.lapses_certificate
+            case.obligations[i] = tracked.model_copy(
+                update={"overdue": True, "lapsed": tracked.lapsed or lapses}
+            )
+
+
+def deadline_rows(case: CaseRecord) -> list[DeadlineRow]:
+    """What the deadlines read model (and the department calendars) shows for the case."""
+    return [DeadlineRow(key=i.key, what=i.what, due_on=i.due_on) for i in due_items(case)]

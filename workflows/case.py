@@ -8,16 +8,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.exceptions import TimeoutError as TemporalTimeoutError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.deadlines import DeadlineActivities
-    from activities.documents import DocumentActivities
-    from activities.links import CaseLinkActivities
-    from activities.notices import NoticeActivities
-    from activities.projection import ProjectionActivities
     from models.acts import CheckedAct, apply_act, check_act
     from models.case import (
         ActInput,
@@ -42,16 +36,14 @@ with workflow.unsafe.imports_passed_through():
     from models.jcalendar import fiscal_year
     from models.labels import STATE_LABELS
     from models.lifecycle import AUTOMATIC, RULES, TERMINAL, CaseMachine
-    from models.notices import DueNotice
     from models.payloads import NoPayload, Reason
     from models.projection import (
         CaseSummary,
-        DeadlineRow,
         ProjectDeadlinesInput,
         ProjectTransitionInput,
         SupersedeInput,
     )
-    from models.schedule import DueItem, case_number, due_items, plan
+    from models.schedule import case_number, deadline_rows, due_items, mark_overdue, plan
     from models.search_attributes import (
         CASE_KIND,
         CASE_STATE,
@@ -61,7 +53,7 @@ with workflow.unsafe.imports_passed_through():
         PARKED_STEP,
     )
     from models.states import CaseState, Role, Trigger
-    from models.tracking import ConditionStatus
+    from workflows.case_steps import Effect, execute, send_notices
 
 JST = dt.timezone(dt.timedelta(hours=9))
 ENGINE = Actor(role=Role.engine, name="toshin")
@@ -75,18 +67,7 @@ SCHEDULED_STATES = frozenset(
     {CaseState.conditions_pending, CaseState.active, CaseState.attention, CaseState.review}
 )
 ANSWER_DOCUMENT = "answer-issued-generates-toshinsho"
-DOCUMENT_TIMEOUT = dt.timedelta(seconds=120)
-QUIET_BEFORE_CONTINUE = dt.timedelta(seconds=1)  # a PDF with embedded fonts takes seconds
-
-
-@dataclass
-class _Effect:
-    step: Literal["project_transition", "supersede_case", "project_deadlines", "generate_document"]
-    seq: int
-    projection: ProjectTransitionInput | None = None
-    supersede: SupersedeInput | None = None
-    deadlines: ProjectDeadlinesInput | None = None
-    document: GenerateDocumentInput | None = None
+QUIET_BEFORE_CONTINUE = dt.timedelta(seconds=1)
 
 
 @dataclass
@@ -107,7 +88,7 @@ class CaseWorkflow:
     def __init__(self, inp: CaseInput) -> None:
         self._config = inp.config
         self._projected_seq = inp.projected_seq
-        self._effects: list[_Effect] = []
+        self._effects: list[Effect] = []
         self._admin: _AdminCommand | None = None
         self._running = False
         self._settled_seq = inp.projected_seq  # every effect up to here has run (or was skipped)
@@ -144,7 +125,7 @@ class CaseWorkflow:
         """Run the effects of accepted acts until the case ends; continue-as-new when long."""
         self._upsert_search_attributes()
         if self._tracks():
-            self._sender = asyncio.create_task(self._send_notices())
+            self._sender = asyncio.create_task(send_notices(self._case, self._config.policy))
         while True:
             wake_at = None
             if self._tracks():
@@ -362,7 +343,7 @@ class CaseWorkflow:
         self._rungs_sent += len(due.send)
         self._prune_rungs()
         if due.newly_overdue:
-            self._mark_overdue(due.newly_overdue)
+            mark_overdue(self._case, due.newly_overdue)
         self._flag_overdue(today)
         if (
             case.state is CaseState.active
@@ -381,23 +362,6 @@ class CaseWorkflow:
             reason = Reason(reason=f"期限超過・失効: {', '.join(overdue)}")
             self._fire_engine(Trigger.flag_attention, reason, today)
 
-    def _mark_overdue(self, items: list[DueItem]) -> None:
-        case = self._case
-        for item in items:
-            if item.source == "condition":
-                n = int(item.ref)
-                case.conditions[n - 1] = case.conditions[n - 1].model_copy(
-                    update={"status": ConditionStatus.overdue}
-                )
-            else:
-                i, tracked = next(
-                    (i, o) for i, o in enumerate(case.obligations) if o.obligation.id == item.ref
-                )
-                lapses = tracked.current is not None and tracked.current.lapses_certificate
-                case.obligations[i] = tracked.model_copy(
-                    update={"overdue": True, "lapsed": tracked.lapsed or lapses}
-                )
-
     def _fire_engine(self, trigger: Trigger, payload: NoPayload | Reason, today: dt.date) -> None:
         act = CheckedAct(
             trigger=trigger,
@@ -411,14 +375,13 @@ class CaseWorkflow:
     def _project_deadlines(self) -> None:
         """Keep the deadlines read model (and the department calendars) current."""
         case = self._case
-        items = due_items(case) if case.state in SCHEDULED_STATES else []
-        rows = [DeadlineRow(key=i.key, what=i.what, due_on=i.due_on) for i in items]
+        rows = deadline_rows(case) if case.state in SCHEDULED_STATES else []
         shown = [(r.key, r.what, r.due_on.isoformat()) for r in rows]
         if shown == case.deadlines_shown:
             return
         case.deadlines_shown = shown
         self._effects.append(
-            _Effect(
+            Effect(
                 step="project_deadlines",
                 seq=case.seq,
                 deadlines=ProjectDeadlinesInput(
@@ -434,37 +397,6 @@ class CaseWorkflow:
     def _prune_rungs(self) -> None:
         live = tuple(f"{self._case.case_id}:{item.key}:" for item in due_items(self._case))
         self._case.sent_rungs = [k for k in self._case.sent_rungs if k.startswith(live)]
-
-    async def _send_notices(self) -> None:
-        """Send queued reminders one by one, retrying (with backoff) until the mail server
-        takes them; each key is sent at most once by the activity, across retries and runs."""
-        policy = self._config.policy
-        retry = RetryPolicy(
-            initial_interval=policy.retry_initial,
-            backoff_coefficient=2.0,
-            maximum_interval=policy.retry_max,
-            maximum_attempts=0,  # until the mail server is back
-        )
-        while True:
-            await workflow.wait_condition(lambda: bool(self._case.outbox))
-            notice: DueNotice = self._case.outbox[0]
-            try:
-                await workflow.execute_activity_method(
-                    NoticeActivities.send_due_notice,
-                    notice,
-                    start_to_close_timeout=policy.step_timeout,
-                    retry_policy=retry,
-                )
-            except ActivityError as err:  # refused for good (unknown department, 5xx)
-                cause = getattr(err, "cause", None) or err
-                self._case.warnings.append(
-                    CaseWarning(
-                        code="reminder_not_sent",
-                        message=f"{notice.what}: {cause}"[:500],
-                        seq=self._case.seq,
-                    )
-                )
-            self._case.outbox.pop(0)
 
     def _fiscal_year(self) -> int:
         return fiscal_year(self._case.history[0].on)
@@ -482,7 +414,7 @@ class CaseWorkflow:
         self._effects.append(self._projection_effect(record))
         if act.trigger is Trigger.issue_answer and workflow.patched(ANSWER_DOCUMENT):
             self._effects.append(
-                _Effect(
+                Effect(
                     step="generate_document",
                     seq=record.seq,
                     document=GenerateDocumentInput(
@@ -496,7 +428,7 @@ class CaseWorkflow:
             and self._case.document.parent_case
         ):
             self._effects.append(
-                _Effect(
+                Effect(
                     step="supersede_case",
                     seq=record.seq,
                     supersede=SupersedeInput(
@@ -526,8 +458,8 @@ class CaseWorkflow:
             parent_case=case.document.parent_case,
         )
 
-    def _projection_effect(self, record: TransitionRecord) -> _Effect:
-        return _Effect(
+    def _projection_effect(self, record: TransitionRecord) -> Effect:
+        return Effect(
             step="project_transition",
             seq=record.seq,
             projection=ProjectTransitionInput(summary=self._summary(), transition=record),
@@ -551,62 +483,26 @@ class CaseWorkflow:
             ]
         )
 
-    async def _run_effect(self, effect: _Effect) -> None:
-        policy = self._config.policy
-        retry = RetryPolicy(
-            initial_interval=policy.retry_initial,
-            backoff_coefficient=2.0,
-            maximum_interval=policy.retry_max,
-            maximum_attempts=policy.step_attempts,
-        )
+    async def _run_effect(self, effect: Effect) -> None:
         attempts = 0
         while True:
             try:
-                if effect.projection is not None:
-                    await workflow.execute_local_activity_method(
-                        ProjectionActivities.project_transition,
-                        effect.projection,
-                        start_to_close_timeout=policy.step_timeout,
-                        retry_policy=retry,
-                    )
-                    self._projected_seq = max(self._projected_seq, effect.seq)
-                elif effect.deadlines is not None:
-                    await workflow.execute_local_activity_method(
-                        DeadlineActivities.project_deadlines,
-                        effect.deadlines,
-                        start_to_close_timeout=policy.step_timeout,
-                        retry_policy=retry,
-                    )
-                elif effect.document is not None:
-                    await workflow.execute_activity_method(
-                        DocumentActivities.generate_document,
-                        effect.document,
-                        start_to_close_timeout=max(policy.step_timeout, DOCUMENT_TIMEOUT),
-                        retry_policy=retry,
-                    )
-                elif effect.supersede is not None:
-                    result = await workflow.execute_activity_method(
-                        CaseLinkActivities.supersede_case,
-                        effect.supersede,
-                        start_to_close_timeout=policy.step_timeout,
-                        retry_policy=retry,
-                    )
-                    if not result.superseded:
-                        self._case.warnings.append(
-                            CaseWarning(
-                                code="parent_not_superseded",
-                                message=result.reason or "parent not superseded",
-                                seq=effect.seq,
-                            )
-                        )
-                return
+                warning = await execute(effect, self._config.policy)
             # a failed local activity surfaces as its own ApplicationError, not ActivityError
             except (ActivityError, ApplicationError, TemporalTimeoutError) as err:
-                attempts += policy.step_attempts
+                attempts += self._config.policy.step_attempts
                 if not await self._park(effect, err, attempts):
                     return
+                continue
+            if effect.projection is not None:
+                self._projected_seq = max(self._projected_seq, effect.seq)
+            if warning is not None:
+                self._case.warnings.append(
+                    CaseWarning(code="parent_not_superseded", message=warning, seq=effect.seq)
+                )
+            return
 
-    async def _park(self, effect: _Effect, err: Exception, attempts: int) -> bool:
+    async def _park(self, effect: Effect, err: Exception, attempts: int) -> bool:
         """Park the failed step until an admin decides; True means run it again."""
         cause = getattr(err, "cause", None) or err
         self._case.parked = ParkedStep(
