@@ -9,7 +9,7 @@ from temporalio.exceptions import ApplicationError
 from activities.mail import MailActivities
 from models.errors import UnknownDepartment
 from models.jcalendar import DateStyle
-from models.municipality import MailDirectory, recipients
+from models.municipality import MailDirectory, recipients, responsible_department
 from models.notices import DueNotice
 from models.reminders import SendReminderResult, build_reminder_mail, case_link
 
@@ -23,8 +23,9 @@ class NoticeActivities:
     @activity.defn
     async def send_due_notice(self, notice: DueNotice) -> SendReminderResult:
         """Send the reminder for one rung; a key already sent is not sent again."""
+        department = responsible_department(self._directory, notice.department, notice.owner)
         try:
-            to = recipients(self._directory, notice.department, notice.audience)
+            to = recipients(self._directory, department, notice.audience)
         except UnknownDepartment as err:
             raise ApplicationError(
                 err.message, type=err.error_type.value, non_retryable=True
@@ -37,7 +38,7 @@ class NoticeActivities:
             due_on=notice.due_on,
             link=case_link(self._directory.mail_link_base, notice.case_id),
             audience=notice.audience,
-            department=notice.department,
+            department=department,
             recipients=to,
             date_style=self._date_style,
         )

@@ -56,6 +56,13 @@ def department_contacts(directory: MailDirectory, department: str) -> Department
     return contacts
 
 
+def responsible_department(directory: MailDirectory, department: str, owner: str | None) -> str:
+    """Who answers for an item: its owner where the owner is a department of the directory
+    (a condition the answer gives to 情報政策課, say), else the case's department (an owner such
+    as 委託事業者 is reached through the department that contracted it)."""
+    return owner if owner is not None and owner in directory.departments else department
+
+
 def recipients(directory: MailDirectory, department: str, audience: Audience) -> list[str]:
     """Who gets a reminder: the staff (owner), or the head and the secretariat (escalation).
     In directory order, without duplicates."""

@@ -17,7 +17,8 @@ class DueNotice(Strict):
     case_id: str
     case_number: str  # 答申 number, else the external reference, else the case id
     title: str
-    department: str
+    department: str  # the case's department
+    owner: str | None = None  # a condition's owner: reminded instead when it is a department
     audience: Audience
     what: str
     due_on: dt.date

@@ -27,6 +27,7 @@ class DueItem:
     what: str
     due_on: dt.date
     overdue: bool
+    owner: str | None = None  # a condition's owner (担当), as the council's answer names it
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ def due_items(case: CaseRecord) -> list[DueItem]:
             what=c.what,
             due_on=c.due_on,
             overdue=c.status is ConditionStatus.overdue,
+            owner=c.condition.owner,
         )
         for c in case.conditions
         if c.status in AWAITING_EVIDENCE and c.due_on is not None
@@ -112,6 +114,7 @@ def plan(case: CaseRecord, config: CaseConfig, now: dt.datetime, today: dt.date)
                     case_number=case_number(case),
                     title=case.document.title,
                     department=case.document.department,
+                    owner=item.owner,
                     audience=audience,
                     what=item.what,
                     due_on=item.due_on,

@@ -11,7 +11,12 @@ import yaml
 from gateway import load_municipality
 from models.errors import ErrorType, UnknownDepartment, from_type
 from models.jcalendar import DateStyle
-from models.municipality import DepartmentContacts, MailDirectory, recipients
+from models.municipality import (
+    DepartmentContacts,
+    MailDirectory,
+    recipients,
+    responsible_department,
+)
 from models.reminders import (
     ESCALATION_BODY,
     ESCALATION_SUBJECT,
@@ -137,6 +142,20 @@ def test_escalations_go_to_the_head_and_the_secretariat_once_each() -> None:
         "sec@x.example",
         "chief@x.example",
     ]
+
+
+@pytest.mark.parametrize(
+    ("owner", "reminded"),
+    [
+        ("図書館", "図書館"),  # a condition the answer gives to another department
+        ("委託事業者", "保健センター"),  # not a department: through the case's department
+        (None, "保健センター"),  # obligations and re-reviews have no owner of their own
+    ],
+)
+def test_a_condition_owner_that_is_a_department_is_reminded_itself(
+    owner: str | None, reminded: str
+) -> None:
+    assert responsible_department(DIRECTORY, "保健センター", owner) == reminded
 
 
 def test_an_unknown_department_is_a_typed_error_naming_it() -> None:

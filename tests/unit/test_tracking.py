@@ -441,6 +441,16 @@ def test_plan_sends_the_ripe_rung_once_and_catches_up_only_the_latest() -> None:
     assert again.wake_at is not None and again.wake_at > now
 
 
+def test_a_conditions_reminders_carry_its_owner() -> None:
+    case = answered([conditions()[0], conditions()[1].model_copy(update={"owner": "情報政策課"})])
+    engine(case, ANSWERED_ON)
+    owners = {item.key: item.owner for item in due_items(case)}
+    assert owners == {"c1": "保健センター", "c2": "情報政策課"}
+    now = dt.datetime(2026, 6, 29, 10, tzinfo=JST)  # condition 2's b1 rung is ripe
+    sent = [n for n in plan(case, CONFIG, now, now.date()).send if n.key.endswith(":c2:b1")]
+    assert [(n.owner, n.department) for n in sent] == [("情報政策課", "保健センター")]
+
+
 def test_plan_flags_a_condition_past_its_due_date_and_escalates() -> None:
     case = pending()
     now = dt.datetime(2026, 7, 2, 10, tzinfo=JST)  # Thu; due was Tue 6/30
@@ -460,7 +470,8 @@ def test_reminders_carry_no_personal_data() -> None:
         "case_number",
         "title",
         "department",
-        "audience",
+        "owner",  # only picks the department reminded; the mail never shows an owner that
+        "audience",  # is not a department of the directory (responsible_department)
         "what",
         "due_on",
         "overdue",
