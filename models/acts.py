@@ -407,7 +407,9 @@ def apply_act(
         and case.decision is not None
         and not case.conditions
     ):
-        case.conditions = track(case.decision.conditions, case.document)
+        case.conditions = track(
+            case.decision.conditions, case.document, act.ctx.on, act.ctx.config.closures
+        )
     if act.trigger is Trigger.open_review:
         case.reviews += 1
         case.review = Review(

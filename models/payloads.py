@@ -94,6 +94,7 @@ class DueRule(StrEnum):
     before_contract = "before_contract"
     before_start = "before_start"
     by_date = "by_date"
+    within_business_days = "within_business_days"  # N business days from the answer (答申)
 
 
 class ConditionType(StrEnum):
@@ -110,12 +111,15 @@ class Condition(Strict):
     type: ConditionType
     due: DueRule
     due_on: dt.date | None = None
+    business_days: int | None = Field(default=None, ge=1, le=250)
     owner: str = Field(min_length=1)
 
     @model_validator(mode="after")
     def _date_rule(self) -> Self:
         if (self.due is DueRule.by_date) != (self.due_on is not None):
             raise ValueError("due_on is required exactly when due is by_date")
+        if (self.due is DueRule.within_business_days) != (self.business_days is not None):
+            raise ValueError("business_days is required exactly when due is within_business_days")
         return self
 
 

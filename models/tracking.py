@@ -13,6 +13,7 @@ from enum import StrEnum
 from pydantic import Field
 
 from models.document import ConsultationDocument, Strict
+from models.jcalendar import ClosureTable
 from models.obligations import Due, Obligation
 from models.payloads import Condition, DueRule
 
@@ -61,18 +62,34 @@ class TrackedCondition(Strict):
         return f"条件{self.number}の履行報告"
 
 
-def track(conditions: list[Condition], document: ConsultationDocument) -> list[TrackedCondition]:
+def track(
+    conditions: list[Condition],
+    document: ConsultationDocument,
+    answered_on: dt.date,
+    closures: ClosureTable,
+) -> list[TrackedCondition]:
     """Tracked conditions for a conditional approval. Pre-start conditions fall due at the
-    planned start (a contract comes before the start, so before_contract does too)."""
+    planned start (a contract comes before the start, so before_contract does too); one due
+    within N business days counts them from the answer."""
     start = document.planned_start.earliest if document.planned_start else None
     return [
-        TrackedCondition(
-            number=n,
-            condition=c,
-            due_on=c.due_on if c.due is DueRule.by_date else start,
-        )
+        TrackedCondition(number=n, condition=c, due_on=_due_on(c, start, answered_on, closures))
         for n, c in enumerate(conditions, start=1)
     ]
+
+
+def _due_on(
+    c: Condition, start: dt.date | None, answered_on: dt.date, closures: ClosureTable
+) -> dt.date | None:
+    if c.due is DueRule.by_date:
+        return c.due_on
+    if c.due is DueRule.within_business_days:
+        assert c.business_days is not None
+        try:
+            return closures.add_business_days(answered_on, c.business_days)
+        except ValueError:  # beyond the calendar table: calendar days, never earlier
+            return answered_on + dt.timedelta(days=c.business_days * 7 // 5)
+    return start
 
 
 class DoneDue(Strict):

@@ -11,6 +11,7 @@ from models.document import Strict
 from models.documents.spec import CaseSource, DocumentStyle
 from models.jcalendar import format_date
 from models.payloads import Condition, DueRule
+from models.wareki import kanji_number
 
 
 class Row(Strict):
@@ -51,6 +52,10 @@ DUE_LABELS = {
 def due_text(style: DocumentStyle, condition: Condition) -> str:
     if condition.due is DueRule.by_date:
         return f"{date_text(style, condition.due_on)}まで"
+    if condition.due is DueRule.within_business_days:
+        n = condition.business_days or 0
+        days = kanji_number(n) if style.kanji_numerals else str(n)
+        return f"答申の日から{days}日以内（閉庁日を除く）"
     return DUE_LABELS[condition.due]
 
 

@@ -185,3 +185,21 @@ def test_only_an_items_own_number_is_taken_off(text: str, number: int, shown: st
     from models.documents.common import without_own_number
 
     assert without_own_number(text, number) == shown
+
+
+@pytest.mark.parametrize(("kanji", "shown"), [(False, "10"), (True, "十")])
+def test_a_condition_due_in_business_days_reads_as_the_council_writes_it(
+    kanji: bool, shown: str
+) -> None:
+    from models.documents.common import due_text
+    from models.payloads import Condition
+
+    condition = Condition(
+        text="作業従事者名簿を提出すること",
+        type="report",
+        due="within_business_days",
+        business_days=10,
+        owner="保健センター",
+    )
+    look = style().model_copy(update={"kanji_numerals": kanji})
+    assert due_text(look, condition) == f"答申の日から{shown}日以内（閉庁日を除く）"

@@ -131,6 +131,39 @@ def test_the_next_deadline_of_an_answered_case_is_what_it_tracks() -> None:
     assert next_deadline(quiet, CONFIG) == (dt.date(2027, 7, 30), quiet.obligations[0].current.what)  # type: ignore[union-attr]
 
 
+def test_a_condition_due_within_business_days_counts_them_from_the_answer() -> None:
+    within = Condition(
+        text="委託先の作業従事者名簿を提出すること",
+        type="report",
+        due="within_business_days",
+        business_days=10,
+        owner="保健センター",
+    )
+    case = answered([within])
+    engine(case, ANSWERED_ON)
+    assert case.state is S.active  # it does not hold the start
+    expected = CONFIG.closures.add_business_days(ANSWERED_ON, 10)
+    assert case.conditions[0].due_on == expected
+    assert (expected - ANSWERED_ON).days > 10  # weekends (and holidays) are not counted
+
+
+@pytest.mark.parametrize(
+    ("fields", "words"),
+    [
+        ({"due": "within_business_days"}, "business_days is required"),
+        ({"due": "by_date", "due_on": "2026-06-30", "business_days": 5}, "business_days"),
+        ({"due": "within_business_days", "business_days": 0}, "greater than or equal to 1"),
+    ],
+)
+def test_a_business_day_rule_needs_its_count_and_only_it(
+    fields: dict[str, Any], words: str
+) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match=words):
+        Condition.model_validate({"text": "報告", "type": "report", "owner": "課", **fields})
+
+
 def test_only_by_date_conditions_let_the_case_start_at_once() -> None:
     case = answered(conditions()[1:])
     engine(case, ANSWERED_ON)
