@@ -62,6 +62,15 @@ def _report(results: list[dict[str, Any]], as_json: bool, what: str) -> None:
     console.print(f"{len(results)} case(s) {what}")
 
 
+async def _relying_or_refuse(
+    gateway: CaseGateway, vendor: str, scheme: CertificateScheme
+) -> list[tuple[str, list[str]]]:
+    cases = await relying_cases(gateway, vendor, scheme)
+    if not cases:
+        raise CaseNotFound(f"--vendor: no operating case relies on a {scheme} of {vendor!r}")
+    return cases
+
+
 @app.command()
 def lapse(
     vendor: VendorOpt,
@@ -74,9 +83,7 @@ def lapse(
 
     async def work() -> None:
         gateway = await open_gateway()
-        cases = await relying_cases(gateway, vendor, scheme)
-        if not cases:
-            raise CaseNotFound(f"--vendor: no operating case relies on a {scheme} of {vendor!r}")
+        cases = await _relying_or_refuse(gateway, vendor, scheme)
         results = []
         for case_id, _ in cases:
             request = ActInput(
@@ -105,9 +112,7 @@ def renew(
 
     async def work() -> None:
         gateway = await open_gateway()
-        cases = await relying_cases(gateway, vendor, scheme)
-        if not cases:
-            raise CaseNotFound(f"--vendor: no operating case relies on a {scheme} of {vendor!r}")
+        cases = await _relying_or_refuse(gateway, vendor, scheme)
         certificate = {
             "scheme": scheme.value,
             "vendor": vendor,
