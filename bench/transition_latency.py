@@ -46,6 +46,7 @@ with workflow.unsafe.imports_passed_through():
     from persistence.database import make_engine
     from settings import ROOT, Settings
     from tests.factories import document
+from bench.bare_counter import BareCounterWorkflow
 from tests.integration.conftest import municipality
 from worker import build_worker
 from workflows import ALL_WORKFLOWS
@@ -55,24 +56,6 @@ PG_URL = os.environ.get("TOSHIN_TEST_PG_URL", "postgresql+psycopg://postgres@127
 WAL_ARGS = ["--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal"]
 
 T = TypeVar("T")
-
-
-@workflow.defn
-class BareCounterWorkflow:
-    """The baseline: an update that increments a counter and returns it. No activity."""
-
-    def __init__(self) -> None:
-        self._count = 0
-
-    @workflow.run
-    async def run(self) -> int:
-        await workflow.wait_condition(lambda: False)
-        return self._count
-
-    @workflow.update
-    def bump(self) -> int:
-        self._count += 1
-        return self._count
 
 
 # -- shared with scripts/record_histories.py ------------------------------------------------
