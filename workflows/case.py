@@ -228,7 +228,7 @@ class CaseWorkflow(CaseSchedule, CaseSteps):
 
     @workflow.update
     async def admin_abort(self, inp: AdminInput) -> CaseSnapshot:
-        """End the case (state aborted), with a reason."""
+        """End the parked case (state aborted) by the rule ``abort``, with a reason."""
         return await self._admin_command("abort", inp)
 
     @admin_retry.validator
