@@ -12,7 +12,6 @@ import datetime as dt
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from models.acts import check_abort, check_act, check_supersede, engine_act
     from models.case import (
         ActInput,
         ActResult,
@@ -23,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
         CaseSnapshot,
         TransitionRecord,
     )
+    from models.case_checks import check_abort, check_act, check_supersede, engine_act
     from models.errors import CaseError
     from models.labels import STATE_LABELS
     from models.lifecycle import AUTOMATIC, TERMINAL, CaseMachine

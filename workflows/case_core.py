@@ -11,8 +11,9 @@ from typing import Literal
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from models.acts import CheckedAct, apply_act
+    from models.acts import apply_act
     from models.case import AdminInput, CaseConfig, CaseRecord, CaseSnapshot, TransitionRecord
+    from models.case_checks import CheckedAct
     from models.case_views import case_fiscal_year, case_snapshot, case_summary
     from models.clock import business_today
     from models.deadlines import next_deadline

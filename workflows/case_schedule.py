@@ -9,7 +9,7 @@ import datetime as dt
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from models.acts import engine_act
+    from models.case_checks import engine_act
     from models.clock import ClockEpoch, business_today
     from models.payloads import NoPayload, Reason
     from models.projection import ProjectDeadlinesInput

@@ -19,7 +19,6 @@ with workflow.unsafe.imports_passed_through():
     from activities.links import CaseLinkActivities
     from activities.notices import NoticeActivities
     from activities.projection import ProjectionActivities
-    from models.acts import check_abort
     from models.case import (
         AdminAction,
         AdminInput,
@@ -30,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
         ParkedStep,
         TransitionRecord,
     )
+    from models.case_checks import check_abort
     from models.errors import CaseError, NoParkedStep, RoleNotAllowed
     from models.notices import DueNotice
     from models.policy import CasePolicy

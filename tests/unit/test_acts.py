@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from models.acts import apply_act, check_act, engine_act
+from models.acts import apply_act
 from models.case import CaseConfig, CaseRecord, Decision, TransitionRecord
+from models.case_checks import check_act, engine_act
 from models.deadlines import next_deadline
 from models.document import Category
 from models.jcalendar import build_closure_table

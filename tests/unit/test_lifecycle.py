@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from models.acts import CheckedAct, apply_act, check_abort, check_act, check_supersede, engine_act
+from models.acts import apply_act
 from models.case import (
     AdminInput,
     CaseConfig,
@@ -24,6 +24,7 @@ from models.case import (
     Decision,
     ParkedStep,
 )
+from models.case_checks import CheckedAct, check_abort, check_act, check_supersede, engine_act
 from models.document import Category
 from models.errors import (
     CaseError,
