@@ -60,6 +60,7 @@ def build_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
         agenda.ready_cases,
         projection.project_transition,
         links.supersede_case,
+        links.describe_change_case,
         sessions.act_on_case,
         sessions.carry_into_session,
         sessions.describe_session,
