@@ -246,3 +246,10 @@ class CaseMachine:
         if not self.trigger(trigger.value, case=case, payload=payload, ctx=ctx):  # type: ignore[attr-defined]
             raise RuntimeError(f"{trigger} did not fire from {self.state}")
         return CaseState(self.state)
+
+
+def is_engine_only(trigger: Trigger | str) -> bool:
+    """True when every rule of ``trigger`` is the engine's alone (apply_outcome, activate,
+    open_review, flag_attention, supersede): no caller from outside may fire it."""
+    rules = [r for r in RULES if r.trigger == trigger]
+    return bool(rules) and all(r.roles == (Role.engine,) for r in rules)
