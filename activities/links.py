@@ -1,12 +1,14 @@
-"""Effects of one case on another: an answered change case supersedes its parent."""
+"""Effects of one workflow on another: an answered change case supersedes its parent, a
+session acts on its cases. What the other workflow answers is read by the edge's translator
+(``edge.errors.refusal``): a refusal is an answer, anything else fails the attempt."""
 
 from __future__ import annotations
 
 from temporalio import activity
-from temporalio.client import Client, WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.client import Client
+from temporalio.exceptions import ApplicationError, TemporalError
 
+from edge.errors import is_not_found, refusal
 from models.case import ActInput, Actor, ActResult
 from models.ids import case_workflow_id, council_workflow_id, session_workflow_id
 from models.projection import (
@@ -41,16 +43,11 @@ class CaseLinkActivities:
             await handle.execute_update(
                 "act", act, id=f"supersede-by-{inp.change_case}", result_type=dict
             )
-        except WorkflowUpdateFailedError as err:
-            cause = err.cause
-            message = cause.message if isinstance(cause, ApplicationError) else str(cause)
-            return SupersedeResult(superseded=False, reason=message)
-        except RPCError as err:
-            if err.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
-                return SupersedeResult(
-                    superseded=False, reason=f"parent case {inp.parent_case}: {err.message}"
-                )
-            raise
+        except TemporalError as err:
+            refused = refusal(err, f"parent case {inp.parent_case}")
+            if refused is None:
+                raise
+            return SupersedeResult(superseded=False, reason=refused.message)
         return SupersedeResult(superseded=True)
 
 
@@ -69,19 +66,13 @@ class SessionLinkActivities:
             result = await handle.execute_update(
                 "act", req.act, id=req.request_id, result_type=ActResult
             )
-        except WorkflowUpdateFailedError as err:
-            cause = err.cause
-            if isinstance(cause, ApplicationError):
-                return CaseActOutcome(accepted=False, error_type=cause.type, message=cause.message)
-            raise
-        except RPCError as err:
-            if err.status is RPCStatusCode.NOT_FOUND:
-                return CaseActOutcome(
-                    accepted=False,
-                    error_type="CaseNotFound",
-                    message=f"case {req.case_id}: {err.message}",
-                )
-            raise
+        except TemporalError as err:
+            refused = refusal(err, f"case {req.case_id}")
+            if refused is None:
+                raise
+            return CaseActOutcome(
+                accepted=False, error_type=refused.error_type.value, message=refused.message
+            )
         return CaseActOutcome(
             accepted=result.parked is None,
             state=result.state,
@@ -100,20 +91,18 @@ class SessionLinkActivities:
             await handle.execute_update(
                 "receive_item", req.item, id=f"carry-{req.item.case_id}-{req.item.from_session}"
             )
-        except WorkflowUpdateFailedError as err:
-            cause = err.cause
-            kind = cause.type if isinstance(cause, ApplicationError) else "CaseError"
+        except TemporalError as err:
+            refused = refusal(err, f"session {req.session_id}")
+            if refused is None:
+                raise
+            what = f"session {req.session_id}"
             raise ApplicationError(
-                f"session {req.session_id}: {getattr(cause, 'message', cause)}",
-                type=kind,
+                refused.message
+                if refused.message.startswith(what)
+                else f"{what}: {refused.message}",
+                type=refused.error_type.value,
                 non_retryable=True,
             ) from None
-        except RPCError as err:
-            if err.status is RPCStatusCode.NOT_FOUND:
-                raise ApplicationError(
-                    f"session {req.session_id} not found", type="CaseNotFound", non_retryable=True
-                ) from None
-            raise
 
     @activity.defn(name="describe_session")
     async def describe_session(self, session_id: str) -> SessionInfo:
@@ -121,10 +110,10 @@ class SessionLinkActivities:
         handle = self._client.get_workflow_handle(session_workflow_id(session_id))
         try:
             snap = await handle.query("snapshot", result_type=SessionSnapshot)
-        except RPCError as err:
-            if err.status is RPCStatusCode.NOT_FOUND:
-                return SessionInfo(session_id=session_id, found=False)
-            raise
+        except TemporalError as err:
+            if not is_not_found(err):
+                raise
+            return SessionInfo(session_id=session_id, found=False)
         return SessionInfo(
             session_id=session_id,
             found=True,

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from gateway import CaseGateway
+from edge.cases import CaseService
 from models.policy import CasePolicy
 from models.states import Role
 from persistence.database import make_engine
@@ -61,7 +61,7 @@ async def eventually(check: Callable[[], bool], seconds: float, what: str) -> No
 
 
 class Town:
-    def __init__(self, gateway: CaseGateway, smtp_port: int) -> None:
+    def __init__(self, gateway: CaseService, smtp_port: int) -> None:
         self.gateway = gateway
         self.smtp_port = smtp_port
 
@@ -89,7 +89,7 @@ async def town(
         municipality=place,
     )
     async with worker:
-        yield Town(CaseGateway(temporal_env.client, settings, place), port)
+        yield Town(CaseService(temporal_env.client, settings, place), port)
     engine.dispose()
 
 
