@@ -32,7 +32,7 @@ from models.errors import (
     InvalidTransition,
     UnknownDepartment,
 )
-from models.ids import case_workflow_id, new_case_id
+from models.ids import case_id_of, case_workflow_id, new_case_id
 from models.jcalendar import build_closure_table, fiscal_year
 from models.lifecycle import is_engine_only
 from models.municipality import MunicipalityConfig, department_contacts
@@ -189,11 +189,8 @@ class CaseService:
         """Every running case with a parked step, from the search attribute."""
         query = "ParkedStep IS NOT NULL AND ExecutionStatus = 'Running'"
         with translated("parked cases"):
-            return [
-                wf.id.removeprefix("case-")
-                async for wf in self.client.list_workflows(query)
-                if wf.id.startswith("case-")
-            ]
+            ids = [case_id_of(wf.id) async for wf in self.client.list_workflows(query)]
+        return [case_id for case_id in ids if case_id is not None]
 
     async def parked_cases(self) -> list[CaseSnapshot]:
         """The live snapshot of every case with a parked step."""

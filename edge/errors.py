@@ -88,8 +88,8 @@ def domain_error(err: BaseException, what: str) -> CaseError:
 
 
 def is_not_found(err: BaseException) -> bool:
-    """True when the failure says the workflow (or namespace) does not exist."""
-    return isinstance(refusal(err, ""), CaseNotFound)
+    """True when the server says the workflow (or namespace) does not exist."""
+    return isinstance(err, RPCError) and err.status is RPCStatusCode.NOT_FOUND
 
 
 def unreachable(address: str, err: BaseException) -> CaseError:
