@@ -6,7 +6,7 @@ Starts its own dev server (SQLite file with WAL pragmas in a temp dir, see
 ``bench.transition_latency``) and one worker with the real workflows and activities. For each
 size N it registers a fresh council (10 seats), creates N cases and drives each to `ready`
 (timed separately, not in the total), plans a session starting a minute from now, then times
-end to end through the gateways, one act after another as the secretariat would:
+end to end through the edge services, one act after another as the secretariat would:
 
 - agenda: ``add_items`` with all N cases in one call;
 - session: ``send_notice``, ``send_materials``, ``open_session`` (8 of 10 present), and for

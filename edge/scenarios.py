@@ -94,12 +94,12 @@ class _Session:
 class ScenarioRunner:
     def __init__(
         self,
-        gateway: CaseService,
+        cases: CaseService,
         *,
         unique: bool = False,
         councils: CouncilService | None = None,
     ) -> None:
-        self.gateway = gateway
+        self.cases = cases
         self.councils = councils
         tag = uuid.uuid4().hex[:8]
         self.suffix = f"#{tag}" if unique else ""
@@ -109,10 +109,10 @@ class ScenarioRunner:
 
     # -- set-up ---------------------------------------------------------------------------
 
-    def _gateways(self, scenario: Scenario) -> tuple[CaseService, CouncilService]:
+    def _services(self, scenario: Scenario) -> tuple[CaseService, CouncilService]:
         """The case service (with the scenario's policy overrides) and a council service on
         the same client, settings and municipality."""
-        cases = self.gateway
+        cases = self.cases
         if scenario.municipality_policy:
             town = cases.municipality
             policy = CasePolicy.model_validate(
@@ -222,7 +222,7 @@ class ScenarioRunner:
         the cases and sessions by alias, and one result per step run."""
         now = dt.datetime.now(JST)
         clock, today = run_clock(now), now.date()
-        cases, councils = self._gateways(scenario)
+        cases, councils = self._services(scenario)
         council_ids = self._council_ids(scenario)
         sessions = self._sessions(scenario, council_ids, clock, today)  # before creating anything
         council_fresh = await self._register(councils, scenario, council_ids)
