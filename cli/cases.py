@@ -17,7 +17,7 @@ from models.labels import ROLE_LABELS, TRIGGER_LABELS
 from models.lifecycle import RULES, is_engine_only
 from models.municipality import MunicipalityConfig
 from models.states import PERSON_ROLES, CaseState, Role
-from models.views import case_sheet
+from models.views import case_list, case_sheet
 from settings import Settings
 
 app = typer.Typer(help="Create, act on, show and list cases.", no_args_is_help=True)
@@ -139,4 +139,4 @@ def list_(
     if as_json:
         print_json([row.model_dump(mode="json") for row in rows])
     else:
-        console.print(render.case_list(rows, town))
+        console.print(render.table(case_list(rows, town)))

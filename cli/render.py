@@ -7,13 +7,9 @@ from collections.abc import Sequence
 from rich.table import Table
 
 from edge.scenarios import StepResult
-from models.jcalendar import format_fiscal_year
-from models.labels import STATE_LABELS, TRIGGER_LABELS
+from models.labels import NO_NUMBERS_YET, TRIGGER_LABELS
 from models.lifecycle import RULES
-from models.municipality import MunicipalityConfig
-from models.states import CaseState
 from models.views import CaseSheet, CouncilSheet, Grid, Line, SessionSheet, Tone
-from persistence.tables import CaseRow
 
 _COLOUR = {Tone.warning: "yellow", Tone.error: "red"}
 
@@ -69,26 +65,8 @@ def session_sheet(sheet: SessionSheet) -> list[object]:
 def council_sheet(sheet: CouncilSheet) -> list[object]:
     parts: list[object] = [lines(sheet.head), table(sheet.roster), table(sheet.sessions)]
     if sheet.numbers is None:
-        return [*parts, "答申番号: none handed out yet"]
+        return [*parts, NO_NUMBERS_YET]
     return [*parts, table(sheet.numbers)]
-
-
-def case_list(rows: Sequence[CaseRow], town: MunicipalityConfig) -> Table:
-    out = Table(title=f"cases ({len(rows)})")
-    for col in ("case", "年度", "state", "kind", "担当課", "件名", "next deadline"):
-        out.add_column(col)
-    for row in rows:
-        state = CaseState(row.state)
-        out.add_row(
-            row.case_id,
-            format_fiscal_year(row.fiscal_year, town.date_style, rule=town.fiscal_era_rule),
-            f"{state} ({STATE_LABELS[state]})",
-            row.kind,
-            row.department,
-            row.title if len(row.title) <= 40 else row.title[:39] + "…",
-            f"{row.next_deadline} {row.next_deadline_what or ''}" if row.next_deadline else "",
-        )
-    return out
 
 
 def step_table(results: Sequence[StepResult], title: str) -> Table:

@@ -17,6 +17,8 @@ from cli.common import console, open_edge, print_json, run
 from edge import vendors
 from edge.vendors import VendorChange
 from models.certificates import CertificateScheme
+from models.labels import ROLE_LABELS
+from models.states import Role
 
 app = typer.Typer(help="A vendor's certificates, for every case that relies on them.")
 
@@ -40,7 +42,7 @@ def lapse(
     vendor: VendorOpt,
     scheme: SchemeOpt,
     reason: Annotated[str, typer.Option(help="what happened, e.g. 認証一時停止")],
-    actor: ActorOpt = "事務局",
+    actor: ActorOpt = ROLE_LABELS[Role.secretariat],
     as_json: JsonOpt = False,
 ) -> None:
     """The certificate was suspended or withdrawn: every case relying on it goes to 要対応."""
@@ -60,7 +62,7 @@ def renew(
     number: Annotated[str, typer.Option(help="the new certificate's number")],
     issued: Annotated[dt.datetime, typer.Option(formats=["%Y-%m-%d"])],
     expires: Annotated[dt.datetime, typer.Option(formats=["%Y-%m-%d"])],
-    actor: ActorOpt = "事務局",
+    actor: ActorOpt = ROLE_LABELS[Role.secretariat],
     as_json: JsonOpt = False,
 ) -> None:
     """A new certificate (new expiry): re-plan the cycle in every case relying on it."""

@@ -20,7 +20,7 @@ from edge.sessions import SESSION_ACTS, request_model
 from models.case import ActInput, Actor
 from models.council import SessionPlan
 from models.errors import CaseError, DuplicateCase, InvalidPayload, describe_validation_error
-from models.labels import ROLE_LABELS
+from models.labels import ROLE_LABELS, session_label
 from models.payloads import SessionRef
 from models.policy import CasePolicy
 from models.scenario import (
@@ -208,7 +208,7 @@ class ScenarioRunner:
                 session_id=plan.session_id,
                 council=council.name,
                 held_on=plan.held_on,
-                label=f"{plan.fiscal_year}年度第{plan.ordinal}回",
+                label=session_label(plan.fiscal_year, plan.ordinal),
             )
             sessions[alias] = _Session(alias, plan, ref)
         return sessions

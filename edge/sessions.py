@@ -22,7 +22,7 @@ from edge.loaders import load_mapping, parse
 from models.case import Actor
 from models.errors import GuardFailed, InvalidPayload
 from models.ids import session_workflow_id
-from models.labels import ROLE_LABELS
+from models.labels import ROLE_LABELS, session_label
 from models.minutes import Minutes, build_minutes
 from models.municipality import MunicipalityConfig
 from models.payloads import SessionRef
@@ -104,7 +104,7 @@ def session_ref(snap: SessionSnapshot) -> SessionRef:
         session_id=snap.session_id,
         council=snap.council,
         held_on=snap.plan.held_on,
-        label=f"{snap.plan.fiscal_year}年度第{snap.plan.ordinal}回",
+        label=session_label(snap.plan.fiscal_year, snap.plan.ordinal),
     )
 
 

@@ -175,3 +175,10 @@ TIE_LABELS: dict[bool, str] = {
 # An obligation's standing in the case sheet.
 OBLIGATION_LAPSED = "失効"
 OBLIGATION_OVERDUE = "期限超過"
+
+NO_NUMBERS_YET = "答申番号: none handed out yet"
+
+
+def session_label(fiscal_year: int, ordinal: int) -> str:
+    """A session as cases record it: 2018年度第3回."""
+    return f"{fiscal_year}年度第{ordinal}回"

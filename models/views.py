@@ -9,7 +9,9 @@ A sheet is a head (label: value lines) and titled grids (columns and rows of tex
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from enum import StrEnum
+from typing import Protocol
 
 from pydantic import BaseModel
 
@@ -35,6 +37,7 @@ from models.labels import (
     QUORUM_LABELS,
     ROLE_LABELS,
     SESSION_STATE_LABELS,
+    STATE_LABELS,
     TIE_LABELS,
     TRIGGER_LABELS,
 )
@@ -42,7 +45,7 @@ from models.minutes import CLOSED_REASONS, OPENNESS, ROLE_TITLES
 from models.municipality import MunicipalityConfig
 from models.payloads import ApprovedBy
 from models.session import AgendaItem, SessionSnapshot
-from models.states import Role
+from models.states import CaseState, Role
 from models.tracking import TrackedObligation
 
 JST = dt.timezone(dt.timedelta(hours=9))
@@ -257,6 +260,50 @@ def _history(snap: CaseSnapshot) -> Grid:
     ]
     return Grid(
         title="history", columns=["#", "on", "trigger", "from → to", "who", "why"], rows=rows
+    )
+
+
+class CaseListRow(Protocol):
+    """A case as the read model lists it (``persistence.tables.CaseRow``)."""
+
+    @property
+    def case_id(self) -> str: ...
+    @property
+    def fiscal_year(self) -> int: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def department(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def next_deadline(self) -> dt.date | None: ...
+    @property
+    def next_deadline_what(self) -> str | None: ...
+
+
+def case_list(rows: Sequence[CaseListRow], town: MunicipalityConfig) -> Grid:
+    """Cases from the read model, one line each (long titles cut at 40 characters)."""
+    out = []
+    for row in rows:
+        state = CaseState(row.state)
+        out.append(
+            [
+                row.case_id,
+                format_fiscal_year(row.fiscal_year, town.date_style, rule=town.fiscal_era_rule),
+                f"{state} ({STATE_LABELS[state]})",
+                row.kind,
+                row.department,
+                row.title if len(row.title) <= 40 else row.title[:39] + "…",
+                f"{row.next_deadline} {row.next_deadline_what or ''}" if row.next_deadline else "",
+            ]
+        )
+    return Grid(
+        title=f"cases ({len(rows)})",
+        columns=["case", "年度", "state", "kind", "担当課", "件名", "next deadline"],
+        rows=out,
     )
 
 
