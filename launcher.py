@@ -60,12 +60,12 @@ def start_server(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
 
 
 async def _wait_ready(settings: Settings, timeout: float = 30.0) -> None:
-    from temporalio.client import Client
+    from edge.connect import connect
 
     deadline = time.monotonic() + timeout
     while True:
         try:
-            client = await Client.connect(settings.temporal_address, namespace=settings.namespace)
+            client = await connect(settings)
             await client.count_workflows("CaseState = 'draft'")
             return
         except Exception:

@@ -13,7 +13,8 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities import ActivityDeps, SmtpConfig, build_activities
-from gateway import connect, load_municipality
+from edge.connect import connect
+from edge.loaders import load_municipality
 from models.municipality import MunicipalityConfig
 from persistence.database import make_engine
 from settings import Settings

@@ -14,10 +14,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from temporalio import activity
 from temporalio.client import Client
-from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.exceptions import ApplicationError, TemporalError
 
 from activities.rendering import render
+from edge.errors import is_not_found
 from models.case import CaseSnapshot
 from models.documents import build_content
 from models.documents.spec import (
@@ -119,10 +119,10 @@ class DocumentActivities:
                 )
             handle = self._client.get_workflow_handle(session_workflow_id(req.subject_id))
             record = await handle.query("record", result_type=SessionRecord)
-        except RPCError as err:
-            if err.status is RPCStatusCode.NOT_FOUND:
-                raise _failed(CaseNotFound(f"no {subject.value} {req.subject_id}")) from None
-            raise
+        except TemporalError as err:
+            if not is_not_found(err):
+                raise
+            raise _failed(CaseNotFound(f"no {subject.value} {req.subject_id}")) from None
         return GenerateDocumentInput(
             doc_type=req.doc_type, formats=req.formats, session=SessionSource(record=record)
         )

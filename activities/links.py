@@ -1,12 +1,14 @@
-"""Effects of one case on another: an answered change case supersedes its parent."""
+"""Effects of one workflow on another: an answered change case supersedes its parent, a
+session acts on its cases. What the other workflow answers is read by the edge's translator
+(``edge.errors.refusal``): a refusal is an answer, anything else fails the attempt."""
 
 from __future__ import annotations
 
 from temporalio import activity
-from temporalio.client import Client, WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.client import Client
+from temporalio.exceptions import ApplicationError, TemporalError
 
+from edge.errors import invalid_argument, is_not_found, refusal
 from models.case import ActResult, CaseSnapshot, ChangeCaseInfo
 from models.ids import case_workflow_id, council_workflow_id, session_workflow_id
 from models.payloads import Outcome
@@ -39,16 +41,11 @@ class CaseLinkActivities:
                 id=f"supersede-by-{inp.change_case}",
                 result_type=ActResult,
             )
-        except WorkflowUpdateFailedError as err:
-            cause = err.cause
-            message = cause.message if isinstance(cause, ApplicationError) else str(cause)
-            return SupersedeResult(superseded=False, reason=message)
-        except RPCError as err:
-            if err.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
-                return SupersedeResult(
-                    superseded=False, reason=f"parent case {inp.parent_case}: {err.message}"
-                )
-            raise
+        except TemporalError as err:
+            refused = refusal(err, f"parent case {inp.parent_case}")
+            if refused is None:
+                raise
+            return SupersedeResult(superseded=False, reason=refused.message)
         return SupersedeResult(superseded=True)
 
     @activity.defn(name="describe_change_case")
@@ -58,8 +55,8 @@ class CaseLinkActivities:
         handle = self._client.get_workflow_handle(case_workflow_id(change_case))
         try:
             snap = await handle.query("snapshot", result_type=CaseSnapshot)
-        except RPCError as err:
-            if err.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.INVALID_ARGUMENT):
+        except TemporalError as err:
+            if is_not_found(err) or invalid_argument(err):
                 return ChangeCaseInfo(case_id=change_case, found=False)
             raise
         approved = snap.decision is not None and snap.decision.outcome is not Outcome.reject
@@ -87,19 +84,13 @@ class SessionLinkActivities:
             result = await handle.execute_update(
                 "act", req.act, id=req.request_id, result_type=ActResult
             )
-        except WorkflowUpdateFailedError as err:
-            cause = err.cause
-            if isinstance(cause, ApplicationError):
-                return CaseActOutcome(accepted=False, error_type=cause.type, message=cause.message)
-            raise
-        except RPCError as err:
-            if err.status is RPCStatusCode.NOT_FOUND:
-                return CaseActOutcome(
-                    accepted=False,
-                    error_type="CaseNotFound",
-                    message=f"case {req.case_id}: {err.message}",
-                )
-            raise
+        except TemporalError as err:
+            refused = refusal(err, f"case {req.case_id}")
+            if refused is None:
+                raise
+            return CaseActOutcome(
+                accepted=False, error_type=refused.error_type.value, message=refused.message
+            )
         return CaseActOutcome(
             accepted=result.parked is None,
             state=result.state,
@@ -118,20 +109,18 @@ class SessionLinkActivities:
             await handle.execute_update(
                 "receive_item", req.item, id=f"carry-{req.item.case_id}-{req.item.from_session}"
             )
-        except WorkflowUpdateFailedError as err:
-            cause = err.cause
-            kind = cause.type if isinstance(cause, ApplicationError) else "CaseError"
+        except TemporalError as err:
+            refused = refusal(err, f"session {req.session_id}")
+            if refused is None:
+                raise
+            what = f"session {req.session_id}"
             raise ApplicationError(
-                f"session {req.session_id}: {getattr(cause, 'message', cause)}",
-                type=kind,
+                refused.message
+                if refused.message.startswith(what)
+                else f"{what}: {refused.message}",
+                type=refused.error_type.value,
                 non_retryable=True,
             ) from None
-        except RPCError as err:
-            if err.status is RPCStatusCode.NOT_FOUND:
-                raise ApplicationError(
-                    f"session {req.session_id} not found", type="CaseNotFound", non_retryable=True
-                ) from None
-            raise
 
     @activity.defn(name="describe_session")
     async def describe_session(self, session_id: str) -> SessionInfo:
@@ -139,10 +128,10 @@ class SessionLinkActivities:
         handle = self._client.get_workflow_handle(session_workflow_id(session_id))
         try:
             snap = await handle.query("snapshot", result_type=SessionSnapshot)
-        except RPCError as err:
-            if err.status is RPCStatusCode.NOT_FOUND:
-                return SessionInfo(session_id=session_id, found=False)
-            raise
+        except TemporalError as err:
+            if not is_not_found(err):
+                raise
+            return SessionInfo(session_id=session_id, found=False)
         return SessionInfo(
             session_id=session_id,
             found=True,

@@ -48,7 +48,7 @@ from temporalio.client import Client
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
 from bench.transition_latency import exit_with, gather_limited, start_dev_server
-from gateway import CaseGateway, case_config
+from edge.cases import CaseService, case_config
 from models import search_attributes as sa
 from models.case import Actor, CaseConfig, CaseInput, CaseRecord, TransitionRecord
 from models.certificates import add_months, privacy_mark_expiry
@@ -306,7 +306,7 @@ async def run_events(client: Client, workflow_id: str) -> list[int]:
             return lengths
 
 
-async def act_once(gateway: CaseGateway, case_id: str, the_act: Any, key: str) -> int:
+async def act_once(gateway: CaseService, case_id: str, the_act: Any, key: str) -> int:
     """Act; where the test server lost the update to a continue-as-new (the call times out),
     act again if the occurrence ``key`` is still due. Returns how many were lost."""
     from temporalio.service import RPCError
@@ -333,7 +333,7 @@ async def part2(years: int, verbose: bool = False) -> None:
             policy(rereview_months=None),
             years_ahead=years + 3,
         ):
-            gateway: CaseGateway = env.gateway
+            gateway: CaseService = env.gateway
             case_id = (await to_answer(gateway)).case_id
             t0 = await env.today()
             for ob in obligations(t0, t0):

@@ -6,7 +6,7 @@ Starts its own dev server (SQLite file with WAL pragmas in a temp dir, see
 ``bench.transition_latency``) and one worker with the real workflows and activities. For each
 size N it registers a fresh council (10 seats), creates N cases and drives each to `ready`
 (timed separately, not in the total), plans a session starting a minute from now, then times
-end to end through the gateways, one act after another as the secretariat would:
+end to end through the edge services, one act after another as the secretariat would:
 
 - agenda: ``add_items`` with all N cases in one call;
 - session: ``send_notice``, ``send_materials``, ``open_session`` (8 of 10 present), and for
@@ -38,8 +38,8 @@ from typing import TypeVar
 from pydantic import BaseModel
 
 from bench.transition_latency import exit_with, gather_limited, start_dev_server
-from council_gateway import CouncilGateway
-from gateway import CaseGateway
+from edge.cases import CaseService
+from edge.councils import CouncilService
 from models.council import SessionPlan
 from models.ids import session_workflow_id
 from models.payloads import Votes
@@ -135,7 +135,7 @@ class SessionRun:
     """Sends the acts of one session and keeps the time of each phase in ``result``."""
 
     def __init__(
-        self, councils: CouncilGateway, session_id: str, result: Result, step_timeout: float
+        self, councils: CouncilService, session_id: str, result: Result, step_timeout: float
     ) -> None:
         self.councils = councils
         self.session_id = session_id
@@ -200,8 +200,8 @@ class SessionRun:
 
 
 async def measure(
-    cases: CaseGateway,
-    councils: CouncilGateway,
+    cases: CaseService,
+    councils: CouncilService,
     n: int,
     step_timeout: float,
     margin: dt.timedelta = MIDNIGHT_MARGIN,
@@ -237,7 +237,7 @@ async def measure(
     return result
 
 
-async def read_history(councils: CouncilGateway, session_id: str, result: Result) -> None:
+async def read_history(councils: CouncilService, session_id: str, result: Result) -> None:
     """Events of the session workflow (``fetch_history``) and its size as the server counts it."""
     handle = councils.client.get_workflow_handle(session_workflow_id(session_id))
     try:
@@ -252,8 +252,8 @@ async def read_history(councils: CouncilGateway, session_id: str, result: Result
 
 
 async def check_outcome(
-    cases: CaseGateway,
-    councils: CouncilGateway,
+    cases: CaseService,
+    councils: CouncilService,
     session_id: str,
     case_ids: list[str],
     answers: list[str],
@@ -348,8 +348,8 @@ async def run(sizes: list[int], step_timeout: float, margin: dt.timedelta) -> in
         try:
             with ThreadPoolExecutor(max_workers=16) as executor:
                 async with build_worker(env.client, settings, executor, engine=engine):
-                    cases = CaseGateway(env.client, settings, town)
-                    councils = CouncilGateway(env.client, settings, town)
+                    cases = CaseService(env.client, settings, town)
+                    councils = CouncilService(env.client, settings, town)
                     for n in sizes:
                         print(f"N={n}: preparing {n} cases, then one session…", flush=True)
                         try:

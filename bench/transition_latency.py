@@ -37,7 +37,7 @@ with workflow.unsafe.imports_passed_through():
     from temporalio.contrib.pydantic import pydantic_data_converter
     from temporalio.testing import WorkflowEnvironment
 
-    from gateway import CaseGateway
+    from edge.cases import CaseService
     from models import search_attributes as sa
     from models.case import ActInput, Actor
     from models.document import ConsultationDocument
@@ -109,7 +109,7 @@ async def gather_limited(factories: list[Callable[[], Awaitable[T]]], limit: int
     return await asyncio.gather(*(one(f) for f in factories))
 
 
-async def create_cases(gateway: CaseGateway, n: int) -> list[str]:
+async def create_cases(gateway: CaseService, n: int) -> list[str]:
     document = sample_document()
 
     async def one() -> str:
@@ -132,7 +132,7 @@ async def start_bare(client: Client, task_queue: str, n: int) -> list[str]:
     return await gather_limited([functools.partial(one, i) for i in range(n)])
 
 
-async def time_transition(gateway: CaseGateway, engine: Engine, case_id: str) -> float:
+async def time_transition(gateway: CaseService, engine: Engine, case_id: str) -> float:
     """act(submit), then read the row; both inside the measured time."""
     act = ActInput(trigger="submit", actor=DEPARTMENT)
     started = time.perf_counter()
@@ -201,7 +201,7 @@ async def run(n: int, warmup: int, use_pg: bool) -> None:
                     workflows=[*ALL_WORKFLOWS, BareCounterWorkflow],
                 )
                 async with worker:
-                    gateway = CaseGateway(env.client, settings, gateway_town)
+                    gateway = CaseService(env.client, settings, gateway_town)
                     print(f"creating {n + warmup} cases and {n + warmup} bare workflows…")
                     cases = await create_cases(gateway, n + warmup)
                     bares = await start_bare(env.client, settings.task_queue, n + warmup)

@@ -7,11 +7,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cli.common import connect_or_explain, console, open_gateway, print_json, run
-from cli.setup_namespace import ensure_namespace, register_search_attributes
+from cli.common import console, open_edge, print_json, run
+from edge import admin
 from models.case import Actor, AdminInput
 from models.states import Role
-from persistence.database import make_engine
 from settings import Settings
 
 app = typer.Typer(
@@ -28,9 +27,8 @@ def failed(as_json: JsonOpt = False) -> None:
     """List every case with a parked step."""
 
     async def work() -> None:
-        gateway = await open_gateway()
-        snaps = [await gateway.snapshot(cid) for cid in await gateway.parked_case_ids()]
-        parked = [s for s in snaps if s.parked is not None]
+        edge = await open_edge()
+        parked = await edge.cases.parked_cases()
         if as_json:
             print_json(
                 [{"case_id": s.case_id, "state": s.state, "parked": s.parked} for s in parked]
@@ -57,8 +55,8 @@ def failed(as_json: JsonOpt = False) -> None:
 
 def _admin(action: str, case_id: str, reason: str, actor: str, as_json: bool) -> None:
     async def work() -> None:
-        gateway = await open_gateway()
-        snap = await gateway.admin(
+        edge = await open_edge()
+        snap = await edge.cases.admin(
             case_id, action, AdminInput(actor=Actor(role=Role.admin, name=actor), reason=reason)
         )
         if as_json:
@@ -109,24 +107,15 @@ def setup(
     `./toshin up` needs none of it."""
 
     async def work() -> None:
-        settings = Settings()
-        client = await connect_or_explain(settings)
-        registered = await ensure_namespace(client, settings.namespace, retention_days)
-        added = await register_search_attributes(client, settings.namespace)
-        make_engine(settings.read_model_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+        done = await admin.setup(Settings(), retention_days)
         if as_json:
-            print_json(
-                {
-                    "namespace": settings.namespace,
-                    "namespace_registered": registered,
-                    "search_attributes_added": added,
-                }
-            )
+            print_json(done)
         else:
-            if registered:
-                console.print(f"namespace {settings.namespace}: registered")
+            if done.namespace_registered:
+                console.print(f"namespace {done.namespace}: registered")
+            added = done.search_attributes_added
             what = ", ".join(added) if added else "none (all present)"
-            console.print(f"namespace {settings.namespace}: search attributes added: {what}")
+            console.print(f"namespace {done.namespace}: search attributes added: {what}")
             console.print("read model: tables present")
 
     run(work)

@@ -7,19 +7,17 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
-from sqlmodel import Session
 
-from cli.common import console, fail, open_gateway, print_json, run
-from cli.render import case_list, case_sheet
-from cli.scenario_runner import load_document, load_structured, load_yaml
+from cli import render
+from cli.common import checked, console, fail, open_edge, print_json, run
+from edge.cases import list_cases
+from edge.loaders import load_document, load_mapping, load_municipality, load_structured, parse_sets
 from models.case import ActInput, Actor, CaseSnapshot
-from models.errors import InvalidPayload
 from models.labels import ROLE_LABELS, TRIGGER_LABELS
 from models.lifecycle import REPAIRS, RULES, is_engine_only
+from models.municipality import MunicipalityConfig
 from models.states import PERSON_ROLES, CaseState, Role
-from persistence import repository
-from persistence.database import make_engine
+from models.views import case_list, case_sheet
 from settings import Settings
 
 app = typer.Typer(help="Create, act on, show and list cases.", no_args_is_help=True)
@@ -41,32 +39,11 @@ def _person(role: Role) -> Role:
     return role
 
 
-def _parse_sets(pairs: list[str]) -> dict[str, Any]:
-    """--set a.b=value pairs (values read as YAML scalars or flow lists) into a dict."""
-    out: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, raw = pair.partition("=")
-        if not sep or not key:
-            raise InvalidPayload(f"--set {pair!r}: expected key=value")
-        try:
-            value = load_yaml(raw) if raw else ""
-        except yaml.YAMLError as exc:
-            raise InvalidPayload(f"--set {key}: {exc}") from None
-        node = out
-        *parents, leaf = key.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-            if not isinstance(node, dict):
-                raise InvalidPayload(f"--set {key}: {part} is not a mapping")
-        node[leaf] = value
-    return out
-
-
-def _show(snap: CaseSnapshot, as_json: bool, role: Role | None, gateway_town: Any) -> None:
+def _show(snap: CaseSnapshot, as_json: bool, role: Role | None, town: MunicipalityConfig) -> None:
     if as_json:
         print_json(snap)
         return
-    for part in case_sheet(snap, gateway_town, role):
+    for part in render.case_sheet(case_sheet(snap, town, role)):
         console.print(part)
 
 
@@ -82,14 +59,14 @@ def create(
 
     async def work() -> CaseSnapshot:
         document = load_document(load_structured(file), str(file))
-        gateway = await open_gateway()
-        snap = await gateway.create_case(
+        edge = await open_edge()
+        snap = await edge.cases.create_case(
             document=document,
             actor=Actor(role=Role.department, name=actor),
             external_ref=ref,
             created_on=on.date() if on else None,
         )
-        _show(snap, as_json, Role.department, gateway.municipality)
+        _show(snap, as_json, Role.department, edge.municipality)
         return snap
 
     run(work)
@@ -110,11 +87,8 @@ def act(
     async def work() -> None:
         data: dict[str, Any] = {}
         if payload is not None:
-            loaded = load_structured(payload)
-            if not isinstance(loaded, dict):
-                raise InvalidPayload(f"{payload}: the payload must be a mapping")
-            data.update(loaded)
-        data.update(_parse_sets(set_ or []))
+            data.update(load_mapping(payload))
+        data.update(parse_sets(set_ or []))
         person = _person(role)
         request = ActInput(
             trigger=trigger,
@@ -122,9 +96,9 @@ def act(
             payload=data,
             on=on.date() if on else None,
         )
-        gateway = await open_gateway()
-        await gateway.act(case_id, request, request_id=request_id)
-        _show(await gateway.snapshot(case_id), as_json, person, gateway.municipality)
+        edge = await open_edge()
+        await edge.cases.act(case_id, request, request_id=request_id)
+        _show(await edge.cases.snapshot(case_id), as_json, person, edge.municipality)
 
     run(work)
 
@@ -138,8 +112,8 @@ def show(
     """Show a case: state, label, allowed next actions, history (live from the engine)."""
 
     async def work() -> None:
-        gateway = await open_gateway()
-        _show(await gateway.snapshot(case_id), as_json, role, gateway.municipality)
+        edge = await open_edge()
+        _show(await edge.cases.snapshot(case_id), as_json, role, edge.municipality)
 
     run(work)
 
@@ -153,20 +127,16 @@ def list_(
     as_json: JsonOpt = False,
 ) -> None:
     """List cases from the read model, with filters."""
-    from gateway import load_municipality
-
     settings = Settings()
-    town = load_municipality(settings.municipality_file)
-    engine = make_engine(settings.read_model_url)
-    with Session(engine) as session:
-        rows = repository.list_cases(
-            session,
-            state=state.value if state else None,
-            department=department,
-            kind=kind,
-            fiscal_year=fiscal_year,
-        )
+    town = checked(lambda: load_municipality(settings.municipality_file))
+    rows = list_cases(
+        settings,
+        state=state.value if state else None,
+        department=department,
+        kind=kind,
+        fiscal_year=fiscal_year,
+    )
     if as_json:
         print_json([row.model_dump(mode="json") for row in rows])
     else:
-        console.print(case_list(rows, town))
+        console.print(render.table(case_list(rows, town)))

@@ -1,4 +1,4 @@
-"""What every CLI command shares: settings, the gateway, one-line errors, --json output."""
+"""What every CLI command shares: the edge, one-line errors, --json output."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from typing import Any, TypeVar
 import typer
 from pydantic import BaseModel
 from rich.console import Console
-from temporalio.client import Client
 
-from gateway import CaseGateway, connect, load_municipality
+from edge.connect import open_edge
 from models.errors import CaseError
-from settings import Settings
+
+__all__ = ["checked", "console", "err_console", "fail", "open_edge", "print_json", "run"]
 
 T = TypeVar("T")
 
@@ -30,30 +30,20 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-async def connect_or_explain(settings: Settings) -> Client:
-    try:
-        return await connect(settings)
-    except RuntimeError as exc:
-        raise CaseError(
-            f"cannot reach Temporal at {settings.temporal_address} ({exc}); "
-            "is `./toshin up` running?"
-        ) from None
-
-
-async def open_gateway(settings: Settings | None = None) -> CaseGateway:
-    settings = settings or Settings()
-    municipality = load_municipality(settings.municipality_file)
-    return CaseGateway(await connect_or_explain(settings), settings, municipality)
-
-
 def run(work: Callable[[], Awaitable[T]]) -> T:
     """Run async CLI work; a domain error becomes one red line and exit code 1."""
     try:
         return asyncio.run(work())  # type: ignore[arg-type]
     except CaseError as err:
-        raise fail(
-            f"{err.error_type if hasattr(err, 'error_type') else 'CaseError'}: {err.message}"
-        ) from None
+        raise fail(f"{err.error_type}: {err.message}") from None
+
+
+def checked(work: Callable[[], T]) -> T:
+    """Run sync CLI work; a domain error becomes one red line and exit code 1."""
+    try:
+        return work()
+    except CaseError as err:
+        raise fail(f"{err.error_type}: {err.message}") from None
 
 
 def _default(value: Any) -> Any:

@@ -8,9 +8,12 @@ from typing import Annotated
 
 import typer
 
-from cli.common import console, fail, open_gateway, print_json, run
+from cli.common import console, fail, open_edge, print_json, run
 from cli.render import step_table
-from cli.scenario_runner import ScenarioRunner, load_scenario
+from edge.loaders import load_model
+from edge.scenarios import ScenarioRunner, load_scenario
+from models.council import Council
+from models.errors import DuplicateCase
 from settings import ROOT
 
 app = typer.Typer(help="Run scenario files (docs/scenarios.md).", no_args_is_help=True)
@@ -19,11 +22,13 @@ DEMO_SCENARIOS = sorted((ROOT / "scenarios").glob("s*.yaml"))
 
 
 async def run_files(files: list[Path], *, unique: bool, as_json: bool) -> bool:
-    gateway = await open_gateway()
+    edge = await open_edge()
     all_ok = True
     for path in files:
         scenario = load_scenario(path)
-        ids, results = await ScenarioRunner(gateway, unique=unique).run(scenario, path.parent)
+        ids, results = await ScenarioRunner(edge.cases, unique=unique, councils=edge.councils).run(
+            scenario, path.parent
+        )
         ok = all(r.ok for r in results)
         all_ok = all_ok and ok
         if as_json:
@@ -62,14 +67,9 @@ DEMO_COUNCIL = ROOT / "config" / "council.example.yaml"
 
 async def register_demo_council() -> None:
     """The example council, so sessions can be planned right away (kept if registered)."""
-    from cli.councils import open_councils
-    from cli.scenario_runner import load_structured
-    from models.council import Council
-    from models.errors import DuplicateCase
-
-    councils = await open_councils()
+    edge = await open_edge()
     with contextlib.suppress(DuplicateCase):
-        await councils.register(Council.model_validate(load_structured(DEMO_COUNCIL)))
+        await edge.councils.register(load_model(Council, DEMO_COUNCIL))
 
 
 @demo.command("load")

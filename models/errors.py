@@ -6,7 +6,7 @@
     ├── InvalidPayload        a field is missing, unknown or of the wrong value
     ├── InvalidTransition     the trigger is not allowed from the case's current state
     ├── RoleNotAllowed        the acting role may not fire this trigger
-    │   └── EngineOnly        only the engine fires this trigger, never a request from outside
+    │   └── EngineOnly        only the engine fires this trigger (never a caller from outside)
     ├── GuardFailed           the trigger is allowed, but a business rule says no
     ├── CaseNotFound          no case has this id
     ├── DuplicateCase         a case with this external reference already exists
@@ -73,6 +73,9 @@ class RoleNotAllowed(CaseError):
 
 
 class EngineOnly(RoleNotAllowed):
+    """A trigger only the engine fires (``models.lifecycle.is_engine_only``), asked for by
+    someone else."""
+
     error_type = ErrorType.EngineOnly
 
 

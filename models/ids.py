@@ -30,3 +30,9 @@ def council_workflow_id(council_id: str) -> str:
 def document_workflow_id(subject_id: str, doc_type: str, nonce: str) -> str:
     """One on-demand generation (the nonce tells two requests apart)."""
     return f"document-{subject_id}-{doc_type}-{nonce}"
+
+
+def case_id_of(workflow_id: str) -> str | None:
+    """The case id of a case workflow id; None for any other workflow."""
+    prefix = case_workflow_id("")
+    return workflow_id.removeprefix(prefix) if workflow_id.startswith(prefix) else None

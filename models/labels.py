@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from models.council import QuorumRule
 from models.document import CaseKind, Category, Criterion
+from models.payloads import ApprovedBy
+from models.session import ItemOutcome, ItemStatus, MinutesState, SessionState
 from models.states import CaseState, Role, Trigger
 from models.tracking import ConditionStatus
 
@@ -114,3 +117,69 @@ CRITERION_LABELS: dict[Criterion, str] = {
     Criterion.e: "その他受託者の安全対策を高めるための措置",
     Criterion.f: "日常的な安全対策",
 }
+
+# -- sessions and councils --------------------------------------------------------------
+
+SESSION_STATE_LABELS: dict[SessionState, str] = {
+    SessionState.planned: "開催予定",
+    SessionState.notice_sent: "開催通知済",
+    SessionState.materials_sent: "資料送付済",
+    SessionState.opened: "開会中",
+    SessionState.failed_quorum: "流会",
+    SessionState.closed: "閉会",
+}
+
+ITEM_STATUS_LABELS: dict[ItemStatus, str] = {
+    ItemStatus.on_agenda: "付議",
+    ItemStatus.deliberating: "審議中",
+    ItemStatus.decided: "議決済・答申待ち",
+    ItemStatus.answered: "答申済",
+    ItemStatus.continued: "継続審議",
+    ItemStatus.noted: "報告了承",
+    ItemStatus.converted: "諮問へ切替",
+    ItemStatus.carried_over: "次回へ延期",
+}
+
+OUTCOME_LABELS: dict[ItemOutcome, str] = {
+    ItemOutcome.approve: "可",
+    ItemOutcome.approve_with_conditions: "条件付き可",
+    ItemOutcome.reject: "否",
+    ItemOutcome.continue_: "継続審議",
+    ItemOutcome.noted: "了承",
+    ItemOutcome.convert: "諮問へ切替",
+}
+
+MINUTES_LABELS: dict[MinutesState, str] = {
+    MinutesState.drafting: "作成中",
+    MinutesState.approved: "会長承認済",
+    MinutesState.published: "公開済",
+}
+
+APPROVED_BY_LABELS: dict[ApprovedBy, str] = {
+    ApprovedBy.session: "審議会",
+    ApprovedBy.chair: "会長一任",
+}
+
+# The chair's casting vote on a tie (可否同数), by how the chair voted.
+CASTING_LABELS: dict[bool, str] = {True: "会長裁決:可", False: "会長裁決:否"}
+
+QUORUM_LABELS: dict[QuorumRule, str] = {
+    QuorumRule.majority_of_seats: "委員の過半数",
+    QuorumRule.half_of_seats: "委員の半数以上",
+}
+
+TIE_LABELS: dict[bool, str] = {
+    True: "会長の決するところによる",
+    False: "否決 (the chair does not break ties)",
+}
+
+# An obligation's standing in the case sheet.
+OBLIGATION_LAPSED = "失効"
+OBLIGATION_OVERDUE = "期限超過"
+
+NO_NUMBERS_YET = "答申番号: none handed out yet"
+
+
+def session_label(fiscal_year: int, ordinal: int) -> str:
+    """A session as cases record it: 2018年度第3回."""
+    return f"{fiscal_year}年度第{ordinal}回"

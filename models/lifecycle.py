@@ -275,6 +275,8 @@ class CaseMachine:
         return CaseState(self.state)
 
 
-def is_engine_only(trigger: Trigger) -> bool:
-    """Whether only the engine fires ``trigger`` (every rule for it is the engine's)."""
-    return all(r.roles == (Role.engine,) for r in RULES if r.trigger is trigger)
+def is_engine_only(trigger: Trigger | str) -> bool:
+    """True when every rule of ``trigger`` is the engine's alone (apply_outcome, activate,
+    open_review, flag_attention, supersede): no caller from outside may fire it."""
+    rules = [r for r in RULES if r.trigger == trigger]
+    return bool(rules) and all(r.roles == (Role.engine,) for r in rules)

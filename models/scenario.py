@@ -136,7 +136,7 @@ class ScenarioStep(Strict):
     case: str | None = None  # alias from `cases`; may be omitted when there is one case
     trigger: str | None = None
     session: str | None = None  # alias from `sessions`
-    act: str | None = None  # a session act (council_gateway.SESSION_ACTS) or `plan`
+    act: str | None = None  # a session act (edge.sessions.SESSION_ACTS) or `plan`
     as_: Role = Field(alias="as")
     actor: str | None = None
     on: dt.date | RunDateToken | None = None

@@ -29,8 +29,8 @@ from typing import Any
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 
 from bench.transition_latency import exit_with, sample_document, start_dev_server
-from cli.scenario_runner import ScenarioRunner, load_scenario
-from gateway import CaseGateway
+from edge.cases import CaseService
+from edge.scenarios import ScenarioRunner, load_scenario
 from models.case import ActInput, Actor, ActResult, AdminInput, CaseSnapshot
 from models.ids import case_workflow_id, council_workflow_id, session_workflow_id
 from models.policy import CasePolicy
@@ -312,9 +312,9 @@ class Recorder:
         self.settings = settings
         self.recorded: dict[str, list[str]] = {}  # name → workflow ids
 
-    def gateway(self, policy: CasePolicy = FAST_POLICY) -> CaseGateway:
+    def gateway(self, policy: CasePolicy = FAST_POLICY) -> CaseService:
         town = municipality(policy)
-        return CaseGateway(self.client, self.settings, town)
+        return CaseService(self.client, self.settings, town)
 
     async def journey(self, name: str, steps: list[Step | Admin | Lock]) -> None:
         gateway = self.gateway(POLICIES.get(name, FAST_POLICY))

@@ -16,7 +16,8 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from gateway import CaseGateway, load_municipality
+from edge.cases import CaseService
+from edge.loaders import load_municipality
 from models import search_attributes as sa
 from models.municipality import MunicipalityConfig
 from models.policy import CasePolicy
@@ -54,7 +55,7 @@ def executor() -> AsyncIterator[ThreadPoolExecutor]:  # type: ignore[misc]
 
 @dataclass
 class System:
-    gateway: CaseGateway
+    gateway: CaseService
     engine: Engine
     settings: Settings
     worker: Worker
@@ -114,7 +115,7 @@ async def system(
     )
     async with worker:
         yield System(
-            gateway=CaseGateway(client, settings, town),
+            gateway=CaseService(client, settings, town),
             engine=engine,
             settings=settings,
             worker=worker,

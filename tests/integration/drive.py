@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway import CaseGateway
+from edge.cases import CaseService
 from models.case import ActResult
 from models.states import Role
 from tests.factories import act, actor, document
@@ -13,7 +13,7 @@ SESSION_ID = "drive-1"
 
 
 async def to_answer(
-    gateway: CaseGateway,
+    gateway: CaseService,
     *,
     conditions: list[dict[str, Any]] | None = None,
     **doc: Any,

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from cli.documents import generate
-from cli.scenario_runner import NotToday, ScenarioRunner, load_scenario
-from council_gateway import CouncilGateway
-from gateway import CaseGateway
+from edge.cases import CaseService
+from edge.councils import CouncilService
+from edge.documents import generate
+from edge.scenarios import NotToday, ScenarioRunner, load_scenario
 from models.case import Actor, AdminInput
 from models.documents.spec import DocFormat, DocType, DocumentRequest
 from models.errors import TemplateError
@@ -64,7 +64,7 @@ async def docs(
     worker = build_worker(client, settings, executor, engine=engine, max_cached_workflows=0)
     async with worker:
         yield System(
-            gateway=CaseGateway(client, settings, municipality()),
+            gateway=CaseService(client, settings, municipality()),
             engine=engine,
             settings=settings,
             worker=worker,
@@ -222,7 +222,7 @@ async def test_a_broken_minutes_template_is_recorded_on_the_session_and_retried(
     page.write_text(good.replace("{{ row.value }}", "{{ row.valeu }}"))
     ids = await run_scenario(docs, "sessions/h_higashimurayama_closed_session.yaml")
     session_id = ids["h22_3"]
-    councils = CouncilGateway(docs.client, docs.settings, docs.gateway.municipality)
+    councils = CouncilService(docs.client, docs.settings, docs.gateway.municipality)
     snap = await councils.session(session_id)
     assert [f.doc_type for f in snap.document_failures] == ["kaigiroku", "kaigiroku_public"]
     assert "template html/kaigiroku.html: missing field 'valeu'" in snap.document_failures[0].error

@@ -10,7 +10,7 @@ from pathlib import Path
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from gateway import CaseGateway
+from edge.cases import CaseService
 from models import search_attributes as sa
 from persistence.database import make_engine
 from settings import Settings
@@ -39,14 +39,14 @@ async def test_case_survives_a_full_restart(tmp_path: Path, executor: ThreadPool
 
     env = await _start(tmp_path / "temporal.db")
     async with build_worker(env.client, settings, executor, engine=engine):
-        gateway = CaseGateway(env.client, settings, town)
+        gateway = CaseService(env.client, settings, town)
         snap = await gateway.create_case(document=document(), actor=actor("department"))
         await gateway.act(snap.case_id, act("submit", "department"))
     await env.shutdown()
 
     env = await _start(tmp_path / "temporal.db")
     async with build_worker(env.client, settings, executor, engine=engine):
-        gateway = CaseGateway(env.client, settings, town)
+        gateway = CaseService(env.client, settings, town)
         again = await gateway.snapshot(snap.case_id)
         assert again.state == "triage"
         assert [h.trigger for h in again.history] == [None, "submit"]

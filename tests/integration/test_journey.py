@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from gateway import CaseGateway
+from edge.cases import CaseService
 from models.case import CaseSnapshot
 from models.ids import case_workflow_id
 from models.policy import CasePolicy
@@ -70,7 +70,7 @@ JOURNEY = [
 ]
 
 
-async def _drive(gateway: CaseGateway) -> str:
+async def _drive(gateway: CaseService) -> str:
     doc = document(planned_start={"year": 2018, "month": 4, "jun": "early"})
     snap = await gateway.create_case(
         document=doc, actor=actor("department", "島田"), created_on=D(2018, 1, 5)
@@ -130,7 +130,7 @@ async def test_search_attributes_follow_the_case(system: System) -> None:
     )
 
 
-async def _continued(gateway: CaseGateway, case_id: str, *, past: int) -> CaseSnapshot:
+async def _continued(gateway: CaseService, case_id: str, *, past: int) -> CaseSnapshot:
     """The snapshot once the case has continued as new beyond run ``past``: it does so in a
     quiet task of its own, a moment after the last act."""
     for _ in range(100):
@@ -143,7 +143,7 @@ async def _continued(gateway: CaseGateway, case_id: str, *, past: int) -> CaseSn
 
 async def test_long_history_continues_as_new_and_keeps_everything(system: System) -> None:
     policy = CasePolicy(**{**FAST_POLICY.model_dump(), "history_event_limit": 20})
-    gateway = CaseGateway(system.client, system.settings, municipality(policy))
+    gateway = CaseService(system.client, system.settings, municipality(policy))
     case_id = await _drive(gateway)
     handle = system.client.get_workflow_handle(case_workflow_id(case_id))
     snap = await _continued(gateway, case_id, past=1)
@@ -160,7 +160,7 @@ async def test_acts_racing_a_continue_as_new_all_land(system: System) -> None:
     """Acts that arrive while the case continues as new are not lost: the server aborts them
     as retryable and they land on the new run (a person never sees the run change)."""
     policy = CasePolicy(**{**FAST_POLICY.model_dump(), "history_event_limit": 20})
-    gateway = CaseGateway(system.client, system.settings, municipality(policy))
+    gateway = CaseService(system.client, system.settings, municipality(policy))
     case_id = await _drive(gateway)
     before = (await gateway.snapshot(case_id)).run_count
 

@@ -18,7 +18,7 @@ from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from gateway import CaseGateway
+from edge.cases import CaseService
 from models import search_attributes as sa
 from models.case import CaseSnapshot
 from models.certificates import isms_expiry, privacy_mark_expiry
@@ -40,7 +40,7 @@ VENDOR = "株式会社サンプルデータセンター"
 @dataclass
 class Years:
     env: WorkflowEnvironment
-    gateway: CaseGateway
+    gateway: CaseService
     sink: SmtpSink
 
     async def today(self) -> dt.date:
@@ -104,7 +104,7 @@ async def years_env(
     engine = make_engine(settings.read_model_url)
     try:
         async with build_worker(env.client, settings, executor, engine=engine, municipality=town):
-            yield Years(env, CaseGateway(env.client, settings, town), sink)
+            yield Years(env, CaseService(env.client, settings, town), sink)
     finally:
         sink.stop()
         engine.dispose()

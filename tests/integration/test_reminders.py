@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from gateway import CaseGateway
+from edge.cases import CaseService
 from models.business_days import build_closure_table
 from models.certificates import add_months
 from models.policy import CasePolicy
@@ -58,7 +58,7 @@ async def eventually(check: Callable[[], bool], seconds: float, what: str) -> No
 
 
 class Town:
-    def __init__(self, gateway: CaseGateway, smtp_port: int) -> None:
+    def __init__(self, gateway: CaseService, smtp_port: int) -> None:
         self.gateway = gateway
         self.smtp_port = smtp_port
 
@@ -86,7 +86,7 @@ async def town(
         municipality=place,
     )
     async with worker:
-        yield Town(CaseGateway(temporal_env.client, settings, place), port)
+        yield Town(CaseService(temporal_env.client, settings, place), port)
     engine.dispose()
 
 

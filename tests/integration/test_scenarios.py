@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cli.scenario_runner import ScenarioRunner, load_scenario
+from edge.scenarios import ScenarioRunner, load_scenario
 from tests.conftest import ROOT
 from tests.integration.conftest import System
 

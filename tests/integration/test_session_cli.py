@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from gateway import CaseGateway
+from edge.cases import CaseService
 from models.policy import CasePolicy
 from tests.factories import act, actor, document
 from tests.integration.conftest import FAST_POLICY, System, municipality
@@ -85,7 +85,7 @@ class Cli:
         self.tmp = tmp
         self.town = municipality(POLICY)
         self.town_file = self.write("municipality", self.town.model_dump(mode="json"))
-        self.cases = CaseGateway(system.client, system.settings, self.town)
+        self.cases = CaseService(system.client, system.settings, self.town)
 
     def write(self, name: str, data: Any) -> Path:
         path = self.tmp / f"{name}-{uuid.uuid4().hex[:6]}.yaml"

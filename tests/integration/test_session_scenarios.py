@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from cli.scenario_runner import NotToday, ScenarioRunner, load_scenario
+from edge.scenarios import NotToday, ScenarioRunner, load_scenario
 from models.errors import InvalidPayload
 from models.scenario import RunRelativeStart, Scenario, run_clock, run_date
 from tests.conftest import ROOT

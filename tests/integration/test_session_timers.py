@@ -83,10 +83,10 @@ async def test_overdue_notice_and_materials_remind_the_secretariat_once(
 
 
 async def test_a_new_closure_replans_the_due_dates(system: System) -> None:
-    from council_gateway import CouncilGateway
+    from edge.councils import CouncilService
     from tests.integration.conftest import municipality
 
-    councils = CouncilGateway(system.client, system.settings, municipality())
+    councils = CouncilService(system.client, system.settings, municipality())
     board = council(f"c{uuid.uuid4().hex[:8]}").model_copy(update={"notice_lead_business_days": 3})
     await councils.register(board)
     starts = dt.datetime.now(JST) + dt.timedelta(days=60)

@@ -9,8 +9,8 @@ import uuid
 
 import pytest
 
-from council_gateway import CouncilGateway
-from gateway import CaseGateway
+from edge.cases import CaseService
+from edge.councils import CouncilService
 from models.council import Council, SessionPlan
 from models.errors import CaseError, GuardFailed, InvalidPayload
 from models.policy import CasePolicy
@@ -82,7 +82,7 @@ def plan(council_id: str, ordinal: int, starts_at: dt.datetime) -> SessionPlan:
     )
 
 
-async def ready_case(cases: CaseGateway, title: str, starts: dt.date | None = None) -> str:
+async def ready_case(cases: CaseService, title: str, starts: dt.date | None = None) -> str:
     doc = document(title=title)
     if starts is not None:
         doc = document(title=title, planned_start=starts.isoformat())
@@ -99,10 +99,10 @@ async def ready_case(cases: CaseGateway, title: str, starts: dt.date | None = No
 
 
 @pytest.fixture
-async def setup(system: System) -> tuple[CaseGateway, CouncilGateway, str]:
+async def setup(system: System) -> tuple[CaseService, CouncilService, str]:
     town = municipality(POLICY)
-    cases = CaseGateway(system.client, system.settings, town)
-    councils = CouncilGateway(system.client, system.settings, town)
+    cases = CaseService(system.client, system.settings, town)
+    councils = CouncilService(system.client, system.settings, town)
     council_id = f"c{uuid.uuid4().hex[:8]}"
     await councils.register(council(council_id))
     return cases, councils, council_id
@@ -112,7 +112,7 @@ def _soon(minutes: int = 1) -> dt.datetime:
     return dt.datetime.now(JST) + dt.timedelta(minutes=minutes)
 
 
-async def test_a_whole_session(setup: tuple[CaseGateway, CouncilGateway, str]) -> None:
+async def test_a_whole_session(setup: tuple[CaseService, CouncilService, str]) -> None:
     cases, councils, cid = setup
     c1, c2, c3 = [await ready_case(cases, t) for t in ("WEB予約", "自動電話催告", "市営住宅管理")]
     s1 = (await councils.plan(SECRETARIAT, plan(cid, 1, _soon()))).session_id
@@ -263,7 +263,7 @@ async def test_a_whole_session(setup: tuple[CaseGateway, CouncilGateway, str]) -
 
 
 async def test_failed_quorum_carries_the_agenda_over(
-    setup: tuple[CaseGateway, CouncilGateway, str],
+    setup: tuple[CaseService, CouncilService, str],
 ) -> None:
     cases, councils, cid = setup
     # planned to start in a week: carried to a session in two weeks, it becomes 事後諮問
@@ -307,7 +307,7 @@ async def test_failed_quorum_carries_the_agenda_over(
     assert [i.case_id for i in (await councils.session(s2.session_id)).items] == [c1]
 
 
-async def test_bad_plans_are_refused(setup: tuple[CaseGateway, CouncilGateway, str]) -> None:
+async def test_bad_plans_are_refused(setup: tuple[CaseService, CouncilService, str]) -> None:
     _cases, councils, cid = setup
     with pytest.raises(GuardFailed, match="in the past"):
         await councils.plan(SECRETARIAT, plan(cid, 1, dt.datetime.now(JST) - dt.timedelta(days=1)))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from gateway import CaseGateway
+from edge.cases import CaseService
 from models.policy import CasePolicy
 from models.states import Role
 from tests.factories import act
@@ -45,7 +45,7 @@ async def test_a_suspended_vendor_certificate_flags_every_case_relying_on_it(
         notice_lead_business_days=0,
         materials_lead_business_days=0,
     )
-    gateway = CaseGateway(system.client, system.settings, municipality(policy))
+    gateway = CaseService(system.client, system.settings, municipality(policy))
     expires = dt.date.today() + dt.timedelta(days=500)
     relying = []
     for vendor in (VENDOR, VENDOR, "別の事業者"):

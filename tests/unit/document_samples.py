@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from cli.scenario_runner import load_scenario
+from edge.scenarios import load_scenario
 from models.case import Actor, Answer, Decision, TransitionRecord
 from models.document import ConsultationDocument
 from models.documents.spec import CaseSource, DocumentSettings, DocumentStyle, document_style

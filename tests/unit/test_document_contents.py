@@ -152,7 +152,7 @@ def test_an_answer_before_the_answer_is_issued_is_refused() -> None:
 
 
 def test_the_municipality_file_sets_the_document_style() -> None:
-    from gateway import load_municipality
+    from edge.loaders import load_municipality
 
     town = load_municipality(ROOT / "config" / "municipality.yaml")
     look = town.document_style()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gateway import load_municipality
+from edge.loaders import load_municipality
 from models.errors import ErrorType, UnknownDepartment, from_type
 from models.jcalendar import DateStyle
 from models.municipality import (

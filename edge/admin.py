@@ -1,4 +1,5 @@
-"""Prepare a Temporal namespace and the read model for toshin (the scaled-out deployment).
+"""An operator's work: prepare a Temporal cluster (namespace, search attributes, read model)
+and repair parked steps (``CaseService.admin``, listed by ``CaseService.parked_cases``).
 
 The dev server of `./toshin up` registers the search attributes itself; a Temporal cluster
 (docker-compose.yml) needs them registered once, and the read-model tables created once before
@@ -11,6 +12,7 @@ import asyncio
 import time
 
 from google.protobuf.duration_pb2 import Duration
+from pydantic import BaseModel
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import (
     AddSearchAttributesRequest,
@@ -21,16 +23,41 @@ from temporalio.api.workflowservice.v1 import (
     RegisterNamespaceRequest,
 )
 from temporalio.client import Client
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError
 
+from edge.connect import connect
+from edge.errors import is_not_found, translated
 from models import search_attributes as sa
 from models.errors import CaseError
+from persistence.database import make_engine
+from settings import Settings
 
 _TYPES = {
     "KEYWORD": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
     "INT": IndexedValueType.INDEXED_VALUE_TYPE_INT,
     "DATETIME": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
 }
+
+
+class SetupResult(BaseModel):
+    namespace: str
+    namespace_registered: bool
+    search_attributes_added: list[str]
+
+
+async def setup(settings: Settings, retention_days: int) -> SetupResult:
+    """The namespace (registered if missing), the case search attributes and the read-model
+    tables. Idempotent."""
+    client = await connect(settings)
+    with translated(f"namespace {settings.namespace}"):
+        registered = await ensure_namespace(client, settings.namespace, retention_days)
+        added = await register_search_attributes(client, settings.namespace)
+    make_engine(settings.read_model_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    return SetupResult(
+        namespace=settings.namespace,
+        namespace_registered=registered,
+        search_attributes_added=added,
+    )
 
 
 async def ensure_namespace(client: Client, namespace: str, retention_days: int) -> bool:
@@ -41,7 +68,7 @@ async def ensure_namespace(client: Client, namespace: str, retention_days: int) 
         )
         return False
     except RPCError as err:
-        if err.status != RPCStatusCode.NOT_FOUND:
+        if not is_not_found(err):
             raise
     await client.workflow_service.register_namespace(
         RegisterNamespaceRequest(
@@ -64,7 +91,7 @@ async def register_search_attributes(
         try:
             return await _register_missing(client, namespace)
         except RPCError as err:
-            if err.status != RPCStatusCode.NOT_FOUND or time.monotonic() > deadline:
+            if not is_not_found(err) or time.monotonic() > deadline:
                 raise
             await asyncio.sleep(0.5)
 

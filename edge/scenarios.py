@@ -1,28 +1,26 @@
-"""Drives a scenario file against the running engine, step by step: case triggers through the
-CaseGateway, and — when the file declares councils and sessions — session acts through a
-CouncilGateway on the same client, settings and municipality."""
+"""Drives a scenario file against the running engine, step by step: case triggers through a
+CaseService, and — when the file declares councils and sessions — session acts through a
+CouncilService on the same client, settings and municipality. Rendering the step results is
+the caller's (``cli/render.py``)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import re
-import typing
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
-from council_gateway import SESSION_ACTS, CouncilGateway
-from gateway import CaseGateway
+from edge.cases import CaseService
+from edge.councils import CouncilService
+from edge.loaders import load_document, load_structured
+from edge.sessions import SESSION_ACTS, request_model
 from models.case import ActInput, Actor
 from models.council import SessionPlan
-from models.document import ConsultationDocument
 from models.errors import CaseError, DuplicateCase, InvalidPayload, describe_validation_error
-from models.labels import ROLE_LABELS
+from models.labels import ROLE_LABELS, session_label
 from models.payloads import SessionRef
 from models.policy import CasePolicy
 from models.scenario import (
@@ -55,59 +53,6 @@ class StepResult:
 class NotToday(InvalidPayload):
     """A session meant to be held today would start after midnight (JST): the run started too
     late in the day for the scenario's sessions."""
-
-
-class _Yaml12Loader(yaml.SafeLoader):
-    """YAML as people write it here: only true/false are booleans, so `on:`, `yes:` and `no:`
-    are plain keys (YAML 1.1 would read them as booleans)."""
-
-
-_Yaml12Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Yaml12Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool",
-    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"),
-)
-
-
-def load_yaml(text: str) -> Any:
-    return yaml.load(text, Loader=_Yaml12Loader)
-
-
-def load_structured(path: Path) -> Any:
-    """Read a YAML or JSON file; a malformed file is an InvalidPayload naming the file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InvalidPayload(f"{path}: {exc.strerror or exc}") from None
-    try:
-        if path.suffix == ".json":
-            return json.loads(text)
-        return load_yaml(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidPayload(f"{path}: malformed JSON at line {exc.lineno}: {exc.msg}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or " ".join(str(exc).split())
-        raise InvalidPayload(f"{path}: malformed YAML{where}: {problem}") from None
-
-
-def load_document(data: Any, where: str) -> ConsultationDocument:
-    try:
-        return ConsultationDocument.model_validate(data)
-    except ValidationError as exc:
-        raise InvalidPayload(f"{where}: {describe_validation_error(exc)}") from None
-
-
-def session_request_model(act: str) -> type[BaseModel]:
-    """The request model a session act takes (the input of its SessionWorkflow update)."""
-    model = typing.get_type_hints(SESSION_ACTS[act])["inp"]
-    assert isinstance(model, type) and issubclass(model, BaseModel)
-    return model
 
 
 def load_scenario(path: Path) -> Scenario:
@@ -149,12 +94,12 @@ class _Session:
 class ScenarioRunner:
     def __init__(
         self,
-        gateway: CaseGateway,
+        cases: CaseService,
         *,
         unique: bool = False,
-        councils: CouncilGateway | None = None,
+        councils: CouncilService | None = None,
     ) -> None:
-        self.gateway = gateway
+        self.cases = cases
         self.councils = councils
         tag = uuid.uuid4().hex[:8]
         self.suffix = f"#{tag}" if unique else ""
@@ -164,25 +109,25 @@ class ScenarioRunner:
 
     # -- set-up ---------------------------------------------------------------------------
 
-    def _gateways(self, scenario: Scenario) -> tuple[CaseGateway, CouncilGateway]:
-        """The case gateway (with the scenario's policy overrides) and a council gateway on
+    def _services(self, scenario: Scenario) -> tuple[CaseService, CouncilService]:
+        """The case service (with the scenario's policy overrides) and a council service on
         the same client, settings and municipality."""
-        cases = self.gateway
+        cases = self.cases
         if scenario.municipality_policy:
             town = cases.municipality
             policy = CasePolicy.model_validate(
                 {**town.policy.model_dump(), **scenario.municipality_policy}
             )
             town = town.model_copy(update={"policy": policy})
-            cases = CaseGateway(cases.client, cases.settings, town)
+            cases = CaseService(cases.client, cases.settings, town)
         councils = self.councils
         if councils is None or scenario.municipality_policy:
-            councils = CouncilGateway(cases.client, cases.settings, cases.municipality)
+            councils = CouncilService(cases.client, cases.settings, cases.municipality)
         return cases, councils
 
     async def _create(
         self,
-        cases: CaseGateway,
+        cases: CaseService,
         alias: str,
         spec: ScenarioCase,
         base: Path,
@@ -222,7 +167,7 @@ class ScenarioRunner:
         return ids
 
     async def _register(
-        self, councils: CouncilGateway, scenario: Scenario, ids: dict[str, str]
+        self, councils: CouncilService, scenario: Scenario, ids: dict[str, str]
     ) -> dict[str, bool]:
         """Register the declared councils; one registered by an earlier run is reused."""
         fresh: dict[str, bool] = {}
@@ -263,7 +208,7 @@ class ScenarioRunner:
                 session_id=plan.session_id,
                 council=council.name,
                 held_on=plan.held_on,
-                label=f"{plan.fiscal_year}年度第{plan.ordinal}回",
+                label=session_label(plan.fiscal_year, plan.ordinal),
             )
             sessions[alias] = _Session(alias, plan, ref)
         return sessions
@@ -277,7 +222,7 @@ class ScenarioRunner:
         the cases and sessions by alias, and one result per step run."""
         now = dt.datetime.now(JST)
         clock, today = run_clock(now), now.date()
-        cases, councils = self._gateways(scenario)
+        cases, councils = self._services(scenario)
         council_ids = self._council_ids(scenario)
         sessions = self._sessions(scenario, council_ids, clock, today)  # before creating anything
         council_fresh = await self._register(councils, scenario, council_ids)
@@ -328,7 +273,7 @@ class ScenarioRunner:
         number: int,
         step: ScenarioStep,
         alias: str,
-        cases: CaseGateway,
+        cases: CaseService,
         ids: dict[str, str],
         names: dict[str, Any],
         today: dt.date,
@@ -362,8 +307,8 @@ class ScenarioRunner:
         number: int,
         step: ScenarioStep,
         session: _Session,
-        cases: CaseGateway,
-        councils: CouncilGateway,
+        cases: CaseService,
+        councils: CouncilService,
         ids: dict[str, str],
         names: dict[str, Any],
         today: dt.date,
@@ -401,7 +346,7 @@ class ScenarioRunner:
         """The act's request: its payload (aliases resolved), the actor, the date, and the
         case_id of an item act when the step names its case."""
         assert step.act is not None
-        model = session_request_model(step.act)
+        model = request_model(step.act)
         data: dict[str, Any] = {**_resolve_aliases(step.payload, names, today), "actor": actor}
         if step.on is not None:
             data["on"] = run_date(step.on, today)
@@ -432,7 +377,7 @@ def _expected(step: ScenarioStep) -> str:
 
 
 async def _observed(
-    step: ScenarioStep, snap: SessionSnapshot, cases: CaseGateway, ids: dict[str, str]
+    step: ScenarioStep, snap: SessionSnapshot, cases: CaseService, ids: dict[str, str]
 ) -> tuple[str, bool, str]:
     """What the step's expectations look at, as found after the step; and whether it matches."""
     parts: list[str] = []

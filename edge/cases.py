@@ -1,0 +1,231 @@
+"""Cases: start them, act on them, read them (live from the engine, lists from the read model).
+
+Engine-only triggers (``models.lifecycle.is_engine_only``) are refused here for every caller,
+whatever role it claims: they are the engine's own consequences of other acts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlmodel import Session
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+
+from edge.errors import translated
+from models import search_attributes as sa
+from models.case import ActInput, Actor, ActResult, AdminInput, CaseConfig, CaseInput, CaseSnapshot
+from models.clock import JST
+from models.document import ConsultationDocument
+from models.errors import (
+    CaseNotFound,
+    DuplicateCase,
+    EngineOnly,
+    InvalidTransition,
+    UnknownDepartment,
+)
+from models.ids import case_id_of, case_workflow_id, new_case_id
+from models.jcalendar import build_closure_table, fiscal_year
+from models.lifecycle import is_engine_only
+from models.municipality import MunicipalityConfig, department_contacts
+from models.triage import TriageTable
+from persistence import repository
+from persistence.database import make_engine
+from persistence.tables import CaseRow
+from settings import Settings
+from workflows.case import CaseWorkflow
+
+ADMIN_ACTIONS = ("retry", "skip", "abort")
+
+
+def today_jst() -> dt.date:
+    return dt.datetime.now(JST).date()
+
+
+def case_config(municipality: MunicipalityConfig, *dates: dt.date | None) -> CaseConfig:
+    """The rules a new case runs under, with a closure table covering its dates."""
+    known = [d for d in (*dates, today_jst()) if d is not None]
+    closures = build_closure_table(
+        min(known).year - 1,
+        max(known).year + municipality.calendar_years_ahead,
+        municipality.local_closures,
+    )
+    return CaseConfig(
+        policy=municipality.policy,
+        triage=TriageTable(municipality=municipality.name, rules=municipality.triage_rules),
+        closures=closures,
+    )
+
+
+def refuse_engine_only(trigger: str) -> None:
+    """EngineOnly for a trigger no caller may fire (the engine fires it itself)."""
+    if is_engine_only(trigger):
+        raise EngineOnly(
+            f"{trigger} is fired by the engine itself, as a consequence of another act; "
+            "no one can ask for it"
+        )
+
+
+class CaseService:
+    """Start, drive and read case workflows for one municipality."""
+
+    def __init__(self, client: Client, settings: Settings, municipality: MunicipalityConfig):
+        self.client = client
+        self.settings = settings
+        self.municipality = municipality
+
+    def case_id_for(self, external_ref: str | None) -> str:
+        return new_case_id(self.municipality.name, external_ref)
+
+    def handle(self, case_id: str) -> WorkflowHandle[Any, Any]:
+        return self.client.get_workflow_handle(case_workflow_id(case_id))
+
+    async def create_case(
+        self,
+        *,
+        document: ConsultationDocument,
+        actor: Actor,
+        external_ref: str | None = None,
+        created_on: dt.date | None = None,
+    ) -> CaseSnapshot:
+        """Start a case workflow; a second case with the same external reference is refused,
+        and so is a department the municipality's directory does not know (no one could be
+        reminded of its deadlines)."""
+        contacts_known(self.municipality, document.department)
+        case_id = self.case_id_for(external_ref)
+        start = document.planned_start.earliest if document.planned_start else None
+        config = case_config(self.municipality, created_on, document.filed_on, start)
+        created = created_on or document.filed_on or today_jst()
+        attributes = TypedSearchAttributes(
+            [
+                SearchAttributePair(sa.CASE_STATE, "draft"),
+                SearchAttributePair(sa.DEPARTMENT, document.department),
+                SearchAttributePair(sa.CASE_KIND, document.kind.value),
+                SearchAttributePair(sa.FISCAL_YEAR, fiscal_year(created)),
+            ]
+        )
+        try:
+            with translated(f"case {case_id}"):
+                await self.client.start_workflow(
+                    CaseWorkflow.run,
+                    CaseInput(
+                        case_id=case_id,
+                        external_ref=external_ref,
+                        document=document,
+                        created_by=actor,
+                        created_on=created_on,
+                        config=config,
+                    ),
+                    id=case_workflow_id(case_id),
+                    task_queue=self.settings.task_queue,
+                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                    id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+                    search_attributes=attributes,
+                )
+        except DuplicateCase:
+            raise DuplicateCase(
+                f"external_ref: a case with {external_ref!r} already exists ({case_id})"
+            ) from None
+        return await self.wait_projected(case_id, 0)
+
+    async def wait_projected(self, case_id: str, seq: int, timeout: float = 30.0) -> CaseSnapshot:
+        """Poll the live snapshot until the read model has seen ``seq`` (creation only)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            snap = await self.snapshot(case_id)
+            if snap.projected_seq >= seq or snap.parked is not None:
+                return snap
+            if asyncio.get_running_loop().time() > deadline:
+                return snap
+            await asyncio.sleep(0.02)
+
+    async def act(self, case_id: str, act: ActInput, *, request_id: str | None = None) -> ActResult:
+        """Fire a trigger on a case (an update; the workflow's validator checks it)."""
+        refuse_engine_only(act.trigger)
+        try:
+            with translated(f"case {case_id}"):
+                return await self.handle(case_id).execute_update(
+                    CaseWorkflow.act, act, id=request_id or uuid.uuid4().hex
+                )
+        except CaseNotFound:
+            raise await self._ended(case_id, act.trigger) from None
+
+    async def _ended(self, case_id: str, what: str) -> CaseNotFound | InvalidTransition:
+        """A case whose workflow has ended answers updates with NOT_FOUND: say it ended."""
+        try:
+            snap = await self.snapshot(case_id)
+        except CaseNotFound:
+            return CaseNotFound(f"case {case_id}: not found")
+        return InvalidTransition(
+            f"{what} is not allowed: case {case_id} has ended in {snap.state} ({snap.label})"
+        )
+
+    async def snapshot(self, case_id: str) -> CaseSnapshot:
+        with translated(f"case {case_id}"):
+            return await self.handle(case_id).query(CaseWorkflow.snapshot)
+
+    async def admin(self, case_id: str, action: str, request: AdminInput) -> CaseSnapshot:
+        """An admin's repair of a parked step: retry, skip or abort."""
+        update = {
+            "retry": CaseWorkflow.admin_retry,
+            "skip": CaseWorkflow.admin_skip,
+            "abort": CaseWorkflow.admin_abort,
+        }[action]
+        try:
+            with translated(f"case {case_id}"):
+                return await self.handle(case_id).execute_update(update, request)
+        except CaseNotFound:
+            raise await self._ended(case_id, f"admin {action}") from None
+
+    async def parked_case_ids(self) -> list[str]:
+        """Every running case with a parked step, from the search attribute."""
+        query = "ParkedStep IS NOT NULL AND ExecutionStatus = 'Running'"
+        with translated("parked cases"):
+            ids = [case_id_of(wf.id) async for wf in self.client.list_workflows(query)]
+        return [case_id for case_id in ids if case_id is not None]
+
+    async def parked_cases(self) -> list[CaseSnapshot]:
+        """The live snapshot of every case with a parked step."""
+        snaps = [await self.snapshot(cid) for cid in await self.parked_case_ids()]
+        return [s for s in snaps if s.parked is not None]
+
+
+def contacts_known(municipality: MunicipalityConfig, department: str) -> None:
+    """UnknownDepartment (naming the document's field) for a department not in the directory."""
+    try:
+        department_contacts(municipality, department)
+    except UnknownDepartment as err:
+        raise UnknownDepartment(f"document.department: {err.message}") from None
+
+
+def list_cases(
+    settings: Settings,
+    *,
+    state: str | None = None,
+    department: str | None = None,
+    kind: str | None = None,
+    fiscal_year: int | None = None,
+) -> list[CaseRow]:
+    """Cases from the read model, with filters."""
+    engine = make_engine(settings.read_model_url)
+    try:
+        with Session(engine) as session:
+            return list(
+                repository.list_cases(
+                    session,
+                    state=state,
+                    department=department,
+                    kind=kind,
+                    fiscal_year=fiscal_year,
+                )
+            )
+    finally:
+        engine.dispose()
