@@ -15,11 +15,13 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, inspect, text
 from sqlmodel import SQLModel
 
+import launcher
 import persistence.tables  # noqa: F401
 from activities.projection import ProjectionActivities
 from models.projection import SessionProjectionInput
 from persistence.migrations import BASELINE, BASELINE_TABLES, alembic_config, head, upgrade_to_head
 from persistence.repository import list_sessions
+from settings import Settings
 from tests.conftest import read_model_backends
 from tests.read_models import fresh_url
 from tests.unit.test_council import record
@@ -197,3 +199,18 @@ def test_downgrade_to_the_first_revision_drops_only_the_new_tables(
         command.downgrade(alembic_config(conn), BASELINE)
     assert _tables(engine) == BASELINE_TABLES | {"alembic_version"}
     _assert_filled(engine)
+
+
+def test_toshin_up_upgrades_the_read_model_a_user_already_has(tmp_path: Path) -> None:
+    """`./toshin up` on a data folder from before migrations: the cases are still there."""
+    settings = Settings(data_dir=tmp_path, database_url="")
+    old_engine = create_engine(settings.read_model_url)
+    old = [SQLModel.metadata.tables[name] for name in sorted(BASELINE_TABLES)]
+    SQLModel.metadata.create_all(old_engine, tables=old)
+    _fill(old_engine)
+
+    assert launcher.upgrade_read_model(settings) == head()
+
+    _assert_filled(old_engine)
+    assert _revision(old_engine) == head()
+    old_engine.dispose()
