@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -214,3 +215,10 @@ def test_toshin_up_upgrades_the_read_model_a_user_already_has(tmp_path: Path) ->
     _assert_filled(old_engine)
     assert _revision(old_engine) == head()
     old_engine.dispose()
+
+
+def test_workers_starting_at_once_upgrade_an_empty_database_once(url: str) -> None:
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        done = list(pool.map(lambda _: upgrade_to_head(url), range(4)))
+    assert [d.before for d in done].count(None) == 1  # the others found it done
+    assert {d.after for d in done} == {head()}
