@@ -130,6 +130,13 @@ class CouncilWorkflow:
             raise _rejected(InvalidPayload(f"plan.starts_at: {err}")) from None
 
     @workflow.update
+    async def project_read_model(self) -> int:
+        """Write the council's read-model row now (e.g. a council registered before councils
+        were projected, whose run predates the patch). Idempotent; returns the version."""
+        await self._project()
+        return self._version
+
+    @workflow.update
     def take_number(self, req: NumberRequest) -> str:
         """The next answer number; the same case always gets the same number."""
         if req.case_id not in self._numbers:
