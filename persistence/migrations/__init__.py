@@ -32,6 +32,7 @@ from sqlalchemy.pool import NullPool
 __all__ = [
     "BASELINE",
     "BASELINE_TABLES",
+    "UnknownRevision",
     "Upgrade",
     "alembic_config",
     "head",
@@ -47,6 +48,10 @@ BASELINE_TABLES = frozenset(
     {"cases", "case_transitions", "reminders", "outbox", "deadlines", "documents"}
 )
 _PG_LOCK = 0x70_5F_6D_69_67  # pg_advisory_xact_lock key: "toshin read-model migrations"
+
+
+class UnknownRevision(RuntimeError):
+    """The database is at a revision these scripts do not have (a newer toshin wrote it)."""
 
 
 @dataclass(frozen=True)
@@ -103,7 +108,7 @@ def upgrade_to_head(engine_or_url: Engine | str) -> Upgrade:
 def _upgrade(conn: Connection) -> Upgrade:
     before = MigrationContext.configure(conn).get_current_revision()
     if before is not None and before not in known_revisions():
-        raise RuntimeError(
+        raise UnknownRevision(
             f"the read model is at revision {before}, which this toshin does not know "
             f"(its newest is {head()}): is a newer toshin using this database?"
         )

@@ -20,7 +20,14 @@ import launcher
 import persistence.tables  # noqa: F401
 from activities.projection import ProjectionActivities
 from models.projection import SessionProjectionInput
-from persistence.migrations import BASELINE, BASELINE_TABLES, alembic_config, head, upgrade_to_head
+from persistence.migrations import (
+    BASELINE,
+    BASELINE_TABLES,
+    UnknownRevision,
+    alembic_config,
+    head,
+    upgrade_to_head,
+)
 from persistence.repository import list_sessions
 from settings import Settings
 from tests.conftest import read_model_backends
@@ -186,7 +193,7 @@ def test_a_revision_this_code_does_not_know_is_refused(url: str, engine: Engine)
     upgrade_to_head(url)
     with engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = '0099_from_the_future'"))
-    with pytest.raises(RuntimeError, match="0099_from_the_future"):
+    with pytest.raises(UnknownRevision, match="0099_from_the_future"):
         upgrade_to_head(url)
 
 
