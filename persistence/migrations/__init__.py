@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from alembic import command
 from alembic.config import Config
@@ -28,6 +28,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.pool import NullPool
+from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
 __all__ = [
     "BASELINE",
@@ -37,6 +38,7 @@ __all__ = [
     "alembic_config",
     "head",
     "known_revisions",
+    "render_item",
     "upgrade_to_head",
 ]
 
@@ -65,6 +67,17 @@ class Upgrade:
     @property
     def changed(self) -> bool:
         return self.before != self.after
+
+
+def render_item(kind: str, obj: Any, _context: Any) -> str | Literal[False]:
+    """Autogenerate writes plain SQLAlchemy types: a revision must not change when sqlmodel
+    does (and the revision template imports only ``sa``)."""
+    if kind == "type" and isinstance(obj, AutoString):
+        length = getattr(obj.impl, "length", None)
+        return f"sa.String(length={length})" if length else "sa.String()"
+    if kind == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
