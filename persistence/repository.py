@@ -5,12 +5,26 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import Engine
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, delete, select, update
 
 from models.case import TransitionRecord
 from models.documents.spec import DocumentInfo
-from models.projection import CaseSummary, DeadlineStatus, ProjectDeadlinesInput
-from persistence.tables import CaseDeadlineRow, CaseRow, DocumentRow, TransitionRow
+from models.projection import (
+    CaseSummary,
+    CouncilProjectionInput,
+    DeadlineStatus,
+    ProjectDeadlinesInput,
+    SessionProjectionInput,
+)
+from persistence.tables import (
+    CaseDeadlineRow,
+    CaseRow,
+    CouncilRow,
+    DocumentRow,
+    SessionItemRow,
+    SessionRow,
+    TransitionRow,
+)
 
 
 def project_transition(
@@ -144,3 +158,119 @@ def list_documents(
         col(DocumentRow.subject_id), col(DocumentRow.doc_type), col(DocumentRow.generated_at)
     )
     return list(session.exec(query))
+
+
+def project_council(session: Session, *, inp: CouncilProjectionInput, now: dt.datetime) -> bool:
+    """Write the council's row (in the caller's transaction). Idempotent: a version already
+    written, or older than the one there, changes nothing. Returns whether it wrote."""
+    council = inp.council
+    row = CouncilRow(
+        council_id=council.council_id,
+        name=council.name,
+        seats=council.seats,
+        quorum=council.quorum.value,
+        member_count=len(council.members),
+        sessions_planned=inp.sessions_planned,
+        version=inp.version,
+        updated_at=now,
+    )
+    return _write_newer(session, row, key="council_id")
+
+
+def project_session(session: Session, *, inp: SessionProjectionInput, now: dt.datetime) -> bool:
+    """Write the session's row and replace its agenda rows (in the caller's transaction).
+    Idempotent: a version already written, or older than the one there, changes nothing.
+    Returns whether it wrote."""
+    record, plan = inp.record, inp.record.plan
+    row = SessionRow(
+        session_id=plan.session_id,
+        council_id=plan.council_id,
+        fiscal_year=plan.fiscal_year,
+        ordinal=plan.ordinal,
+        held_on=plan.held_on,
+        starts_at=plan.starts_at,
+        state=record.state.value,
+        minutes=record.minutes.value if record.minutes else None,
+        minutes_due=record.minutes_due,
+        item_count=len(record.items),
+        warning_count=len(record.warnings),
+        version=inp.version,
+        updated_at=now,
+    )
+    if not _write_newer(session, row, key="session_id"):
+        return False
+    session.exec(delete(SessionItemRow).where(col(SessionItemRow.session_id) == plan.session_id))
+    session.add_all(
+        SessionItemRow(
+            session_id=plan.session_id,
+            case_id=item.case_id,
+            position=position,
+            status=item.status.value,
+            outcome=item.outcome.value if item.outcome else None,
+            answer_number=item.answer.number if item.answer else None,
+        )
+        for position, item in enumerate(record.items, start=1)
+    )
+    return True
+
+
+def _write_newer(session: Session, row: CouncilRow | SessionRow, *, key: str) -> bool:
+    """Update the row where the stored version is older, in one statement (which takes the
+    row's write lock, so the check and the write cannot be split by another writer); insert
+    it when there is none. A concurrent first insert raises IntegrityError: the caller
+    retries, and then finds the row."""
+    table = type(row)
+    key_value = getattr(row, key)
+    newer = (
+        update(table)
+        .where(col(getattr(table, key)) == key_value)
+        .where(col(table.version) < row.version)
+        .values(**row.model_dump(exclude={key}))
+    )
+    if session.exec(newer).rowcount == 1:
+        return True
+    if session.get(table, key_value) is not None:
+        return False  # this version or a newer one is there
+    session.add(row)
+    session.flush()
+    return True
+
+
+def list_councils(engine: Engine) -> list[CouncilRow]:
+    """Every council, by id."""
+    with Session(engine) as session:
+        return list(session.exec(select(CouncilRow).order_by(col(CouncilRow.council_id))))
+
+
+def list_sessions(
+    engine: Engine,
+    *,
+    council_id: str | None = None,
+    state: str | None = None,
+    fiscal_year: int | None = None,
+) -> list[SessionRow]:
+    """Sessions, soonest first, narrowed by council, state and fiscal year."""
+    query = select(SessionRow)
+    if council_id is not None:
+        query = query.where(SessionRow.council_id == council_id)
+    if state is not None:
+        query = query.where(SessionRow.state == state)
+    if fiscal_year is not None:
+        query = query.where(SessionRow.fiscal_year == fiscal_year)
+    query = query.order_by(col(SessionRow.starts_at), col(SessionRow.session_id))
+    with Session(engine) as session:
+        return list(session.exec(query))
+
+
+def list_session_items(
+    engine: Engine, *, session_id: str | None = None, case_id: str | None = None
+) -> list[SessionItemRow]:
+    """Agenda rows of a session (in agenda order) or every session a case was on."""
+    query = select(SessionItemRow)
+    if session_id is not None:
+        query = query.where(SessionItemRow.session_id == session_id)
+    if case_id is not None:
+        query = query.where(SessionItemRow.case_id == case_id)
+    query = query.order_by(col(SessionItemRow.session_id), col(SessionItemRow.position))
+    with Session(engine) as session:
+        return list(session.exec(query))
