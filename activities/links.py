@@ -7,7 +7,7 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from models.case import ActInput, Actor, ActResult
+from models.case import ActInput, Actor, ActResult, CaseSnapshot
 from models.ids import case_workflow_id, council_workflow_id, session_workflow_id
 from models.projection import (
     CarryRequest,
@@ -18,7 +18,7 @@ from models.projection import (
     SupersedeInput,
     SupersedeResult,
 )
-from models.session import SessionSnapshot
+from models.session import CaseInfo, SessionSnapshot
 from models.states import Role, Trigger
 
 
@@ -140,3 +140,23 @@ class SessionLinkActivities:
             "take_number", req, id=f"number-{req.case_id}", result_type=str
         )
         return number
+
+    @activity.defn(name="describe_case")
+    async def describe_case(self, case_id: str) -> CaseInfo:
+        """A case's state, parked step and answer number, for a session completing an item
+        after a parked case step. Reads only."""
+        handle = self._client.get_workflow_handle(case_workflow_id(case_id))
+        try:
+            snap = await handle.query("snapshot", result_type=CaseSnapshot)
+        except RPCError as err:
+            if err.status is RPCStatusCode.NOT_FOUND:
+                return CaseInfo(case_id=case_id, found=False)
+            raise
+        parked = snap.parked
+        return CaseInfo(
+            case_id=case_id,
+            found=True,
+            state=snap.state.value,
+            parked=None if parked is None else f"step {parked.step} ({parked.error})"[:500],
+            answer_number=snap.answer.number if snap.answer else None,
+        )
