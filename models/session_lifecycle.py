@@ -251,6 +251,7 @@ RULES: tuple[SessionRule, ...] = (
         (S.closed,),
         None,
         (R.secretariat, R.admin),
+        minutes=(M.approved, M.published),  # documents are made when the chair approves
         guards=(g.documents_failed,),
     ),
 )
