@@ -74,6 +74,13 @@ async def _wait_ready(settings: Settings, timeout: float = 30.0) -> None:
             await asyncio.sleep(0.1)
 
 
+def upgrade_read_model(settings: Settings) -> str:
+    """Bring the read model to the newest schema revision (while the server starts)."""
+    from persistence.migrations import upgrade_to_head  # SQLAlchemy + Alembic: import late
+
+    return upgrade_to_head(settings.read_model_url).after
+
+
 def main() -> int:
     started = time.monotonic()
     settings = Settings()
@@ -104,6 +111,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, terminate)
     signal.signal(signal.SIGINT, terminate)
     try:
+        read_model = upgrade_read_model(settings)
         asyncio.run(_wait_ready(settings))
         worker = subprocess.Popen(
             [sys.executable, str(ROOT / "worker.py")],
@@ -159,7 +167,7 @@ def main() -> int:
 toshin is ready in {time.monotonic() - started:.1f}s
   Temporal Web UI   {ui}
   Temporal server   {settings.temporal_address} (SQLite file {settings.data_dir / "temporal.db"})
-  read model        {settings.read_model_url}
+  read model        {settings.read_model_url} (schema {read_model})
   calendar feeds    {feed_base}/<department>.ics  (e.g. {feed_base}/{example}.ics)
   reminder mail     {mail_note}
   logs              {logs}

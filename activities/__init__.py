@@ -59,6 +59,8 @@ def build_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
     return [
         agenda.ready_cases,
         projection.project_transition,
+        projection.project_council,
+        projection.project_session,
         links.supersede_case,
         sessions.act_on_case,
         sessions.carry_into_session,

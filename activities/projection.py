@@ -1,14 +1,22 @@
-"""Keeps the read model current: one idempotent write per case transition."""
+"""Keeps the read model current: one idempotent write per case transition, per council
+change and per accepted session act."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 from temporalio import activity
 
-from models.projection import ProjectTransitionInput
+from models.projection import (
+    CouncilProjectionInput,
+    ProjectionResult,
+    ProjectTransitionInput,
+    SessionProjectionInput,
+)
 from persistence import repository
 
 
@@ -27,3 +35,29 @@ class ProjectionActivities:
                 now=dt.datetime.now(dt.UTC),
             )
             session.commit()
+
+    @activity.defn(name="project_council")
+    def project_council(self, inp: CouncilProjectionInput) -> ProjectionResult:
+        """Write the council's row (no member names). Idempotent by version: an older or
+        equal version than the one written changes nothing."""
+        return self._write(lambda s, now: repository.project_council(s, inp=inp, now=now))
+
+    @activity.defn(name="project_session")
+    def project_session(self, inp: SessionProjectionInput) -> ProjectionResult:
+        """Write the session's row and its agenda rows (no personal names). Idempotent by
+        version: an older or equal version than the one written changes nothing."""
+        return self._write(lambda s, now: repository.project_session(s, inp=inp, now=now))
+
+    def _write(self, write: Callable[[Session, dt.datetime], bool]) -> ProjectionResult:
+        for _ in range(2):
+            try:
+                return self._write_once(write)
+            except IntegrityError:
+                continue  # another attempt inserted the row between our read and our insert
+        return self._write_once(write)
+
+    def _write_once(self, write: Callable[[Session, dt.datetime], bool]) -> ProjectionResult:
+        with Session(self._engine) as session:
+            written = write(session, dt.datetime.now(dt.UTC))
+            session.commit()
+        return ProjectionResult(written=written)

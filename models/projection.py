@@ -1,5 +1,5 @@
-"""What the workflow hands to the read-model projections (cases, deadlines) and to the
-parent-link activity."""
+"""What the workflows hand to the read-model projections (cases, deadlines, councils,
+sessions) and to the parent-link activity."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from enum import StrEnum
 from pydantic import Field
 
 from models.case import ActInput, TransitionRecord
+from models.council import Council
 from models.document import CaseKind, Category, Strict
-from models.session import CarryIn
+from models.session import CarryIn, SessionRecord
 from models.states import CaseState
 
 
@@ -121,3 +122,28 @@ class ProjectDeadlinesInput(Strict):
 class ProjectDeadlinesResult(Strict):
     written: int
     removed: int
+
+
+class CouncilProjectionInput(Strict):
+    """A council as its workflow holds it now. ``version`` grows with every change: the
+    projection never lets an older version overwrite a newer one. Only counts of the roster
+    reach the read model, never a member's name."""
+
+    council: Council
+    sessions_planned: int = Field(ge=0)
+    version: int = Field(ge=0)
+
+
+class SessionProjectionInput(Strict):
+    """A session record after an accepted act. ``version`` grows with every act: the
+    projection never lets an older version overwrite a newer one."""
+
+    record: SessionRecord
+    version: int
+
+
+class ProjectionResult(Strict):
+    """Whether the write changed the read model (False: this version or a newer one was
+    already there)."""
+
+    written: bool

@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Engine, event
-from sqlmodel import SQLModel, create_engine
+from sqlmodel import create_engine
 
 import persistence.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from persistence.migrations import upgrade_to_head
 
 
-def make_engine(url: str, *, sqlite_busy_timeout_ms: int = 5_000) -> Engine:
-    """An engine with the tables created. SQLite gets WAL and a busy timeout. Statement
+def make_engine(url: str, *, sqlite_busy_timeout_ms: int = 5_000, upgrade: bool = True) -> Engine:
+    """An engine on the read model, upgraded to the newest revision unless ``upgrade`` is
+    False (see persistence/migrations). SQLite gets WAL and a busy timeout. Statement
     parameters never appear in errors (they reach logs and the parked-step message)."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
@@ -28,5 +30,6 @@ def make_engine(url: str, *, sqlite_busy_timeout_ms: int = 5_000) -> Engine:
 
     else:
         engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
-    SQLModel.metadata.create_all(engine)
+    if upgrade:
+        upgrade_to_head(engine)
     return engine

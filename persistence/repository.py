@@ -5,12 +5,26 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import Engine
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, SQLModel, col, delete, select
 
 from models.case import TransitionRecord
 from models.documents.spec import DocumentInfo
-from models.projection import CaseSummary, DeadlineStatus, ProjectDeadlinesInput
-from persistence.tables import CaseDeadlineRow, CaseRow, DocumentRow, TransitionRow
+from models.projection import (
+    CaseSummary,
+    CouncilProjectionInput,
+    DeadlineStatus,
+    ProjectDeadlinesInput,
+    SessionProjectionInput,
+)
+from persistence.tables import (
+    CaseDeadlineRow,
+    CaseRow,
+    CouncilRow,
+    DocumentRow,
+    SessionItemRow,
+    SessionRow,
+    TransitionRow,
+)
 
 
 def project_transition(
@@ -144,3 +158,117 @@ def list_documents(
         col(DocumentRow.subject_id), col(DocumentRow.doc_type), col(DocumentRow.generated_at)
     )
     return list(session.exec(query))
+
+
+def project_council(session: Session, *, inp: CouncilProjectionInput, now: dt.datetime) -> bool:
+    """Write the council's row (in the caller's transaction). Idempotent: a version already
+    written, or older than the one there, changes nothing. Returns whether it wrote."""
+    council = inp.council
+    new = CouncilRow(
+        council_id=council.council_id,
+        name=council.name,
+        seats=council.seats,
+        quorum=council.quorum.value,
+        member_count=len(council.members),
+        sessions_planned=inp.sessions_planned,
+        version=inp.version,
+        updated_at=now,
+    )
+    row = session.get(CouncilRow, council.council_id, with_for_update=True)
+    if row is None:
+        session.add(new)
+        return True
+    if inp.version <= row.version:
+        return False
+    _copy(new, row)
+    return True
+
+
+def project_session(session: Session, *, inp: SessionProjectionInput, now: dt.datetime) -> bool:
+    """Write the session's row and replace its agenda rows (in the caller's transaction).
+    Idempotent: a version already written, or older than the one there, changes nothing.
+    Returns whether it wrote."""
+    record, plan = inp.record, inp.record.plan
+    new = SessionRow(
+        session_id=plan.session_id,
+        council_id=plan.council_id,
+        fiscal_year=plan.fiscal_year,
+        ordinal=plan.ordinal,
+        held_on=plan.held_on,
+        starts_at=plan.starts_at,
+        state=record.state.value,
+        minutes=record.minutes.value if record.minutes else None,
+        minutes_due=record.minutes_due,
+        item_count=len(record.items),
+        warning_count=len(record.warnings),
+        version=inp.version,
+        updated_at=now,
+    )
+    row = session.get(SessionRow, plan.session_id, with_for_update=True)
+    if row is None:
+        session.add(new)
+        session.flush()
+    elif inp.version <= row.version:
+        return False
+    else:
+        _copy(new, row)
+        session.exec(
+            delete(SessionItemRow).where(col(SessionItemRow.session_id) == plan.session_id)
+        )
+    session.add_all(
+        SessionItemRow(
+            session_id=plan.session_id,
+            case_id=item.case_id,
+            position=position,
+            status=item.status.value,
+            outcome=item.outcome.value if item.outcome else None,
+            answer_number=item.answer.number if item.answer else None,
+        )
+        for position, item in enumerate(record.items, start=1)
+    )
+    return True
+
+
+def _copy(new: SQLModel, row: SQLModel) -> None:
+    for key in type(row).model_fields:
+        setattr(row, key, getattr(new, key))
+
+
+def list_councils(engine: Engine) -> list[CouncilRow]:
+    """Every council, by id."""
+    with Session(engine) as session:
+        return list(session.exec(select(CouncilRow).order_by(col(CouncilRow.council_id))))
+
+
+def list_sessions(
+    engine: Engine,
+    *,
+    council_id: str | None = None,
+    state: str | None = None,
+    fiscal_year: int | None = None,
+) -> list[SessionRow]:
+    """Sessions, soonest first, narrowed by council, state and fiscal year."""
+    query = select(SessionRow)
+    if council_id is not None:
+        query = query.where(SessionRow.council_id == council_id)
+    if state is not None:
+        query = query.where(SessionRow.state == state)
+    if fiscal_year is not None:
+        query = query.where(SessionRow.fiscal_year == fiscal_year)
+    query = query.order_by(col(SessionRow.starts_at), col(SessionRow.session_id))
+    with Session(engine) as session:
+        return list(session.exec(query))
+
+
+def list_session_items(
+    engine: Engine, *, session_id: str | None = None, case_id: str | None = None
+) -> list[SessionItemRow]:
+    """Agenda rows of a session (in agenda order) or every session a case was on."""
+    query = select(SessionItemRow)
+    if session_id is not None:
+        query = query.where(SessionItemRow.session_id == session_id)
+    if case_id is not None:
+        query = query.where(SessionItemRow.case_id == case_id)
+    query = query.order_by(col(SessionItemRow.session_id), col(SessionItemRow.position))
+    with Session(engine) as session:
+        return list(session.exec(query))

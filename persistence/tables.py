@@ -1,11 +1,13 @@
-"""The read model: a projection of every case and its transition log. Workflows never import
-this module; only activities write it, and the CLI and dashboard read it."""
+"""The read model: a projection of every case and its transition log, of the councils and
+their sessions, and the mail outbox. Workflows never import this module; only activities
+write it, and the CLI and dashboard read it. Every change to a table here needs a revision
+in persistence/migrations/versions (a test compares the two)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import BigInteger, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -107,3 +109,55 @@ class DocumentRow(SQLModel, table=True):
     size: int
     template: str = Field(max_length=200)
     generated_at: dt.datetime
+
+
+class CouncilRow(SQLModel, table=True):
+    """One council: its rules and the size of its roster. No member names."""
+
+    __tablename__ = "councils"
+
+    council_id: str = Field(primary_key=True, max_length=32)
+    name: str = Field(max_length=300)
+    seats: int
+    quorum: str = Field(max_length=40)
+    member_count: int
+    sessions_planned: int
+    version: int = Field(sa_column=Column(BigInteger, nullable=False))
+    updated_at: dt.datetime
+
+
+class SessionRow(SQLModel, table=True):
+    """One session (第N回) as its workflow last projected it. No personal names. Times read
+    back in UTC (``held_on`` is the day in Japan)."""
+
+    __tablename__ = "sessions"
+
+    session_id: str = Field(primary_key=True, max_length=80)
+    council_id: str = Field(index=True, max_length=32)
+    fiscal_year: int = Field(index=True)
+    ordinal: int
+    held_on: dt.date = Field(index=True)
+    starts_at: dt.datetime
+    state: str = Field(index=True, max_length=40)
+    minutes: str | None = Field(default=None, max_length=20)
+    minutes_due: dt.date | None = None
+    item_count: int
+    warning_count: int
+    version: int = Field(sa_column=Column(BigInteger, nullable=False))
+    updated_at: dt.datetime
+
+
+class SessionItemRow(SQLModel, table=True):
+    """One case on a session's agenda, replaced whole with its session row. No titles, no
+    names: join ``cases`` for what a list shows."""
+
+    __tablename__ = "session_items"
+
+    session_id: str = Field(
+        primary_key=True, foreign_key="sessions.session_id", ondelete="CASCADE", max_length=80
+    )
+    case_id: str = Field(primary_key=True, index=True, max_length=32)
+    position: int
+    status: str = Field(max_length=40)
+    outcome: str | None = Field(default=None, max_length=40)
+    answer_number: str | None = Field(default=None, max_length=40)

@@ -5,18 +5,27 @@ from __future__ import annotations
 import datetime as dt
 
 from temporalio import workflow
+from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
+    from activities.projection import ProjectionActivities
     from models.council import Council, Numbering, SessionPlan
     from models.council_registry import CouncilInput, CouncilSnapshot, PlanSession
     from models.errors import CaseError, GuardFailed, InvalidPayload, RoleNotAllowed
     from models.ids import session_workflow_id
-    from models.projection import NumberRequest
+    from models.projection import CouncilProjectionInput, NumberRequest
     from models.session import SessionInput
     from models.states import Role
     from workflows.session import SessionWorkflow
+
+# Patches (workflow.patched): never remove one while histories that predate it may replay.
+PROJECT_COUNCIL = "council-projected-to-read-model"
+PROJECTION_TIMEOUT = dt.timedelta(seconds=30)
+PROJECTION_RETRY = RetryPolicy(  # the read model may be down for a while: keep trying
+    initial_interval=dt.timedelta(seconds=1), maximum_interval=dt.timedelta(seconds=60)
+)
 
 
 def _rejected(err: CaseError) -> ApplicationError:
@@ -34,15 +43,22 @@ class CouncilWorkflow:
         self._sessions: list[SessionPlan] = list(inp.sessions)
         self._counters: dict[str, int] = dict(inp.counters)
         self._numbers: dict[str, str] = dict(inp.numbers)
+        self._unprojected = True  # registered, or continued as new: (re)write the row
+        self._version = 0
 
     @workflow.run
     async def run(self, inp: CouncilInput) -> None:
-        """Wait for plans and number requests; continue-as-new when the history grows."""
-        await workflow.wait_condition(
-            lambda: (
-                workflow.info().is_continue_as_new_suggested() and workflow.all_handlers_finished()
-            )
-        )
+        """Keep the council's read-model row current (once at registration, then after each
+        change); continue-as-new when the history grows."""
+        if workflow.patched(PROJECT_COUNCIL):
+            while True:
+                await workflow.wait_condition(lambda: self._unprojected or self._may_continue())
+                if not self._unprojected:
+                    break
+                self._unprojected = False
+                await self._project()
+        else:
+            await workflow.wait_condition(self._may_continue)
         workflow.continue_as_new(
             CouncilInput(
                 council=self._council,
@@ -51,6 +67,24 @@ class CouncilWorkflow:
                 counters=self._counters,
                 numbers=self._numbers,
             )
+        )
+
+    def _may_continue(self) -> bool:
+        return workflow.info().is_continue_as_new_suggested() and workflow.all_handlers_finished()
+
+    async def _project(self) -> None:
+        # grows within a run and across runs (workflow time does not go back)
+        now_us = int(workflow.now().timestamp() * 1_000_000)
+        self._version = max(self._version + 1, now_us)
+        await workflow.execute_local_activity_method(
+            ProjectionActivities.project_council,
+            CouncilProjectionInput(
+                council=self._council,
+                sessions_planned=len(self._sessions),
+                version=self._version,
+            ),
+            start_to_close_timeout=PROJECTION_TIMEOUT,
+            retry_policy=PROJECTION_RETRY,
         )
 
     @workflow.update
@@ -67,6 +101,7 @@ class CouncilWorkflow:
             parent_close_policy=ParentClosePolicy.ABANDON,
         )
         self._sessions.append(plan)
+        self._unprojected = True
         return plan.session_id
 
     @plan_session.validator

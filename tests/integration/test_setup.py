@@ -1,6 +1,6 @@
 """`starter.py admin setup` prepares a namespace of a Temporal cluster the way the
 scaled-out deployment (docker-compose.yml) needs it: the case search attributes and the
-read-model tables, idempotently, before any worker starts."""
+read model at the newest schema revision, idempotently, before any worker starts."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import json
 import uuid
 
 from google.protobuf.duration_pb2 import Duration
-from sqlalchemy import inspect
+from sqlalchemy import create_engine, inspect
 from temporalio.api.workflowservice.v1 import RegisterNamespaceRequest
 from temporalio.client import Client
 
-from persistence.database import make_engine
+from persistence.migrations import head
 from tests.integration.conftest import System
 from tests.integration.test_cli import cli
 
@@ -53,9 +53,12 @@ async def test_setup_registers_search_attributes_once_and_creates_the_tables(
         )
         is not None
     )
-    assert {"cases", "case_transitions", "deadlines", "documents"} <= set(
-        inspect(make_engine(url)).get_table_names()
+    assert first["read_model_revision"] == head()
+    engine = create_engine(url)
+    assert {"cases", "case_transitions", "deadlines", "documents", "councils", "sessions"} <= set(
+        inspect(engine).get_table_names()
     )
+    engine.dispose()
 
     code, out, err = await cli(system, "admin", "setup", "--json", env_extra=env)
     assert code == 0, err
