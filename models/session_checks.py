@@ -126,6 +126,13 @@ def warn(record: SessionRecord, code: str, message: str) -> None:
     record.warnings.append(SessionWarning(code=code, message=message))
 
 
+def warn_ex_post(record: SessionRecord, case_id: str, messages: list[str]) -> None:
+    """Pass on the case's 事後諮問 warnings (the case starts before its answer)."""
+    for message in messages:
+        if message.startswith("事後諮問"):
+            warn(record, "ex_post", f"{case_id}: {message}")
+
+
 def materials_late(record: SessionRecord, closures: ClosureTable, on: dt.date) -> str | None:
     """The reason the cases record when the materials go out after their due date."""
     due = materials_due(record, closures)

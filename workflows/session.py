@@ -11,7 +11,6 @@ secretariat or the chair completes it."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from typing import Any
 
 from temporalio import workflow
@@ -23,14 +22,14 @@ with workflow.unsafe.imports_passed_through():
     from models.errors import CaseError, GuardFailed
     from models.session_guards import SessionContext
     from models.session_lifecycle import Act
-    from models.session_schedule import finished, next_reminder, session_today
+    from models.session_schedule import finished, session_today
     from models.session_view import build_snapshot
-    from models.states import Trigger
+    from workflows import session_schedule as schedule
     from workflows import session_steps as steps
 
 # Patches (workflow.patched): never remove one while histories that predate it may replay.
 MINUTES_DOCUMENTS = "minutes-approved-generates-kaigiroku"
-PARKED_CASE_STEPS = "session-records-parked-case-steps"
+PROJECT_SESSION = "session-projected-to-read-model"
 
 
 @workflow.defn
@@ -49,20 +48,11 @@ class SessionWorkflow:
     @workflow.run
     async def run(self, inp: s.SessionInput) -> str:
         """Remind the secretariat of overdue notice, materials and minutes; end when done."""
+        await self._project()  # the planned session is listed at once
         while not finished(self._s):
-            due = next_reminder(self._s, self._closures)
-            timeout = None
-            if due is not None:
-                timeout = max(0.0, (due[0] - workflow.now()).total_seconds())
-            with contextlib.suppress(TimeoutError):  # the reminder is due
-                await workflow.wait_condition(
-                    lambda: finished(self._s) or self._changed, timeout=timeout
-                )
+            await schedule.wait_for_due_or_change(self._s, self._closures, lambda: self._changed)
             self._changed = False
-            due = next_reminder(self._s, self._closures)
-            if due is not None and due[0] <= workflow.now():
-                await steps.remind(self._s, due[1], due[2])
-                self._s.reminders.append(due[1])
+            await schedule.remind_if_due(self._s, self._closures)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._s.state.value
 
@@ -80,17 +70,17 @@ class SessionWorkflow:
                 case_ids = [c for c in await steps.ready_cases() if self._s.item(c) is None]
             payload = sc.case_payload(self._s, checked, inp)
             for case_id in case_ids:
-                outcome = await self._fire(checked, case_id, payload, inp)
+                outcome = await steps.fire(self._s, checked, case_id, payload, inp)
                 if outcome is None:
                     continue
-                if not outcome.accepted and not self._parked(outcome):
+                if not outcome.accepted and not steps.parked(outcome):
                     refused.append(f"{case_id}: {outcome.error_type}: {outcome.message}")
                     continue
                 sc.add_item(self._s, case_id, outcome.title or case_id, outcome.category)
-                self._warn_from(case_id, outcome.warnings)
+                sc.warn_ex_post(self._s, case_id, outcome.warnings)
             for line in refused:
                 sc.warn(self._s, "not_scheduled", line)
-            return self._apply(checked, inp)
+            return await self._apply(checked, inp)
 
     @add_items.validator
     def _v_add(self, inp: s.AddItems) -> None:
@@ -103,6 +93,7 @@ class SessionWorkflow:
         before = len(self._s.items)
         sc.apply(self._s, self._check(Act.receive_item, inp), inp, self._closures)
         if len(self._s.items) > before:
+            await self._project()
             self._changed = True
 
     @receive_item.validator
@@ -115,7 +106,7 @@ class SessionWorkflow:
     async def send_notice(self, inp: s.SessionAct) -> s.SessionAck:
         """The convocation notice (開催通知) went out to the members."""
         async with self._lock:
-            return self._apply(self._check(Act.send_notice, inp), inp)
+            return await self._apply(self._check(Act.send_notice, inp), inp)
 
     @send_notice.validator
     def _v_notice(self, inp: s.SessionAct) -> None:
@@ -130,10 +121,12 @@ class SessionWorkflow:
             late = sc.materials_late(self._s, self._closures, checked.on)
             # one case at a time: parallel updates stalled on the dev server (about 20 s)
             for item in self._s.items:
-                outcome = await self._fire(checked, item.case_id, {"late_reason": late}, inp)
+                outcome = await steps.fire(
+                    self._s, checked, item.case_id, {"late_reason": late}, inp
+                )
                 if outcome is not None and not outcome.accepted:
                     sc.warn(self._s, "case_not_updated", f"{item.case_id}: {outcome.message}")
-            return self._apply(checked, inp)
+            return await self._apply(checked, inp)
 
     @send_materials.validator
     def _v_materials(self, inp: s.SessionAct) -> None:
@@ -145,7 +138,7 @@ class SessionWorkflow:
     async def open_session(self, inp: s.OpenSession) -> s.SessionAck:
         """Record attendance; the session opens if quorate, otherwise it fails (流会)."""
         async with self._lock:
-            return self._apply(self._check(Act.open_session, inp), inp)
+            return await self._apply(self._check(Act.open_session, inp), inp)
 
     @open_session.validator
     def _v_open(self, inp: s.OpenSession) -> None:
@@ -161,15 +154,15 @@ class SessionWorkflow:
             for item in self._s.items:
                 if item.status is not s.ItemStatus.on_agenda:
                     continue
-                outcome = await self._fire(checked, item.case_id, payload, inp)
+                outcome = await steps.fire(self._s, checked, item.case_id, payload, inp)
                 if outcome is not None and not outcome.accepted:
                     sc.warn(self._s, "case_not_updated", f"{item.case_id}: {outcome.message}")
-                    if not self._parked(outcome):
+                    if not steps.parked(outcome):
                         continue
                 await steps.carry(self._s, item, inp.next_session)
                 sc.carry_item(self._s, checked, item.case_id, inp.next_session.session_id)
-                self._warn_from(item.case_id, outcome.warnings if outcome else [])
-            return self._apply(checked, inp)
+                sc.warn_ex_post(self._s, item.case_id, outcome.warnings if outcome else [])
+            return await self._apply(checked, inp)
 
     @carry_over.validator
     def _v_carry(self, inp: s.CarryOver) -> None:
@@ -181,8 +174,8 @@ class SessionWorkflow:
         async with self._lock:
             checked = self._check(Act.open_item, inp)
             payload = sc.case_payload(self._s, checked, inp)
-            parked = await self._fire_item(checked, inp.case_id, payload, inp)
-            return self._apply(checked, inp, parked=parked)
+            parked = await steps.fire_item(self._s, checked, inp.case_id, payload, inp)
+            return await self._apply(checked, inp, parked=parked)
 
     @open_item.validator
     def _v_open_item(self, inp: s.ItemAct) -> None:
@@ -192,7 +185,7 @@ class SessionWorkflow:
     async def record_qa(self, inp: s.RecordQA) -> s.SessionAck:
         """A question and its answer in the deliberation of an item (for the minutes)."""
         async with self._lock:
-            return self._apply(self._check(Act.record_qa, inp), inp)
+            return await self._apply(self._check(Act.record_qa, inp), inp)
 
     @record_qa.validator
     def _v_qa(self, inp: s.RecordQA) -> None:
@@ -206,12 +199,12 @@ class SessionWorkflow:
             if inp.next_session is not None:
                 await steps.check_next_session(self._s, inp.next_session)
             payload = sc.case_payload(self._s, checked, inp)
-            parked = await self._fire_item(checked, inp.case_id, payload, inp)
+            parked = await steps.fire_item(self._s, checked, inp.case_id, payload, inp)
             if inp.outcome is s.ItemOutcome.continue_:
                 item = self._s.item(inp.case_id)
                 assert item is not None and inp.next_session is not None
                 await steps.carry(self._s, item, inp.next_session)
-            return self._apply(checked, inp, parked=parked)
+            return await self._apply(checked, inp, parked=parked)
 
     @decide_item.validator
     def _v_decide(self, inp: s.DecideItem) -> None:
@@ -228,7 +221,7 @@ class SessionWorkflow:
             assert item is not None
             if checked.rule.reads_case:
                 await steps.confirm_answered(item)
-                return self._apply(checked, inp)
+                return await self._apply(checked, inp)
             number = await steps.take_answer_number(self._s, item.case_id)
             payload: dict[str, Any] = {
                 "number": number,
@@ -240,8 +233,8 @@ class SessionWorkflow:
                 payload["explanation_summary"] = inp.explanation_summary
             if inp.reasons:
                 payload["reasons"] = inp.reasons
-            parked = await self._fire_item(checked, item.case_id, payload, inp)
-            return self._apply(checked, inp, number=number, parked=parked)
+            parked = await steps.fire_item(self._s, checked, item.case_id, payload, inp)
+            return await self._apply(checked, inp, number=number, parked=parked)
 
     @issue_answer.validator
     def _v_answer(self, inp: s.IssueAnswer) -> None:
@@ -251,7 +244,7 @@ class SessionWorkflow:
     async def close_session(self, inp: s.SessionAct) -> s.SessionAck:
         """Close the session; the minutes (会議録) are now drafted and due for publication."""
         async with self._lock:
-            return self._apply(self._check(Act.close_session, inp), inp)
+            return await self._apply(self._check(Act.close_session, inp), inp)
 
     @close_session.validator
     def _v_close(self, inp: s.SessionAct) -> None:
@@ -262,7 +255,7 @@ class SessionWorkflow:
     @workflow.update
     async def redact(self, inp: s.Redact) -> s.SessionAck:
         """Leave a passage out of the public minutes, with its legal basis."""
-        return self._apply(self._check(Act.redact, inp), inp)
+        return await self._apply(self._check(Act.redact, inp), inp)
 
     @redact.validator
     def _v_redact(self, inp: s.Redact) -> None:
@@ -274,6 +267,7 @@ class SessionWorkflow:
         sc.apply(self._s, self._check(Act.approve_minutes, inp), inp, self._closures)
         if workflow.patched(MINUTES_DOCUMENTS):
             await steps.generate(self._s, [DocType.kaigiroku, DocType.kaigiroku_public])
+        await self._project()
         return self._ack()  # after the documents: the main loop wakes on the ack
 
     @approve_minutes.validator
@@ -283,7 +277,7 @@ class SessionWorkflow:
     @workflow.update
     async def publish_minutes(self, inp: s.SessionAct) -> s.SessionAck:
         """Publish the (redacted) minutes."""
-        return self._apply(self._check(Act.publish_minutes, inp), inp)
+        return await self._apply(self._check(Act.publish_minutes, inp), inp)
 
     @publish_minutes.validator
     def _v_publish(self, inp: s.SessionAct) -> None:
@@ -296,6 +290,7 @@ class SessionWorkflow:
         failed = [DocType(f.doc_type) for f in self._s.document_failures]
         sc.apply(self._s, checked, inp, self._closures)
         await steps.generate(self._s, failed)
+        await self._project()
         return self._ack()
 
     @retry_documents.validator
@@ -303,11 +298,11 @@ class SessionWorkflow:
         self._check(Act.retry_documents, inp)
 
     @workflow.update
-    def replace_closures(self, inp: s.ReplaceClosures) -> s.SessionAck:
+    async def replace_closures(self, inp: s.ReplaceClosures) -> s.SessionAck:
         """Use a new calendar table; reminders are re-planned from it."""
         checked = self._check(Act.replace_closures, inp)
         self._closures = inp.closures
-        return self._apply(checked, inp)
+        return await self._apply(checked, inp)
 
     @replace_closures.validator
     def _v_replace(self, inp: s.ReplaceClosures) -> None:
@@ -336,9 +331,15 @@ class SessionWorkflow:
         except ValueError as err:  # calendar range
             raise steps.rejected(GuardFailed(str(err))) from None
 
-    def _apply(self, checked: sc.CheckedAct, inp: Any, **facts: Any) -> s.SessionAck:
+    async def _apply(self, checked: sc.CheckedAct, inp: Any, **facts: Any) -> s.SessionAck:
         sc.apply(self._s, checked, inp, self._closures, **facts)
+        await self._project()
         return self._ack()
+
+    async def _project(self) -> None:
+        """The read model shows the act before its caller hears back (runs since the patch)."""
+        if workflow.patched(PROJECT_SESSION):
+            await steps.project(self._s)
 
     def _ack(self) -> s.SessionAck:
         """A small answer: every update's answer stays in the history (query the snapshot)."""
@@ -348,38 +349,3 @@ class SessionWorkflow:
             state=self._s.state,
             warnings=len(self._s.warnings),
         )
-
-    def _warn_from(self, case_id: str, messages: list[str]) -> None:
-        for message in messages:
-            if message.startswith("事後諮問"):
-                sc.warn(self._s, "ex_post", f"{case_id}: {message}")
-
-    async def _fire(
-        self, checked: sc.CheckedAct, case_id: str, payload: dict[str, Any], inp: s.SessionAct
-    ) -> Any:
-        """Fire the row's case trigger on one case; the outcome (a refusal is an answer)."""
-        trigger = checked.rule.case_trigger
-        if trigger is None:
-            return None
-        return await steps.act_on_case(self._s, case_id, trigger, payload, inp, checked.on)
-
-    async def _fire_item(
-        self, checked: sc.CheckedAct, case_id: str, payload: dict[str, Any], inp: s.SessionAct
-    ) -> s.CaseStepParked | None:
-        """Fire the row's case trigger on the item's case: a refusal fails the act; a case
-        step that parked after the case accepted is returned, to be recorded on the item."""
-        outcome = await self._fire(checked, case_id, payload, inp)
-        if outcome is None or outcome.accepted:
-            return None
-        if self._parked(outcome):
-            trigger = checked.rule.case_trigger
-            assert trigger is not None
-            parked = steps.parked_marker(case_id, Trigger(trigger), outcome)
-            sc.warn(self._s, "case_step_parked", f"{case_id}: {trigger}: {parked.error}")
-            return parked
-        steps.require(outcome)
-        return None
-
-    def _parked(self, outcome: Any) -> bool:
-        """The case accepted the trigger and then parked a step (recorded, not refused)."""
-        return steps.is_parked(outcome) and workflow.patched(PARKED_CASE_STEPS)

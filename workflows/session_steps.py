@@ -15,6 +15,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.agenda import AgendaActivities
     from activities.documents import DocumentActivities
     from activities.links import SessionLinkActivities
+    from activities.projection import ProjectionActivities
     from activities.reminders import ReminderActivities
     from models import session as s
     from models.case import ActInput
@@ -27,8 +28,9 @@ with workflow.unsafe.imports_passed_through():
         CaseActRequest,
         NumberRequest,
         ReminderInput,
+        SessionProjectionInput,
     )
-    from models.session_checks import warn
+    from models.session_checks import CheckedAct, warn
     from models.session_lifecycle import case_role
     from models.states import Trigger
 
@@ -42,7 +44,13 @@ DOCUMENT_RETRY = RetryPolicy(
     maximum_interval=dt.timedelta(seconds=10),
     maximum_attempts=3,
 )
+PROJECTION_TIMEOUT = dt.timedelta(seconds=30)
+PROJECTION_RETRY = RetryPolicy(  # the read model may be down for a while: keep trying
+    initial_interval=dt.timedelta(seconds=1), maximum_interval=dt.timedelta(seconds=60)
+)
 PARKED = "Parked"  # CaseActOutcome.error_type: the case accepted, then a step of it parked
+# Patch (workflow.patched): never remove it while histories that predate it may replay.
+PARKED_CASE_STEPS = "session-records-parked-case-steps"
 
 
 def rejected(err: CaseError) -> ApplicationError:
@@ -68,6 +76,48 @@ def parked_marker(case_id: str, trigger: Trigger, outcome: CaseActOutcome) -> s.
         error=(outcome.message or "a case step parked")[:500],
         since=workflow.now(),
     )
+
+
+def parked(outcome: CaseActOutcome) -> bool:
+    """The case accepted the trigger, then parked a step: recorded, not refused (runs since
+    the patch; earlier runs treated it as a refusal)."""
+    return is_parked(outcome) and workflow.patched(PARKED_CASE_STEPS)
+
+
+async def fire(
+    record: s.SessionRecord,
+    checked: CheckedAct,
+    case_id: str,
+    payload: dict[str, Any],
+    inp: s.SessionAct,
+) -> CaseActOutcome | None:
+    """Fire the row's case trigger on one case; the outcome (a refusal is an answer)."""
+    trigger = checked.rule.case_trigger
+    if trigger is None:
+        return None
+    return await act_on_case(record, case_id, trigger, payload, inp, checked.on)
+
+
+async def fire_item(
+    record: s.SessionRecord,
+    checked: CheckedAct,
+    case_id: str,
+    payload: dict[str, Any],
+    inp: s.SessionAct,
+) -> s.CaseStepParked | None:
+    """Fire the row's case trigger on the item's case: a refusal fails the act; a case step
+    that parked after the case accepted is returned, to be recorded on the item."""
+    outcome = await fire(record, checked, case_id, payload, inp)
+    if outcome is None or outcome.accepted:
+        return None
+    if parked(outcome):
+        trigger = checked.rule.case_trigger
+        assert trigger is not None
+        marker = parked_marker(case_id, trigger, outcome)
+        warn(record, "case_step_parked", f"{case_id}: {trigger}: {marker.error}")
+        return marker
+    require(outcome)
+    return None
 
 
 async def act_on_case(
@@ -214,3 +264,14 @@ async def generate(record: s.SessionRecord, doc_types: list[DocType]) -> None:
                 s.DocumentFailure(doc_type=doc_type.value, error=message, at=workflow.now())
             )
             warn(record, "document_failed", f"{doc_type.value}: {message}"[:500])
+
+
+async def project(record: s.SessionRecord) -> None:
+    """Write the session's rows in the read model as of its current version (idempotent:
+    the projection keeps the highest version)."""
+    await workflow.execute_activity_method(
+        ProjectionActivities.project_session,
+        SessionProjectionInput(record=record.model_copy(deep=True), version=record.version),
+        start_to_close_timeout=PROJECTION_TIMEOUT,
+        retry_policy=PROJECTION_RETRY,
+    )
