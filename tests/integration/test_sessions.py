@@ -41,6 +41,7 @@ from models.session import (
     SessionSnapshot,
 )
 from persistence.database import make_engine
+from persistence.repository import list_session_items, list_sessions
 from settings import Settings
 from tests.conftest import ROOT
 from tests.factories import act, actor, document
@@ -463,6 +464,9 @@ async def test_a_parked_answer_is_completed_after_the_admin_retries_the_case(
     assert case.state == "active" and case.parked is not None
     assert case.answer is not None and case.answer.number == "第870号"
 
+    [row] = list_session_items(system.engine, session_id=sid)  # the read model says so too
+    assert (row.status, row.answer_number) == ("answer_pending", "第870号")
+
     # while the case step is parked, the session cannot complete the item
     with pytest.raises(GuardFailed, match="still parked"):
         await councils.act(sid, "issue_answer", answer)
@@ -479,6 +483,10 @@ async def test_a_parked_answer_is_completed_after_the_admin_retries_the_case(
     assert item.answer is not None and item.answer.number == "第870号"
     numbers = (await councils.council(cid)).numbers
     assert numbers == {case_id: "第870号"}  # no second number was taken
+    [row] = list_session_items(system.engine, session_id=sid)
+    assert row.status == "answered"
+    [listed] = list_sessions(system.engine, council_id=cid)
+    assert (listed.state, listed.version) == ("opened", snap.version)
 
     await councils.act(sid, "close_session", SessionAct(actor=SECRETARIAT))
     await councils.act(sid, "approve_minutes", SessionAct(actor=CHAIR))
