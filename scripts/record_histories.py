@@ -1,6 +1,6 @@
 """Record workflow histories for the replay tests (tests/replay/test_replay.py).
 
-    .venv/bin/python -m scripts.record_histories [--only NAME ...]
+    .venv/bin/python -m scripts.record_histories [--only NAME ...] [--into FOLDER]
 
 Starts a fresh dev server and the production worker (``worker.build_worker``; SQLite read
 model with a 200 ms busy timeout, fast retry policy), drives a set of case journeys — every
@@ -10,6 +10,8 @@ that continued-as-new gets ``<name>.run<k>.json`` per run).
 
 Files are overwritten by name; other files in the folder are left alone on purpose: a
 history recorded by an older engine version must keep replaying against the new code.
+``--into FOLDER`` writes into a sub-folder instead, to add histories of a newer engine
+beside the old ones of the same name (e.g. ``--into session_table``).
 """
 
 from __future__ import annotations
@@ -377,7 +379,8 @@ class Recorder:
             ]
         return not failed and len(results) == len(scenario.steps)
 
-    async def write(self) -> list[Path]:
+    async def write(self, folder: Path = HISTORIES) -> list[Path]:
+        folder.mkdir(parents=True, exist_ok=True)
         written: list[Path] = []
         for name, workflow_ids in self.recorded.items():
             for workflow_id in workflow_ids:
@@ -386,7 +389,7 @@ class Recorder:
                     await _settle(handle)
                     history = await handle.fetch_history()
                     suffix = f".run{k}" if len(runs) > 1 else ""
-                    path = HISTORIES / f"{name}{suffix}.json"
+                    path = folder / f"{name}{suffix}.json"
                     path.write_text(history.to_json(), encoding="utf-8")
                     written.append(path)
         return written
@@ -433,7 +436,7 @@ async def _settle(handle: WorkflowHandle[Any, Any], timeout: float = 10.0) -> No
         await asyncio.sleep(0.05)
 
 
-async def run(only: list[str]) -> int:
+async def run(only: list[str], into: str | None = None) -> int:
     # the parked journeys fail their projection on purpose: keep the SDK's activity
     # tracebacks out of the output (the workflow's own "parked" warning stays)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -466,7 +469,7 @@ async def run(only: list[str]) -> int:
                             continue
                         print(f"journey {name}")
                         await recorder.journey(name, steps)
-                    written = await recorder.write()
+                    written = await recorder.write(HISTORIES / into if into else HISTORIES)
         finally:
             await env.shutdown()
             sink.stop()
@@ -480,8 +483,9 @@ async def run(only: list[str]) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", nargs="*", default=[], help="journey or scenario names")
+    parser.add_argument("--into", help="a sub-folder of the histories to write into")
     args = parser.parse_args()
-    return asyncio.run(run(args.only))
+    return asyncio.run(run(args.only, args.into))
 
 
 if __name__ == "__main__":
