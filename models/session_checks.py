@@ -208,8 +208,8 @@ def apply(
         after = rule.item.on_park if parked is not None and rule.item.on_park else rule.item.after
         if after is not None:
             item.status = after
-        if rule.item.on_park is not None or rule.reads_case:
-            item.parked = parked if after is rule.item.on_park else None
+        if rule.case_trigger is not None or rule.reads_case:
+            item.parked = parked  # the case's last answer: a step parked, or all ran
     record.version += 1
 
 

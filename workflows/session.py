@@ -11,6 +11,7 @@ secretariat or the chair completes it."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from typing import Any
 
 from temporalio import workflow
@@ -73,9 +74,11 @@ class SessionWorkflow:
                 outcome = await steps.fire(self._s, checked, case_id, payload, inp)
                 if outcome is None:
                     continue
-                if not outcome.accepted and not steps.parked(outcome):
-                    refused.append(f"{case_id}: {outcome.error_type}: {outcome.message}")
-                    continue
+                if not outcome.accepted:
+                    if not steps.parked(outcome):
+                        refused.append(f"{case_id}: {outcome.error_type}: {outcome.message}")
+                        continue
+                    sc.warn(self._s, "case_step_parked", f"{case_id}: {outcome.message}")
                 sc.add_item(self._s, case_id, outcome.title or case_id, outcome.category)
                 sc.warn_ex_post(self._s, case_id, outcome.warnings)
             for line in refused:
@@ -320,7 +323,7 @@ class SessionWorkflow:
 
     # -- internals -------------------------------------------------------------------------
 
-    def _today(self) -> Any:
+    def _today(self) -> dt.date:
         return session_today(self._s, workflow.now())
 
     def _check(self, act: Act, inp: Any) -> sc.CheckedAct:

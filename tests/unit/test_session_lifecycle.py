@@ -457,6 +457,23 @@ def test_a_parked_answer_waits_then_completes_with_its_number() -> None:
         check(rec, Act.issue_answer, inp, SessionContext(TODAY))
 
 
+def test_a_parked_step_after_another_item_act_is_shown_until_the_case_answers_again() -> None:
+    rec = record(SessionState.opened)
+    deliberating = case_id(ItemStatus.deliberating)
+    parked = CaseStepParked(
+        case_id=deliberating, trigger="decide", error="database is locked", since=HELD
+    )
+    decide = DecideItem(
+        **who(Act.decide_item), case_id=deliberating, outcome="approve", votes={"yes": 6}
+    )
+    run(rec, Act.decide_item, decide, parked=parked)
+    item = rec.item(deliberating)
+    assert item is not None and item.status is ItemStatus.decided and item.parked == parked
+    answer = IssueAnswer(**who(Act.issue_answer), case_id=deliberating, conclusion="可とする。")
+    run(rec, Act.issue_answer, answer, number="第10号")  # the case ran every step this time
+    assert item.status is ItemStatus.answered and item.parked is None
+
+
 # ---------------------------------------------------------------- derived views
 
 
