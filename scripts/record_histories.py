@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import datetime as dt
 import logging
+import shutil
 import sqlite3
 import tempfile
 import uuid
@@ -34,6 +35,7 @@ from bench.transition_latency import exit_with, sample_document, start_dev_serve
 from cli.scenario_runner import ScenarioRunner, load_scenario
 from gateway import CaseGateway
 from models.case import ActInput, Actor, ActResult, AdminInput, CaseSnapshot
+from models.errors import CaseError
 from models.ids import case_workflow_id, council_workflow_id, session_workflow_id
 from models.policy import CasePolicy
 from models.states import Role
@@ -279,6 +281,7 @@ JOURNEYS: dict[str, list[Step | Admin | Lock]] = {
     ],
 }
 POLICIES = {"continued_as_new": SHORT_HISTORY_POLICY}
+PARKED_ANSWER = "session_parked_answer"  # a session journey (Recorder.parked_answer)
 JOURNEYS["continued_as_new"] = JOURNEYS["conditions_active"]
 
 # -- driving -----------------------------------------------------------------------------------
@@ -355,6 +358,70 @@ class Recorder:
                     break
                 await asyncio.sleep(0.1)
         self.recorded[name] = [case_workflow_id(case_id)]
+
+    async def parked_answer(self, name: str) -> None:
+        """A session whose answer's 答申書 step parks on the case (a broken template): the
+        item waits as answer_pending, completing it is refused while the case step is
+        parked, and succeeds after the admin's retry."""
+        from council_gateway import CouncilGateway
+        from models.session import (
+            AddItems,
+            Attendance,
+            DecideItem,
+            IssueAnswer,
+            ItemAct,
+            ItemStatus,
+            OpenSession,
+            SessionAct,
+        )
+        from tests.integration.test_sessions import (
+            CHAIR,
+            COUNCIL,
+            POLICY,
+            SECRETARIAT,
+            council,
+            plan_on_its_day,
+            ready_case,
+        )
+
+        cases = self.gateway(POLICY)
+        councils = CouncilGateway(self.client, self.settings, cases.municipality)
+        council_id = f"c{uuid.uuid4().hex[:8]}"
+        await councils.register(council(council_id))
+        case_id = await ready_case(cases, "WEB予約")
+        sid = (await plan_on_its_day(councils, council_id, 1)).session_id
+        await councils.act(sid, "add_items", AddItems(actor=SECRETARIAT, case_ids=[case_id]))
+        for act in ("send_notice", "send_materials"):
+            await councils.act(sid, act, SessionAct(actor=SECRETARIAT))
+        present = Attendance(present=[f"m{n}" for n in range(1, 9)])
+        await councils.act(sid, "open_session", OpenSession(actor=CHAIR, attendance=present))
+        await councils.act(sid, "open_item", ItemAct(actor=CHAIR, case_id=case_id))
+        decide = DecideItem(actor=COUNCIL, case_id=case_id, outcome="approve", votes={"yes": 8})
+        await councils.act(sid, "decide_item", decide)
+        page = self.settings.templates_dir / "html" / "toshinsho.html"
+        good = page.read_text(encoding="utf-8")
+        page.write_text(good.replace("{{ conclusion }}", "{{ conclusoin }}"), encoding="utf-8")
+        answer = IssueAnswer(actor=CHAIR, case_id=case_id, conclusion="可とする。")
+        try:
+            snap = await councils.act(sid, "issue_answer", answer)
+            if snap.items[0].status is not ItemStatus.answer_pending:
+                raise RuntimeError(f"{name}: the answer did not wait: {snap.items[0].status}")
+            try:
+                await councils.act(sid, "issue_answer", answer)
+                raise RuntimeError(f"{name}: completed while the case step was parked")
+            except CaseError:
+                pass  # refused: the case step is still parked
+        finally:
+            page.write_text(good, encoding="utf-8")
+        await cases.admin(case_id, "retry", AdminInput(actor=ADMIN, reason="テンプレート修正"))
+        snap = await councils.act(sid, "issue_answer", answer)
+        if snap.items[0].status is not ItemStatus.answered:
+            raise RuntimeError(f"{name}: not completed: {snap.items[0].status}")
+        await councils.act(sid, "close_session", SessionAct(actor=SECRETARIAT))
+        await councils.act(sid, "approve_minutes", SessionAct(actor=CHAIR))
+        await councils.act(sid, "publish_minutes", SessionAct(actor=SECRETARIAT))
+        self.recorded[f"{name}_session"] = [session_workflow_id(sid)]
+        self.recorded[f"{name}_case"] = [case_workflow_id(case_id)]
 
     async def scenario(self, path: Path) -> bool:
         scenario = load_scenario(path)
@@ -447,8 +514,11 @@ async def run(only: list[str], into: str | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="toshin-record-") as tmp:
         data_dir = Path(tmp)
         sink = SmtpSink().start()  # reminders of live cases go out and complete
+        templates = data_dir / "templates"  # a copy: the parked-answer journey breaks one
+        shutil.copytree(ROOT / "templates", templates)
         settings = Settings(
             task_queue=f"record-{uuid.uuid4().hex[:8]}",
+            templates_dir=templates,
             data_dir=data_dir,
             database_url=f"sqlite:///{data_dir / 'read_model.db'}",
             sqlite_busy_timeout_ms=200,
@@ -469,6 +539,9 @@ async def run(only: list[str], into: str | None = None) -> int:
                             continue
                         print(f"journey {name}")
                         await recorder.journey(name, steps)
+                    if not only or PARKED_ANSWER in only:
+                        print(f"journey {PARKED_ANSWER}")
+                        await recorder.parked_answer(PARKED_ANSWER)
                     written = await recorder.write(HISTORIES / into if into else HISTORIES)
         finally:
             await env.shutdown()
