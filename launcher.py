@@ -76,9 +76,12 @@ async def _wait_ready(settings: Settings, timeout: float = 30.0) -> None:
 
 def upgrade_read_model(settings: Settings) -> str:
     """Bring the read model to the newest schema revision (while the server starts)."""
-    from persistence.migrations import upgrade_to_head  # SQLAlchemy + Alembic: import late
+    from persistence.migrations import UnknownRevision, upgrade_to_head  # import late: Alembic
 
-    return upgrade_to_head(settings.read_model_url).after
+    try:
+        return upgrade_to_head(settings.read_model_url).after
+    except UnknownRevision as err:
+        raise SystemExit(f"read model {settings.read_model_url}: {err}") from None
 
 
 def main() -> int:

@@ -62,6 +62,7 @@ def build_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
         projection.project_council,
         projection.project_session,
         links.supersede_case,
+        links.describe_change_case,
         sessions.act_on_case,
         sessions.carry_into_session,
         sessions.describe_session,

@@ -7,8 +7,9 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from models.case import ActInput, Actor, ActResult, CaseSnapshot
+from models.case import ActResult, CaseSnapshot, ChangeCaseInfo
 from models.ids import case_workflow_id, council_workflow_id, session_workflow_id
+from models.payloads import Outcome
 from models.projection import (
     CarryRequest,
     CaseActOutcome,
@@ -19,7 +20,6 @@ from models.projection import (
     SupersedeResult,
 )
 from models.session import CaseInfo, SessionSnapshot
-from models.states import Role, Trigger
 
 
 class CaseLinkActivities:
@@ -28,18 +28,16 @@ class CaseLinkActivities:
 
     @activity.defn(name="supersede_case")
     async def supersede_case(self, inp: SupersedeInput) -> SupersedeResult:
-        """Mark the parent case superseded by the change case. Idempotent: the update id is
+        """Ask the parent case to end as superseded by the change case (its update
+        ``supersede_by_change`` checks the change case itself). Idempotent: the update id is
         derived from the change case, so a retry returns the first answer."""
         handle = self._client.get_workflow_handle(case_workflow_id(inp.parent_case))
-        act = ActInput(
-            trigger=Trigger.supersede.value,
-            actor=Actor(role=Role.engine, name="toshin"),
-            payload={"change_case": inp.change_case},
-            on=inp.on,
-        )
         try:
             await handle.execute_update(
-                "act", act, id=f"supersede-by-{inp.change_case}", result_type=dict
+                "supersede_by_change",
+                inp,
+                id=f"supersede-by-{inp.change_case}",
+                result_type=ActResult,
             )
         except WorkflowUpdateFailedError as err:
             cause = err.cause
@@ -52,6 +50,26 @@ class CaseLinkActivities:
                 )
             raise
         return SupersedeResult(superseded=True)
+
+    @activity.defn(name="describe_change_case")
+    async def describe_change_case(self, change_case: str) -> ChangeCaseInfo:
+        """A change case as its parent must see it before it is superseded: whether it exists,
+        is answered with an approval, and which case it changes. Reads only."""
+        handle = self._client.get_workflow_handle(case_workflow_id(change_case))
+        try:
+            snap = await handle.query("snapshot", result_type=CaseSnapshot)
+        except RPCError as err:
+            if err.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.INVALID_ARGUMENT):
+                return ChangeCaseInfo(case_id=change_case, found=False)
+            raise
+        approved = snap.decision is not None and snap.decision.outcome is not Outcome.reject
+        return ChangeCaseInfo(
+            case_id=change_case,
+            found=True,
+            state=snap.state,
+            answered=snap.answer is not None and approved,
+            parent_case=snap.document.parent_case,
+        )
 
 
 class SessionLinkActivities:

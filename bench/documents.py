@@ -1,6 +1,6 @@
 """How long documents take, and how big the PDFs are, for a 30-item session.
 
-    .venv/bin/python -m bench.documents [--items 30] [--qa 6]
+    .venv/bin/python -m bench.documents [--items 30] [--qa 6] [--smoke]
 
 No server: it calls the activity the workers run (``DocumentActivities.generate_document``:
 content, rendering, file, read-model row in a temporary SQLite file), so the figures are
@@ -137,7 +137,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=30)
     parser.add_argument("--qa", type=int, default=6)
+    parser.add_argument(
+        "--smoke", action="store_true", help="CI: --items 2 --qa 1, the same code path"
+    )
     args = parser.parse_args()
+    if args.smoke:
+        args.items, args.qa = 2, 1
+    if args.items < 1 or args.qa < 0:
+        parser.error("--items must be at least 1 and --qa at least 0")
     town = MunicipalityConfig(name="とうしん市")
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(f"sqlite:///{tmp}/read_model.db")

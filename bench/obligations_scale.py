@@ -1,6 +1,7 @@
 """Obligations at scale: many active cases, a burst of reminders, ten years of one case.
 
     .venv/bin/python -m bench.obligations_scale [--cases 10000] [--burst 1000] [--years 10]
+        [--smoke]
 
 Part 1, on a dev server of its own (SQLite file, WAL) with one worker (the real workflows and
 activities, workflow cache 1000) and a local SMTP server (aiosmtpd):
@@ -9,7 +10,8 @@ activities, workflow cache 1000) and a local SMTP server (aiosmtpd):
   continue-as-new record would carry them (driving 10,000 cases through a council would
   measure the council), and waits until every one has run its first task;
 - then starts ``--burst`` more whose access-log review falls due so that the reminder of the
-  due day goes out at one instant, about a minute after the last of them started;
+  due day goes out at one instant, about a minute after the last of them started (5 s with
+  ``--smoke``);
 - prints the start rate, the worker's memory (RSS of this process, which runs the worker)
   with all cases idle and after the burst, and how late the burst's reminders reached the
   mail server (received − scheduled instant: p50 / p99 / max), checking one mail per case.
@@ -73,6 +75,8 @@ TEST_SERVER = ROOT / ".venv" / "bin" / "temporal-test-server"
 ENGINE = Actor(role=Role.engine, name="toshin")
 VENDOR = "株式会社ベンチ"
 TEST_SERVER_EXECUTION_LIMIT = dt.timedelta(days=3650)
+SETTLE_TIMEOUT_S = 1800.0  # every case ran its first task (10,000 take about 10 minutes)
+MAIL_TIMEOUT_S = 600.0  # the burst's reminders reached the mail server
 
 
 def rss_mb() -> tuple[float, float]:
@@ -203,14 +207,20 @@ async def start_cases(
     return await gather_limited([starter(i) for i in range(n)], 32)
 
 
-async def settled(engine: Any, cases: int) -> None:
-    """Wait until ``cases`` cases have run their first task (each projects its deadlines)."""
+async def settled(engine: Any, cases: int, timeout: float = SETTLE_TIMEOUT_S) -> None:
+    """Wait until ``cases`` cases have run their first task (each projects its deadlines);
+    fail after ``timeout`` seconds, naming how many did."""
+    deadline = time.monotonic() + timeout
+    pause = 0.1
     while True:
         with engine.connect() as conn:
             done = conn.execute(text("select count(distinct case_id) from deadlines")).scalar()
-        if done >= cases:
+        if done is not None and done >= cases:
             return
-        await asyncio.sleep(2)
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{done} of {cases} cases ran their first task in {timeout:.0f} s")
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 2.0)
 
 
 def pct(samples: list[float], q: float) -> float:
@@ -218,7 +228,9 @@ def pct(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def part1(n: int, burst: int) -> None:
+async def part1(n: int, burst: int, lead_s: float | None = None) -> bool:
+    """Part 1; True when every case of the burst got exactly one reminder. ``lead_s``: how
+    long after the burst started its reminders fall due (default: a minute and a bit)."""
     with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(max_workers=64) as pool:
         env = await start_dev_server(Path(tmp))
         sink = SmtpSink(free_port()).start()
@@ -252,10 +264,11 @@ async def part1(n: int, burst: int) -> None:
                     flush=True,
                 )
                 # the burst: more cases, each with a reminder due at the same instant
-                fire_at = dt.datetime.now(JST) + dt.timedelta(seconds=burst / 40 + 60)
+                lead = burst / 40 + 60 if lead_s is None else lead_s
+                fire_at = dt.datetime.now(JST) + dt.timedelta(seconds=lead)
                 await start_cases(env.client, settings.task_queue, burst, fire_at, today)
                 await settled(engine, n)
-                deadline = time.monotonic() + 600
+                deadline = time.monotonic() + MAIL_TIMEOUT_S
                 while len(sink.received) < burst and time.monotonic() < deadline:
                     await asyncio.sleep(1)
                 rss, peak = rss_mb()
@@ -272,6 +285,7 @@ async def part1(n: int, burst: int) -> None:
                         f"max {max(late):.1f} s, mean {statistics.mean(late):.1f} s"
                     )
                 print(f"worker RSS after the burst: {rss:.0f} MiB (peak {peak:.0f} MiB)")
+                return len(keys) == burst and len(set(keys)) == burst
         finally:
             sink.stop()
             engine.dispose()
@@ -394,11 +408,22 @@ def main() -> int:
     parser.add_argument("--years", type=int, default=10)
     parser.add_argument("--skip-scale", action="store_true", help="only part 2")
     parser.add_argument("-v", "--verbose", action="store_true", help="part 2 step by step")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="CI: --cases 20 --burst 5 (due 5 s later) --years 1, the same code path",
+    )
     args = parser.parse_args()
+    lead_s = None
+    if args.smoke:
+        args.cases, args.burst, args.years, lead_s = 20, 5, 1, 5.0
+    ok = True
     if not args.skip_scale:
-        asyncio.run(part1(args.cases, min(args.burst, args.cases)))
+        ok = asyncio.run(part1(args.cases, min(args.burst, args.cases), lead_s))
+        if not ok:
+            print("FAILED: the burst did not get exactly one reminder per case")
     asyncio.run(part2(args.years, args.verbose))
-    return 0
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

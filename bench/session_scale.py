@@ -1,6 +1,6 @@
 """How one council session scales with the size of its agenda: N cases, one session.
 
-    .venv/bin/python -m bench.session_scale [--sizes 10,30,100] [--step-timeout 600]
+    .venv/bin/python -m bench.session_scale [--sizes 10,30,100] [--step-timeout 600] [--smoke]
 
 Starts its own dev server (SQLite file with WAL pragmas in a temp dir, see
 ``bench.transition_latency``) and one worker with the real workflows and activities. For each
@@ -70,6 +70,7 @@ CHAIR = actor("chair", "会長")
 COUNCIL = actor("council", "審議会")
 DEPARTMENT = actor("department", "担当課")
 MIDNIGHT_MARGIN = dt.timedelta(minutes=10)  # the session must be held today, start to end
+SMOKE_MARGIN = dt.timedelta(minutes=1)  # --smoke: 2 items take seconds
 HISTORY_WARN_BYTES = 10 * 1024 * 1024  # Temporal's defaults: warns past 10 MiB,
 HISTORY_ERROR_BYTES = 50 * 1024 * 1024  # terminates the workflow past 50 MiB
 
@@ -113,11 +114,12 @@ class StepFailed(Exception):
 # -- setup (not timed in the total) --------------------------------------------------------------
 
 
-async def session_start() -> dt.datetime:
+async def session_start(margin: dt.timedelta) -> dt.datetime:
     """A minute from now, on a day that lasts long enough to hold the whole session (open_session
-    must happen on the day the session is held): close to midnight JST, wait for the next day."""
+    must happen on the day the session is held): within ``margin`` of midnight JST, wait for
+    the next day."""
     now = dt.datetime.now(JST)
-    if (now + MIDNIGHT_MARGIN).date() != now.date():
+    if (now + margin).date() != now.date():
         midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), JST)
         wait = (midnight - now).total_seconds() + 1
         print(f"  close to midnight JST: waiting {wait:.0f}s so the session is held on one day")
@@ -198,7 +200,11 @@ class SessionRun:
 
 
 async def measure(
-    cases: CaseGateway, councils: CouncilGateway, n: int, step_timeout: float
+    cases: CaseGateway,
+    councils: CouncilGateway,
+    n: int,
+    step_timeout: float,
+    margin: dt.timedelta = MIDNIGHT_MARGIN,
 ) -> Result:
     result = Result(n=n)
     council_id = f"bench{uuid.uuid4().hex[:8]}"
@@ -210,7 +216,7 @@ async def measure(
     )
     result.prepare_s = time.perf_counter() - started
 
-    starts_at = await session_start()
+    starts_at = await session_start(margin)
     plan = SessionPlan(
         council_id=council_id,
         ordinal=1,
@@ -327,7 +333,7 @@ def report(results: list[Result]) -> None:
 # -- main --------------------------------------------------------------------------------------
 
 
-async def run(sizes: list[int], step_timeout: float) -> int:
+async def run(sizes: list[int], step_timeout: float, margin: dt.timedelta) -> int:
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="toshin-bench-") as tmp:
         data_dir = Path(tmp)
@@ -347,7 +353,7 @@ async def run(sizes: list[int], step_timeout: float) -> int:
                     for n in sizes:
                         print(f"N={n}: preparing {n} cases, then one session…", flush=True)
                         try:
-                            result = await measure(cases, councils, n, step_timeout)
+                            result = await measure(cases, councils, n, step_timeout, margin)
                         except Exception:
                             traceback.print_exc()
                             result = Result(n=n, failed_at="setup: see the traceback above")
@@ -369,14 +375,20 @@ def main() -> int:
     parser.add_argument(
         "--step-timeout", type=float, default=600.0, help="seconds one act may take"
     )
+    parser.add_argument(
+        "--smoke", action="store_true", help="CI: --sizes 2 --step-timeout 60, the same code path"
+    )
     args = parser.parse_args()
+    if args.smoke:
+        args.sizes, args.step_timeout = "2", 60.0
     try:
         sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     except ValueError:
         parser.error("--sizes: comma-separated integers, e.g. 10,30,100")
     if not sizes or min(sizes) < 1:
         parser.error("--sizes: at least one size, each at least 1")
-    return asyncio.run(run(sizes, args.step_timeout))
+    margin = SMOKE_MARGIN if args.smoke else MIDNIGHT_MARGIN
+    return asyncio.run(run(sizes, args.step_timeout, margin))
 
 
 if __name__ == "__main__":

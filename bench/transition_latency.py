@@ -1,7 +1,7 @@
 """Latency of one accepted case transition, from update sent to read-model row visible,
 next to a bare Temporal update on the same server and worker setup.
 
-    .venv/bin/python -m bench.transition_latency [--n 200] [--warmup 20] [--pg]
+    .venv/bin/python -m bench.transition_latency [--n 200] [--warmup 20] [--pg] [--smoke]
 
 Starts its own dev server (SQLite file with WAL pragmas in a temp dir) and one worker with
 the real activities plus a trivial counter workflow. For each of N fresh cases it times
@@ -46,6 +46,7 @@ with workflow.unsafe.imports_passed_through():
     from persistence.database import make_engine
     from settings import ROOT, Settings
     from tests.factories import document
+from bench.bare_counter import BareCounterWorkflow
 from tests.integration.conftest import municipality
 from worker import build_worker
 from workflows import ALL_WORKFLOWS
@@ -55,24 +56,6 @@ PG_URL = os.environ.get("TOSHIN_TEST_PG_URL", "postgresql+psycopg://postgres@127
 WAL_ARGS = ["--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal"]
 
 T = TypeVar("T")
-
-
-@workflow.defn
-class BareCounterWorkflow:
-    """The baseline: an update that increments a counter and returns it. No activity."""
-
-    def __init__(self) -> None:
-        self._count = 0
-
-    @workflow.run
-    async def run(self) -> int:
-        await workflow.wait_condition(lambda: False)
-        return self._count
-
-    @workflow.update
-    def bump(self) -> int:
-        self._count += 1
-        return self._count
 
 
 # -- shared with scripts/record_histories.py ------------------------------------------------
@@ -243,7 +226,12 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=200, help="measured samples (cases)")
     parser.add_argument("--warmup", type=int, default=20, help="unmeasured samples first")
     parser.add_argument("--pg", action="store_true", help=f"read model on {PG_URL}")
+    parser.add_argument(
+        "--smoke", action="store_true", help="CI: --n 5 --warmup 1, the same code path"
+    )
     args = parser.parse_args()
+    if args.smoke:
+        args.n, args.warmup = 5, 1
     if args.n < 2:
         parser.error("--n must be at least 2")
     asyncio.run(run(args.n, args.warmup, args.pg))

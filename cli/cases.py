@@ -16,7 +16,7 @@ from cli.scenario_runner import load_document, load_structured, load_yaml
 from models.case import ActInput, Actor, CaseSnapshot
 from models.errors import InvalidPayload
 from models.labels import ROLE_LABELS, TRIGGER_LABELS
-from models.lifecycle import RULES
+from models.lifecycle import REPAIRS, RULES, is_engine_only
 from models.states import PERSON_ROLES, CaseState, Role
 from persistence import repository
 from persistence.database import make_engine
@@ -28,7 +28,7 @@ TRIGGER_HELP = "\n\n".join(
     f"{r.trigger} ({TRIGGER_LABELS[r.trigger]}): {'/'.join(r.sources)} → {r.dest}, by "
     f"{'/'.join(r.roles)}"
     for r in RULES
-    if Role.engine not in r.roles
+    if not is_engine_only(r.trigger) and r.trigger not in REPAIRS
 )
 
 RoleOpt = Annotated[Role, typer.Option("--as", help="the acting role")]

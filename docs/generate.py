@@ -110,7 +110,9 @@ def render_lifecycle() -> str:
         "",
         "One arrow per rule and source state, labelled `trigger [roles]`. "
         "`(auto)` marks triggers the engine fires itself right after another transition. "
-        "`aborted` is entered only by an admin aborting a parked step, never by a trigger.",
+        "Triggers whose only role is `engine` are never accepted from a request (`EngineOnly`): "
+        "the engine fires them itself. `abort [admin]` is fired only by `admin abort` on a "
+        "case whose step is parked.",
         "",
         *_diagram(),
         "",

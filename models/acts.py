@@ -1,43 +1,30 @@
-"""Checking a person's act against the lifecycle, and recording the facts it brings.
+"""Recording an accepted act: the facts it brings, its warnings, one transition record.
 
-``check_act`` is what the update validator runs (it never changes anything); ``apply_act``
-is what the handler runs once the act is accepted. Both are pure, so the unit tests drive
-them without a server.
+``apply_act`` is what a handler runs once an act is checked (``models.case_checks``: the
+validator's ``check_act`` and the checks of the acts that never come through ``act``). Pure,
+so the unit tests drive check and apply without a server.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from models import payloads as p
 from models.case import (
-    ActInput,
-    Actor,
     Answer,
-    CaseConfig,
     CaseRecord,
     CaseWarning,
     Decision,
     TransitionRecord,
     TriageDecision,
 )
+from models.case_checks import CheckedAct, check_act
 from models.certificates import add_months
 from models.document import Category
-from models.errors import (
-    CaseError,
-    GuardFailed,
-    InvalidPayload,
-    InvalidTransition,
-    RoleNotAllowed,
-    describe_validation_error,
-)
-from models.guards import GuardContext, relying_obligations
+from models.guards import relying_obligations
 from models.jcalendar import ClosureTable
-from models.labels import STATE_LABELS
-from models.lifecycle import PAYLOADS, CaseMachine, guard_failures, rules_for, triggers_from
 from models.obligations import (
     Due,
     Obligation,
@@ -57,60 +44,7 @@ from models.tracking import (
 )
 from models.triage import Requirement
 
-
-@dataclass(frozen=True)
-class CheckedAct:
-    trigger: Trigger
-    actor: Actor
-    payload: BaseModel
-    ctx: GuardContext
-
-
-def check_act(
-    case: CaseRecord, config: CaseConfig, machine: CaseMachine, act: ActInput, today: dt.date
-) -> CheckedAct:
-    """Raise the domain error that explains why ``act`` cannot happen now; else the parsed act."""
-    try:
-        trigger = Trigger(act.trigger)
-    except ValueError:
-        raise InvalidPayload(
-            f"trigger: unknown trigger {act.trigger!r} (known: {', '.join(Trigger)})"
-        ) from None
-    if case.parked is not None:
-        raise GuardFailed(
-            f"step {case.parked.step} is parked after a failure; an admin must retry, skip "
-            "or abort it first"
-        )
-    rules = rules_for(trigger, case.state)
-    if not rules:
-        allowed = ", ".join(triggers_from(case.state)) or "nothing (terminal)"
-        raise InvalidTransition(
-            f"{trigger} is not allowed from {case.state} ({STATE_LABELS[case.state]}); "
-            f"allowed: {allowed}"
-        )
-    if act.actor.role not in rules[0].roles:
-        raise RoleNotAllowed(
-            f"{trigger} is done by {' or '.join(rules[0].roles)}, not {act.actor.role}"
-        )
-    on = act.on or today
-    if on > today:
-        raise InvalidPayload(f"on: {on.isoformat()} is in the future (today is {today})")
-    if on < case.last_on:
-        raise InvalidPayload(
-            f"on: {on.isoformat()} is before the previous act of {case.last_on.isoformat()}"
-        )
-    try:
-        payload = PAYLOADS[trigger].model_validate(act.payload)
-    except ValidationError as exc:
-        raise InvalidPayload(describe_validation_error(exc, "payload")) from None
-    ctx = GuardContext(config=config, on=on)
-    if not machine.can(trigger, case, payload, ctx):
-        reasons = [reason for rule in rules for reason in guard_failures(rule, case, payload, ctx)]
-        typed = [r for r in reasons if isinstance(r, CaseError)]
-        if typed:
-            raise typed[0]
-        raise GuardFailed(f"{trigger}: {'; '.join(dict.fromkeys(str(r) for r in reasons))}")
-    return CheckedAct(trigger=trigger, actor=act.actor, payload=payload, ctx=ctx)
+__all__ = ["CheckedAct", "apply_act", "check_act"]
 
 
 def _reason_of(payload: BaseModel) -> str | None:

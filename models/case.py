@@ -175,6 +175,16 @@ class AdminInput(Strict):
     reason: str = Field(min_length=1)
 
 
+class ChangeCaseInfo(Strict):
+    """A change case (変更諮問) as its parent sees it before it is superseded by it."""
+
+    case_id: str
+    found: bool
+    state: CaseState | None = None
+    answered: bool = False  # its answer is issued and it approved the change
+    parent_case: str | None = None
+
+
 class AllowedAction(Strict):
     trigger: Trigger
     roles: list[Role]

@@ -6,6 +6,7 @@
     ├── InvalidPayload        a field is missing, unknown or of the wrong value
     ├── InvalidTransition     the trigger is not allowed from the case's current state
     ├── RoleNotAllowed        the acting role may not fire this trigger
+    │   └── EngineOnly        only the engine fires this trigger, never a request from outside
     ├── GuardFailed           the trigger is allowed, but a business rule says no
     ├── CaseNotFound          no case has this id
     ├── DuplicateCase         a case with this external reference already exists
@@ -34,6 +35,7 @@ class ErrorType(StrEnum):
     InvalidPayload = "InvalidPayload"
     InvalidTransition = "InvalidTransition"
     RoleNotAllowed = "RoleNotAllowed"
+    EngineOnly = "EngineOnly"
     GuardFailed = "GuardFailed"
     CaseNotFound = "CaseNotFound"
     DuplicateCase = "DuplicateCase"
@@ -68,6 +70,10 @@ class InvalidTransition(CaseError):
 
 class RoleNotAllowed(CaseError):
     error_type = ErrorType.RoleNotAllowed
+
+
+class EngineOnly(RoleNotAllowed):
+    error_type = ErrorType.EngineOnly
 
 
 class GuardFailed(CaseError):
@@ -139,6 +145,7 @@ _BY_TYPE: dict[str, type[CaseError]] = {
         InvalidPayload,
         InvalidTransition,
         RoleNotAllowed,
+        EngineOnly,
         GuardFailed,
         CaseNotFound,
         DuplicateCase,

@@ -379,6 +379,10 @@ def certificate_renewal(
     return None
 
 
+def step_parked(case: CaseRecord, payload: Any, ctx: GuardContext) -> str | None:
+    return None if case.parked is not None else "no step is parked; only a parked case is aborted"
+
+
 def review_due(case: CaseRecord, payload: Any, ctx: GuardContext) -> str | None:
     if case.next_review_on is None or ctx.on < case.next_review_on:
         return f"no re-review is due (next on {case.next_review_on})"

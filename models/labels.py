@@ -52,6 +52,7 @@ TRIGGER_LABELS: dict[Trigger, str] = {
     Trigger.supersede: "変更諮問の答申",
     Trigger.close: "終了",
     Trigger.withdraw: "取下げ",
+    Trigger.abort: "中止",
     Trigger.submit_evidence: "条件の履行報告",
     Trigger.verify_condition: "条件の履行確認",
     Trigger.reject_evidence: "履行報告の差戻し",

@@ -1,7 +1,9 @@
 """THE lifecycle table of a case (LIFECYCLE.md), declared once as data.
 
-The ``transitions`` Machine, the allowed-actions lists, the CLI help, the Mermaid diagram in
-``docs/`` and the exhaustive state × trigger tests are all built from ``RULES``.
+The ``transitions`` Machine, the allowed-actions lists (``allowed_actions``), the CLI help,
+the Mermaid diagram in ``docs/`` and the exhaustive state × trigger tests are all built from
+``RULES``. A rule whose only role is the engine is never fired by a request from outside
+(``is_engine_only``); ``abort`` is fired only by an admin's ``admin_abort`` of a parked case.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from transitions import EventData, Machine
 
 from models import guards as g
 from models import payloads as p
-from models.case import CaseRecord
+from models.case import AllowedAction, CaseRecord
 from models.errors import CaseError
 from models.states import CaseState, Role, Trigger
 
@@ -42,6 +44,11 @@ _BEFORE_DECISION = (
     S.materials_sent,
     S.deliberating,
 )
+
+TERMINAL: frozenset[CaseState] = frozenset(
+    {S.not_required, S.noted, S.rejected, S.superseded, S.closed, S.withdrawn, S.aborted}
+)
+_NOT_ENDED = tuple(s for s in CaseState if s not in TERMINAL)
 
 # States in which the conditions and obligations of an approved case are tracked.
 _TRACKING = (S.conditions_pending, S.active, S.attention, S.review)
@@ -144,6 +151,7 @@ RULES: tuple[Rule, ...] = (
     Rule(T.supersede, (S.active, S.attention, S.review), S.superseded, (R.engine,)),
     Rule(T.close, (S.active,), S.closed, (R.department,)),
     Rule(T.withdraw, _BEFORE_DECISION, S.withdrawn, (R.department,)),
+    Rule(T.abort, _NOT_ENDED, S.aborted, (R.admin,), (g.step_parked,)),
 )
 
 PAYLOADS: dict[Trigger, type[BaseModel]] = {
@@ -181,15 +189,15 @@ PAYLOADS: dict[Trigger, type[BaseModel]] = {
     T.open_review: p.NoPayload,
     T.confirm_unchanged: p.ReviewConfirmation,
     T.certificate_lapsed: p.CertificateLapsedPayload,
+    T.abort: p.Reason,
 }
-
-TERMINAL: frozenset[CaseState] = frozenset(
-    {S.not_required, S.noted, S.rejected, S.superseded, S.closed, S.withdrawn, S.aborted}
-)
 
 # Triggers the engine fires itself right after another transition, in the same update, in
 # this order (a tuple: the order must not depend on hashing, the workflow replays it).
 AUTOMATIC: tuple[Trigger, ...] = (T.apply_outcome, T.activate)
+
+# Triggers an admin fires through the admin_* updates while a step is parked, never by ``act``.
+REPAIRS: tuple[Trigger, ...] = (T.abort,)
 
 
 def rules_for(trigger: Trigger, state: CaseState) -> list[Rule]:
@@ -202,6 +210,25 @@ def roles_for(trigger: Trigger) -> tuple[Role, ...]:
 
 def triggers_from(state: CaseState) -> list[Trigger]:
     return list(dict.fromkeys(r.trigger for r in RULES if state in r.sources))
+
+
+def allowed_actions(
+    state: CaseState, role: Role | None = None, *, parked: bool = False
+) -> list[AllowedAction]:
+    """What a person (of ``role``, or anyone) may ask for now, one entry per trigger with its
+    roles and destinations: the acts from ``state``, or only the admin's repairs while a step
+    is parked. Engine-only triggers are never listed."""
+    by_trigger: dict[Trigger, list[Rule]] = {}
+    for rule in RULES:
+        if state in rule.sources:
+            by_trigger.setdefault(rule.trigger, []).append(rule)
+    return [
+        AllowedAction(trigger=trigger, roles=list(rules[0].roles), dest=[r.dest for r in rules])
+        for trigger, rules in by_trigger.items()
+        if not is_engine_only(trigger)
+        and (trigger in REPAIRS) is parked
+        and (role is None or role in rules[0].roles)
+    ]
 
 
 def guard_failures(
@@ -246,3 +273,8 @@ class CaseMachine:
         if not self.trigger(trigger.value, case=case, payload=payload, ctx=ctx):  # type: ignore[attr-defined]
             raise RuntimeError(f"{trigger} did not fire from {self.state}")
         return CaseState(self.state)
+
+
+def is_engine_only(trigger: Trigger) -> bool:
+    """Whether only the engine fires ``trigger`` (every rule for it is the engine's)."""
+    return all(r.roles == (Role.engine,) for r in RULES if r.trigger is trigger)

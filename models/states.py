@@ -67,6 +67,7 @@ class Trigger(StrEnum):
     # periodic re-review of the approval
     open_review = "open_review"
     confirm_unchanged = "confirm_unchanged"
+    abort = "abort"  # an admin ends a case whose step failed for good (admin_abort)
 
 
 class Role(StrEnum):

@@ -11,10 +11,11 @@ import persistence.tables  # noqa: F401  (registers the tables on SQLModel.metad
 from persistence.migrations import upgrade_to_head
 
 
-def make_engine(url: str, *, sqlite_busy_timeout_ms: int = 5_000, upgrade: bool = True) -> Engine:
-    """An engine on the read model, upgraded to the newest revision unless ``upgrade`` is
-    False (see persistence/migrations). SQLite gets WAL and a busy timeout. Statement
-    parameters never appear in errors (they reach logs and the parked-step message)."""
+def make_engine(url: str, *, sqlite_busy_timeout_ms: int = 5_000) -> Engine:
+    """An engine on the read model, upgraded to the newest schema revision first (a no-op
+    read when it is there: see persistence/migrations). SQLite gets WAL and a busy timeout.
+    Statement parameters never appear in errors (they reach logs and the parked-step
+    message)."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
 
@@ -30,6 +31,5 @@ def make_engine(url: str, *, sqlite_busy_timeout_ms: int = 5_000, upgrade: bool 
 
     else:
         engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
-    if upgrade:
-        upgrade_to_head(engine)
+    upgrade_to_head(engine)
     return engine

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import Engine
-from sqlmodel import Session, SQLModel, col, delete, select
+from sqlmodel import Session, col, delete, select, update
 
 from models.case import TransitionRecord
 from models.documents.spec import DocumentInfo
@@ -164,7 +164,7 @@ def project_council(session: Session, *, inp: CouncilProjectionInput, now: dt.da
     """Write the council's row (in the caller's transaction). Idempotent: a version already
     written, or older than the one there, changes nothing. Returns whether it wrote."""
     council = inp.council
-    new = CouncilRow(
+    row = CouncilRow(
         council_id=council.council_id,
         name=council.name,
         seats=council.seats,
@@ -174,14 +174,7 @@ def project_council(session: Session, *, inp: CouncilProjectionInput, now: dt.da
         version=inp.version,
         updated_at=now,
     )
-    row = session.get(CouncilRow, council.council_id, with_for_update=True)
-    if row is None:
-        session.add(new)
-        return True
-    if inp.version <= row.version:
-        return False
-    _copy(new, row)
-    return True
+    return _write_newer(session, row, key="council_id")
 
 
 def project_session(session: Session, *, inp: SessionProjectionInput, now: dt.datetime) -> bool:
@@ -189,7 +182,7 @@ def project_session(session: Session, *, inp: SessionProjectionInput, now: dt.da
     Idempotent: a version already written, or older than the one there, changes nothing.
     Returns whether it wrote."""
     record, plan = inp.record, inp.record.plan
-    new = SessionRow(
+    row = SessionRow(
         session_id=plan.session_id,
         council_id=plan.council_id,
         fiscal_year=plan.fiscal_year,
@@ -204,17 +197,9 @@ def project_session(session: Session, *, inp: SessionProjectionInput, now: dt.da
         version=inp.version,
         updated_at=now,
     )
-    row = session.get(SessionRow, plan.session_id, with_for_update=True)
-    if row is None:
-        session.add(new)
-        session.flush()
-    elif inp.version <= row.version:
+    if not _write_newer(session, row, key="session_id"):
         return False
-    else:
-        _copy(new, row)
-        session.exec(
-            delete(SessionItemRow).where(col(SessionItemRow.session_id) == plan.session_id)
-        )
+    session.exec(delete(SessionItemRow).where(col(SessionItemRow.session_id) == plan.session_id))
     session.add_all(
         SessionItemRow(
             session_id=plan.session_id,
@@ -229,9 +214,26 @@ def project_session(session: Session, *, inp: SessionProjectionInput, now: dt.da
     return True
 
 
-def _copy(new: SQLModel, row: SQLModel) -> None:
-    for key in type(row).model_fields:
-        setattr(row, key, getattr(new, key))
+def _write_newer(session: Session, row: CouncilRow | SessionRow, *, key: str) -> bool:
+    """Update the row where the stored version is older, in one statement (which takes the
+    row's write lock, so the check and the write cannot be split by another writer); insert
+    it when there is none. A concurrent first insert raises IntegrityError: the caller
+    retries, and then finds the row."""
+    table = type(row)
+    key_value = getattr(row, key)
+    newer = (
+        update(table)
+        .where(col(getattr(table, key)) == key_value)
+        .where(col(table.version) < row.version)
+        .values(**row.model_dump(exclude={key}))
+    )
+    if session.exec(newer).rowcount == 1:
+        return True
+    if session.get(table, key_value) is not None:
+        return False  # this version or a newer one is there
+    session.add(row)
+    session.flush()
+    return True
 
 
 def list_councils(engine: Engine) -> list[CouncilRow]:

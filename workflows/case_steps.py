@@ -1,16 +1,17 @@
 """The side effects of a case, as the case workflow runs them: the activity behind each step
-(projection, deadlines, documents, the parent link) and the reminder sender. Deterministic
-workflow code, used only by CaseWorkflow (workflows/case.py)."""
+(projection, deadlines, documents, the parent link), the reminder sender, and running the owed
+steps in order, parking one that keeps failing until an admin retries, skips or aborts it.
+Deterministic workflow code, used only by CaseWorkflow (workflows/case.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Literal
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import TimeoutError as TemporalTimeoutError
 
 with workflow.unsafe.imports_passed_through():
     from activities.deadlines import DeadlineActivities
@@ -18,31 +19,26 @@ with workflow.unsafe.imports_passed_through():
     from activities.links import CaseLinkActivities
     from activities.notices import NoticeActivities
     from activities.projection import ProjectionActivities
-    from models.case import CaseRecord, CaseWarning
-    from models.documents.spec import GenerateDocumentInput
+    from models.case import (
+        AdminAction,
+        AdminInput,
+        CaseRecord,
+        CaseSnapshot,
+        CaseWarning,
+        ChangeCaseInfo,
+        ParkedStep,
+        TransitionRecord,
+    )
+    from models.case_checks import check_abort
+    from models.errors import CaseError, NoParkedStep, RoleNotAllowed
     from models.notices import DueNotice
     from models.policy import CasePolicy
-    from models.projection import (
-        ProjectDeadlinesInput,
-        ProjectTransitionInput,
-        SupersedeInput,
-    )
+    from models.states import CaseState, Role
 
+from workflows.case_core import AdminCommand, CaseCore, Effect
+
+ABORT_BY_RULE = "abort-is-a-table-rule"  # patch: admin_abort fires the rule ``abort``
 DOCUMENT_TIMEOUT = dt.timedelta(seconds=120)  # a PDF with embedded fonts takes seconds
-
-StepName = Literal["project_transition", "supersede_case", "project_deadlines", "generate_document"]
-
-
-@dataclass
-class Effect:
-    """A step the case owes after a transition; exactly one input is set."""
-
-    step: StepName
-    seq: int
-    projection: ProjectTransitionInput | None = None
-    supersede: SupersedeInput | None = None
-    deadlines: ProjectDeadlinesInput | None = None
-    document: GenerateDocumentInput | None = None
 
 
 def step_retry(policy: CasePolicy, attempts: int) -> RetryPolicy:
@@ -92,6 +88,16 @@ async def execute(effect: Effect, policy: CasePolicy) -> str | None:
     return None
 
 
+async def describe_change_case(change_case: str, policy: CasePolicy) -> ChangeCaseInfo:
+    """Look the change case up (an activity: a workflow cannot query another)."""
+    return await workflow.execute_activity_method(
+        CaseLinkActivities.describe_change_case,
+        change_case,
+        start_to_close_timeout=policy.step_timeout,
+        retry_policy=step_retry(policy, policy.step_attempts),
+    )
+
+
 async def send_notices(case: CaseRecord, policy: CasePolicy) -> None:
     """Send the case's queued reminders one by one, forever: each is retried with backoff
     until the mail server takes it (the activity sends each key at most once, across retries
@@ -117,3 +123,114 @@ async def send_notices(case: CaseRecord, policy: CasePolicy) -> None:
                 )
             )
         case.outbox.pop(0)
+
+
+def rejected(err: CaseError) -> ApplicationError:
+    """A refusal as the caller sees it: the domain error's type travels with it."""
+    return ApplicationError(err.message, type=err.error_type.value, non_retryable=True)
+
+
+class CaseSteps(CaseCore):
+    """Runs the steps a case owes, in order; parks one whose retries are spent."""
+
+    async def _drain_effects(self) -> None:
+        while self._effects:
+            self._running = True
+            effect = self._effects.pop(0)
+            await self._run_effect(effect)
+            self._running = False
+            if not any(e.seq <= effect.seq for e in self._effects):
+                self._settled_seq = max(self._settled_seq, effect.seq)
+
+    async def _run_effect(self, effect: Effect) -> None:
+        attempts = 0
+        while True:
+            try:
+                warning = await execute(effect, self._config.policy)
+            # a failed local activity surfaces as its own ApplicationError, not ActivityError
+            except (ActivityError, ApplicationError, TemporalTimeoutError) as err:
+                attempts += self._config.policy.step_attempts
+                if not await self._park(effect, err, attempts):
+                    return
+                continue
+            if effect.projection is not None:
+                self._projected_seq = max(self._projected_seq, effect.seq)
+            if warning is not None:
+                self._case.warnings.append(
+                    CaseWarning(code="parent_not_superseded", message=warning, seq=effect.seq)
+                )
+            return
+
+    async def _park(self, effect: Effect, err: Exception, attempts: int) -> bool:
+        """Park the failed step until an admin decides; True means run it again."""
+        cause = getattr(err, "cause", None) or err
+        self._case.parked = ParkedStep(
+            step=effect.step,
+            seq=effect.seq,
+            error=str(cause)[:500],
+            attempts=attempts,
+            since=workflow.now(),
+        )
+        self._upsert_search_attributes()
+        workflow.logger.warning(
+            "case %s parked step %s (seq %s)", self._case.case_id, effect.step, effect.seq
+        )
+        await workflow.wait_condition(lambda: self._admin is not None)
+        assert self._admin is not None
+        command, self._admin = self._admin, None
+        by_rule = command.action == "abort" and workflow.patched(ABORT_BY_RULE)
+        if by_rule:
+            self._effects.clear()
+            self._fire(  # the rule ``abort`` (guard: a step is parked), checked by the validator
+                check_abort(self._case, self._config, self._machine, command.request, self._today())
+            )
+        self._case.parked = None
+        self._case.admin_log.append(
+            AdminAction(
+                action=command.action,
+                step=effect.step,
+                seq=effect.seq,
+                actor=command.request.actor,
+                reason=command.request.reason,
+                at=workflow.now(),
+            )
+        )
+        if command.action == "abort" and not by_rule:
+            self._abort_directly(command.request)
+        self._upsert_search_attributes()
+        return command.action == "retry"
+
+    def _abort_directly(self, request: AdminInput) -> None:
+        """How histories recorded before ABORT_BY_RULE ended a case: no trigger, no Machine."""
+        self._case.seq += 1
+        self._case.history.append(
+            TransitionRecord(
+                seq=self._case.seq,
+                trigger=None,
+                source=self._case.state,
+                dest=CaseState.aborted,
+                actor=request.actor,
+                at=workflow.now(),
+                on=max(self._today(), self._case.last_on),
+                reason=request.reason,
+            )
+        )
+        self._case.state = CaseState.aborted
+        self._effects.clear()
+        self._effects.append(self._projection_effect(self._case.history[-1]))
+
+    def _check_admin(self, inp: AdminInput) -> None:
+        if self._case.parked is None:
+            raise rejected(NoParkedStep(f"case {self._case.case_id} has no parked step"))
+        if inp.actor.role is not Role.admin:
+            raise rejected(RoleNotAllowed(f"admin actions are done by admin, not {inp.actor.role}"))
+
+    async def _admin_command(
+        self, action: Literal["retry", "skip", "abort"], inp: AdminInput
+    ) -> CaseSnapshot:
+        self._admin = AdminCommand(action=action, request=inp)
+        await workflow.wait_condition(lambda: self._admin is None)
+        await workflow.wait_condition(
+            lambda: self._case.parked is not None or not (self._effects or self._running)
+        )
+        return self._snapshot()

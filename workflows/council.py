@@ -72,20 +72,19 @@ class CouncilWorkflow:
     def _may_continue(self) -> bool:
         return workflow.info().is_continue_as_new_suggested() and workflow.all_handlers_finished()
 
-    async def _project(self) -> None:
+    async def _project(self) -> int:
         # grows within a run and across runs (workflow time does not go back)
         now_us = int(workflow.now().timestamp() * 1_000_000)
-        self._version = max(self._version + 1, now_us)
+        self._version = version = max(self._version + 1, now_us)
         await workflow.execute_local_activity_method(
             ProjectionActivities.project_council,
             CouncilProjectionInput(
-                council=self._council,
-                sessions_planned=len(self._sessions),
-                version=self._version,
+                council=self._council, sessions_planned=len(self._sessions), version=version
             ),
             start_to_close_timeout=PROJECTION_TIMEOUT,
             retry_policy=PROJECTION_RETRY,
         )
+        return version
 
     @workflow.update
     async def plan_session(self, inp: PlanSession) -> str:
@@ -130,6 +129,12 @@ class CouncilWorkflow:
             raise _rejected(err) from None
         except ValueError as err:
             raise _rejected(InvalidPayload(f"plan.starts_at: {err}")) from None
+
+    @workflow.update
+    async def project_read_model(self) -> int:
+        """Write the council's read-model row now (e.g. a council registered before councils
+        were projected, whose run predates the patch). Idempotent; returns the version."""
+        return await self._project()
 
     @workflow.update
     def take_number(self, req: NumberRequest) -> str:

@@ -18,8 +18,9 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from alembic import command
 from alembic.config import Config
@@ -27,14 +28,17 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.pool import NullPool
+from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
 __all__ = [
     "BASELINE",
     "BASELINE_TABLES",
+    "UnknownRevision",
     "Upgrade",
     "alembic_config",
     "head",
     "known_revisions",
+    "render_item",
     "upgrade_to_head",
 ]
 
@@ -46,6 +50,10 @@ BASELINE_TABLES = frozenset(
     {"cases", "case_transitions", "reminders", "outbox", "deadlines", "documents"}
 )
 _PG_LOCK = 0x70_5F_6D_69_67  # pg_advisory_xact_lock key: "toshin read-model migrations"
+
+
+class UnknownRevision(RuntimeError):
+    """The database is at a revision these scripts do not have (a newer toshin wrote it)."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +69,17 @@ class Upgrade:
         return self.before != self.after
 
 
+def render_item(kind: str, obj: Any, _context: Any) -> str | Literal[False]:
+    """Autogenerate writes plain SQLAlchemy types: a revision must not change when sqlmodel
+    does (and the revision template imports only ``sa``)."""
+    if kind == "type" and isinstance(obj, AutoString):
+        length = getattr(obj.impl, "length", None)
+        return f"sa.String(length={length})" if length else "sa.String()"
+    if kind == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def alembic_config(connection: Connection | None = None) -> Config:
     """The Alembic configuration of the read model, on ``connection`` when given."""
     config = Config()
@@ -72,6 +91,7 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+@cache
 def head() -> str:
     """The newest revision of the scripts."""
     revision = ScriptDirectory.from_config(alembic_config()).get_current_head()
@@ -79,31 +99,41 @@ def head() -> str:
     return revision
 
 
-def known_revisions() -> set[str]:
-    return {
-        script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()
-    }
+@cache
+def known_revisions() -> frozenset[str]:
+    scripts = ScriptDirectory.from_config(alembic_config())
+    return frozenset(script.revision for script in scripts.walk_revisions())
 
 
 def upgrade_to_head(engine_or_url: Engine | str) -> Upgrade:
     """Bring the read model to the newest revision (tables created on an empty database).
-    Idempotent; concurrent callers wait for each other and the later ones find it done."""
-    with _locked_connection(engine_or_url) as conn:
-        before = MigrationContext.configure(conn).get_current_revision()
-        if before is not None and before not in known_revisions():
-            raise RuntimeError(
-                f"the read model is at revision {before}, which this toshin does not know "
-                f"(its newest is {head()}): is a newer toshin using this database?"
-            )
-        tables = set(inspect(conn).get_table_names())
-        legacy = before is None and bool(tables & BASELINE_TABLES)
-        config = alembic_config(conn)
-        if legacy and tables >= BASELINE_TABLES:
-            command.stamp(config, BASELINE)
-        # a partial legacy database runs the baseline, which adds only what is missing
-        if before != head():
-            command.upgrade(config, "head")
-        after = MigrationContext.configure(conn).get_current_revision()
+    Idempotent; concurrent callers wait for each other and the later ones find it done. A
+    database already at head is only read (no lock)."""
+    with _engine(engine_or_url) as engine:
+        with engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+        if current == head():
+            return Upgrade(before=current, after=current, legacy=False)
+        with _locked_connection(engine) as conn:
+            return _upgrade(conn)
+
+
+def _upgrade(conn: Connection) -> Upgrade:
+    before = MigrationContext.configure(conn).get_current_revision()
+    if before is not None and before not in known_revisions():
+        raise UnknownRevision(
+            f"the read model is at revision {before}, which this toshin does not know "
+            f"(its newest is {head()}): is a newer toshin using this database?"
+        )
+    tables = set(inspect(conn).get_table_names())
+    legacy = before is None and bool(tables & BASELINE_TABLES)
+    config = alembic_config(conn)
+    if legacy and tables >= BASELINE_TABLES:
+        command.stamp(config, BASELINE)
+    # a partial legacy database runs the baseline, which adds only what is missing
+    if before != head():
+        command.upgrade(config, "head")
+    after = MigrationContext.configure(conn).get_current_revision()
     assert after is not None
     if before != after:
         log.info("read model upgraded from %s to %s", before or "nothing", after)
@@ -111,33 +141,38 @@ def upgrade_to_head(engine_or_url: Engine | str) -> Upgrade:
 
 
 @contextmanager
-def _locked_connection(engine_or_url: Engine | str) -> Iterator[Connection]:
-    """A connection inside a transaction that holds the migration lock; committed on exit."""
-    given = engine_or_url if isinstance(engine_or_url, Engine) else None
+def _engine(engine_or_url: Engine | str) -> Iterator[Engine]:
     if isinstance(engine_or_url, Engine):
-        url_text = engine_or_url.url.render_as_string(hide_password=False)
-    else:
-        url_text = engine_or_url
-    if url_text.startswith("sqlite"):
-        engine = _sqlite_engine(url_text, given)
-    else:
-        engine = given or create_engine(url_text, poolclass=NullPool)
+        yield engine_or_url
+        return
+    engine = create_engine(engine_or_url, poolclass=NullPool)
     try:
-        with engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK})
-            yield conn
+        yield engine
     finally:
-        if engine is not given:
-            engine.dispose()
+        engine.dispose()
 
 
-def _sqlite_engine(url: str, given: Engine | None) -> Engine:
+@contextmanager
+def _locked_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection inside a transaction that holds the migration lock; committed on exit."""
+    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        locking = _sqlite_locking_engine(engine.url.render_as_string(hide_password=False))
+        try:
+            with locking.begin() as conn:
+                yield conn
+        finally:
+            locking.dispose()
+        return
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK})
+        yield conn
+
+
+def _sqlite_locking_engine(url: str) -> Engine:
     """SQLite: a connection of its own (foreign keys off, as Alembic's batch mode needs) that
-    opens its transaction with BEGIN IMMEDIATE, so DDL is transactional and serialised. An
-    in-memory database exists only in the given engine: use that one."""
-    if given is not None and given.url.database in (None, "", ":memory:"):
-        return given
+    opens its transaction with BEGIN IMMEDIATE, so DDL is transactional and serialised. (An
+    in-memory database exists only in its own engine, and needs no lock.)"""
     engine = create_engine(url, poolclass=NullPool)
 
     @event.listens_for(engine, "connect")

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, create_engine
 from sqlmodel import SQLModel
 
 import persistence.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from persistence.migrations import render_item
 
 
 def _run(connection: Connection) -> None:
@@ -17,6 +18,7 @@ def _run(connection: Connection) -> None:
         target_metadata=SQLModel.metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # ALTER on SQLite = copy + move
         compare_type=True,
+        render_item=render_item,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -9,6 +9,8 @@ import uuid
 from collections.abc import Callable
 
 import pytest
+from sqlalchemy import text
+from temporalio.client import WorkflowHandle
 
 from models.council_registry import CouncilInput, PlanSession
 from models.ids import council_workflow_id
@@ -21,6 +23,20 @@ from tests.integration.test_sessions import council, plan
 from workflows.council import CouncilWorkflow
 
 JST = dt.timezone(dt.timedelta(hours=9))
+
+
+async def register(system: System, council_id: str) -> WorkflowHandle[CouncilWorkflow, None]:
+    """Start the council's workflow (what registering it at the edge does)."""
+    today = dt.datetime.now(JST).date()
+    return await system.client.start_workflow(
+        CouncilWorkflow.run,
+        CouncilInput(
+            council=council(council_id),
+            closures=build_closure_table(today.year - 1, today.year + 2),
+        ),
+        id=council_workflow_id(council_id),
+        task_queue=system.settings.task_queue,
+    )
 
 
 async def row_when(
@@ -41,15 +57,7 @@ async def row_when(
 @pytest.mark.both_dbs
 async def test_a_registered_council_is_projected_and_counts_its_sessions(system: System) -> None:
     cid = f"c{uuid.uuid4().hex[:8]}"
-    today = dt.datetime.now(JST).date()
-    handle = await system.client.start_workflow(
-        CouncilWorkflow.run,
-        CouncilInput(
-            council=council(cid), closures=build_closure_table(today.year - 1, today.year + 2)
-        ),
-        id=council_workflow_id(cid),
-        task_queue=system.settings.task_queue,
-    )
+    handle = await register(system, cid)
 
     row = await row_when(system, cid, lambda r: True)
     assert (row.name, row.seats, row.quorum, row.member_count, row.sessions_planned) == (
@@ -72,3 +80,19 @@ async def test_a_registered_council_is_projected_and_counts_its_sessions(system:
     assert row.version > registered
     (stored,) = system.sql("SELECT * FROM councils WHERE council_id = :cid", cid=cid)
     assert not [value for value in stored if "委員" in str(value) or "湯浅" in str(value)]
+
+
+async def test_a_council_rewrites_its_row_when_asked(system: System) -> None:
+    """What an operator runs for a council whose run started before councils were projected."""
+    cid = f"c{uuid.uuid4().hex[:8]}"
+    handle = await register(system, cid)
+    first = await row_when(system, cid, lambda r: True)
+    with system.engine.begin() as conn:
+        conn.execute(text("DELETE FROM councils WHERE council_id = :cid"), {"cid": cid})
+    assert list_councils(system.engine) == []
+
+    version = await handle.execute_update(CouncilWorkflow.project_read_model)
+
+    (row,) = list_councils(system.engine)
+    assert (row.council_id, row.version, row.member_count) == (cid, version, 10)
+    assert version > first.version

@@ -3,7 +3,6 @@ and the ParkedStep search attribute) until an admin retries, skips or aborts it.
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +15,7 @@ from models.ids import case_workflow_id
 from models.states import Role
 from tests.factories import act, actor, document
 from tests.integration.conftest import System
+from tests.integration.polling import until
 from workflows.case import CaseWorkflow
 
 ADMIN = Actor(role=Role.admin, name="運用管理者")
@@ -35,12 +35,14 @@ def read_model_locked(system: System) -> Iterator[None]:
 
 
 async def _parked_ids(system: System, expect_present: bool, case_id: str) -> list[str]:
-    for _ in range(100):  # visibility is eventually consistent (milliseconds)
-        ids = await system.gateway.parked_case_ids()
-        if (case_id in ids) == expect_present:
-            return ids
-        await asyncio.sleep(0.05)
-    return ids
+    """The parked case ids once ``case_id`` is (or no longer is) among them: visibility is
+    eventually consistent (milliseconds). Absent is only asked after present was seen."""
+    return await until(
+        system.gateway.parked_case_ids,
+        lambda ids: (case_id in ids) == expect_present,
+        timeout=10,
+        what=f"{case_id} {'in' if expect_present else 'out of'} the parked list",
+    )
 
 
 async def _parked_case(system: System) -> str:

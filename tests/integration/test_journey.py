@@ -14,6 +14,7 @@ from models.ids import case_workflow_id
 from models.policy import CasePolicy
 from tests.factories import act, actor, document
 from tests.integration.conftest import FAST_POLICY, System, municipality
+from tests.integration.polling import until
 
 D = dt.date
 SESSION = {
@@ -119,11 +120,14 @@ async def test_search_attributes_follow_the_case(system: System) -> None:
         f"WorkflowId = '{case_workflow_id(case_id)}' AND CaseState = 'active' "
         "AND Department = '保健センター' AND CaseKind = 'external_linkage' AND FiscalYear = 2017"
     )
-    for _ in range(100):
-        if await system.client.count_workflows(query) == 1:
-            break
-        await asyncio.sleep(0.05)
-    assert (await system.client.count_workflows(query)).count == 1
+    # visibility follows the workflow within milliseconds; count_workflows returns an object
+    # (compared with 1 it is never equal): poll on its .count
+    await until(
+        lambda: system.client.count_workflows(query),
+        lambda got: got.count == 1,
+        timeout=10,
+        what=f"one workflow for {query}",
+    )
 
 
 async def _continued(gateway: CaseGateway, case_id: str, *, past: int) -> CaseSnapshot:

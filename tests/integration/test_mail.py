@@ -24,6 +24,7 @@ from persistence import outbox
 from tests.conftest import ROOT
 from tests.integration.conftest import System
 from tests.integration.mail_workflow import MailTestWorkflow, SendOnceInput
+from tests.integration.polling import until
 from tests.integration.smtp_sink import SmtpSink, free_port
 from workflows import workflow_runner
 
@@ -120,7 +121,14 @@ async def test_mail_server_down_then_up_every_reminder_delivered_exactly_once(
     mails = [reminder() for _ in range(3)]
     async with mail_worker(system, port, tq):
         runs = [asyncio.create_task(send(system.client, m, tq)) for m in mails]
-        await asyncio.sleep(3)
+
+        async def tries() -> list[int]:
+            rows = [outbox.get(system.engine, m.idempotency_key) for m in mails]
+            return [row.attempts if row is not None else 0 for row in rows]
+
+        # each mail was refused and its activity came back for another try: only then is
+        # "not done" evidence that a refused connection does not end the run
+        await until(tries, lambda n: min(n) >= 2, timeout=30, what="a second try of each mail")
         assert not any(run.done() for run in runs)
         sink = SmtpSink(port).start()
         try:

@@ -4,7 +4,6 @@ flagged 要対応 and back; and a mail server outage during which nothing is los
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -15,6 +14,8 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from gateway import CaseGateway
+from models.business_days import build_closure_table
+from models.certificates import add_months
 from models.policy import CasePolicy
 from models.states import Role
 from persistence.database import make_engine
@@ -22,6 +23,7 @@ from settings import Settings
 from tests.factories import act
 from tests.integration.conftest import municipality
 from tests.integration.drive import to_answer
+from tests.integration.polling import until, until_true
 from tests.integration.smtp_sink import Received, SmtpSink, free_port
 from worker import build_worker
 
@@ -52,12 +54,7 @@ def condition(due_on: dt.date) -> dict[str, object]:
 
 
 async def eventually(check: Callable[[], bool], seconds: float, what: str) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    while not check():
-        if loop.time() > deadline:
-            raise AssertionError(f"not within {seconds} s: {what}")
-        await asyncio.sleep(0.2)
+    await until_true(check, timeout=seconds, what=what)
 
 
 class Town:
@@ -143,9 +140,34 @@ async def test_ladder_sends_each_rung_once_escalates_and_flags_the_case(town: To
             case_id, act("resolve_attention", Role.secretariat, {"evidence": "点検報告書を確認"})
         )
         assert result.state == "active"
-        count = len(sink.received)
-        await asyncio.sleep(3 * DAY_SECONDS)
-        assert len(sink.received) == count  # nothing more is chased
+        chased = [k for k in keys(sink.received) if ":o:" not in k]
+
+        # nothing more is chased: an obligation due 3 business days on is the positive signal
+        # (its due-day reminder is planned in the same pass that would chase the condition)
+        today = (await town.gateway.snapshot(case_id)).business_today
+        assert today is not None
+        closures = build_closure_table(today.year - 1, today.year + 2)
+        due_on = closures.add_business_days(today, 3)
+        anchor = add_months(due_on, -3).isoformat()
+        log = {"id": "log", "kind": "access_log_review", "anchor": anchor, "every_months": 3}
+        added = await town.gateway.act(
+            case_id, act("add_obligation", Role.secretariat, {"obligation": log})
+        )
+        assert added.state == "active"
+        tracked = (await town.gateway.snapshot(case_id)).obligations[0].current
+        assert tracked is not None and tracked.due_on == due_on, tracked
+        await eventually(
+            lambda: any(":o:" in k and k.endswith(":d0") for k in keys(sink.received)),
+            40,
+            "the obligation's due-day reminder",
+        )
+        await until(
+            lambda: town.gateway.snapshot(case_id),
+            lambda snap: snap.reminders_queued == 0,
+            timeout=20,
+            what="every queued reminder delivered",
+        )
+        assert [k for k in keys(sink.received) if ":o:" not in k] == chased
     finally:
         sink.stop()
 
@@ -158,16 +180,24 @@ async def test_mail_server_outage_loses_no_reminder(town: Town) -> None:
     async def queued() -> int:
         return (await town.gateway.snapshot(answered.case_id)).reminders_queued
 
-    await asyncio.sleep(4 * DAY_SECONDS)  # rungs fall due while the mail server is down
-    waiting = await queued()
-    assert waiting >= 1, snap
+    # rungs fall due while the mail server is down: wait until the case has run on the due
+    # day (its due-day rung is planned then) with reminders still waiting for the server
+    due_on = snap.conditions[0].due_on
+    assert due_on is not None
+    down = await until(
+        lambda: town.gateway.snapshot(answered.case_id),
+        lambda s: s.business_today is not None and s.business_today >= due_on,
+        timeout=40,
+        what=f"the case running on its due day {due_on}",
+    )
+    waiting = down.reminders_queued
+    assert waiting >= 1, down
     sink = SmtpSink(town.smtp_port).start()
     try:
         await eventually(lambda: any(":e1" in k for k in keys(sink.received)), 40, "escalation")
-        await asyncio.sleep(2)
+        await until(queued, lambda n: n == 0, timeout=20, what="every queued reminder delivered")
         sent = keys(sink.received)
         assert len(sent) == len(set(sent)), "a reminder was sent twice"
         assert len(sent) >= waiting + 1  # the queued ones and the escalation after them
-        assert await queued() == 0
     finally:
         sink.stop()

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from models.acts import CheckedAct, apply_act, check_act
+from models.acts import apply_act
 from models.case import CaseConfig, CaseRecord, Decision, TransitionRecord
+from models.case_checks import check_act, engine_act
 from models.deadlines import next_deadline
 from models.document import Category
-from models.guards import GuardContext
 from models.jcalendar import build_closure_table
 from models.lifecycle import CaseMachine
 from models.payloads import Condition, NoPayload, SessionRef, Verification, Votes
@@ -62,12 +62,8 @@ def do(
 
 def engine(case: CaseRecord, machine: CaseMachine, trigger: Trigger, on: dt.date) -> None:
     """What the workflow does itself for an AUTOMATIC trigger."""
-    checked = CheckedAct(
-        trigger=trigger,
-        actor=actor(Role.engine, "toshin"),
-        payload=NoPayload(),
-        ctx=GuardContext(config=CONFIG, on=on),
-    )
+    checked = engine_act(case, CONFIG, machine, trigger, NoPayload(), on)
+    assert checked is not None, f"{trigger} cannot fire from {case.state}"
     dest = machine.fire(trigger, case, checked.payload, checked.ctx)
     apply_act(case, checked, dest, dt.datetime.combine(on, dt.time(10), JST))
 
