@@ -330,8 +330,12 @@ def rules_from(state: SessionState, minutes: MinutesState | None = None) -> list
     return [r for r in RULES if state in r.sources and (r.minutes is None or minutes in r.minutes)]
 
 
+def is_engine_only(act: Act | str) -> bool:
+    return Act(act) in ENGINE_ONLY
+
+
 def allowed_actions(
-    state: SessionState, role: Role | None = None, minutes: MinutesState | None = None
+    state: SessionState, role: Role | None = None, *, minutes: MinutesState | None = None
 ) -> list[SessionAllowedAction]:
     """The acts a person in ``role`` (anyone when None) may do now, in table order; acts only
     the engine does are never listed."""

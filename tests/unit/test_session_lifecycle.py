@@ -482,7 +482,7 @@ def test_a_parked_step_after_another_item_act_is_shown_until_the_case_answers_ag
 def test_allowed_actions_are_the_acts_check_lets_through(
     state: SessionState, minutes: MinutesState | None, role: Role | None
 ) -> None:
-    listed = {a.act for a in allowed_actions(state, role, minutes)}
+    listed = {a.act for a in allowed_actions(state, role, minutes=minutes)}
     for act in Act:
         rules = [
             r
