@@ -67,6 +67,7 @@ def build_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
         sessions.carry_into_session,
         sessions.describe_session,
         sessions.take_answer_number,
+        sessions.describe_case,
         reminders.remind_secretariat,
         mail.send_reminder,
         deadlines.project_deadlines,

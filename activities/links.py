@@ -21,7 +21,7 @@ from models.projection import (
     SupersedeInput,
     SupersedeResult,
 )
-from models.session import SessionSnapshot
+from models.session import CaseInfo, SessionSnapshot
 
 
 class CaseLinkActivities:
@@ -147,3 +147,23 @@ class SessionLinkActivities:
             "take_number", req, id=f"number-{req.case_id}", result_type=str
         )
         return number
+
+    @activity.defn(name="describe_case")
+    async def describe_case(self, case_id: str) -> CaseInfo:
+        """A case's state, parked step and answer number, for a session completing an item
+        after a parked case step. Reads only."""
+        handle = self._client.get_workflow_handle(case_workflow_id(case_id))
+        try:
+            snap = await handle.query("snapshot", result_type=CaseSnapshot)
+        except TemporalError as err:
+            if is_not_found(err):
+                return CaseInfo(case_id=case_id, found=False)
+            raise
+        parked = snap.parked
+        return CaseInfo(
+            case_id=case_id,
+            found=True,
+            state=snap.state.value,
+            parked=None if parked is None else f"step {parked.step} ({parked.error})"[:500],
+            answer_number=snap.answer.number if snap.answer else None,
+        )

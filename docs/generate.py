@@ -1,10 +1,11 @@
-"""Render docs/lifecycle.md from the lifecycle table (models/lifecycle.py) and the labels.
+"""Render docs/lifecycle.md from the case table (models/lifecycle.py) and
+docs/session_lifecycle.md from the session table (models/session_lifecycle.py).
 
-    python docs/generate.py           write docs/lifecycle.md
-    python docs/generate.py --check   exit 1 when docs/lifecycle.md is stale
+    python docs/generate.py           write both
+    python docs/generate.py --check   exit 1 when either is stale
 
-The output is a pure function of ``RULES``, ``TERMINAL``, ``AUTOMATIC`` and the label tables:
-no dates, no environment, so it is byte-for-byte stable and a unit test compares it.
+The output is a pure function of the tables and the label tables: no dates, no environment,
+so it is byte-for-byte stable and unit tests compare it.
 """
 
 from __future__ import annotations
@@ -18,11 +19,15 @@ if str(ROOT) not in sys.path:  # when run as `python docs/generate.py`
     sys.path.insert(0, str(ROOT))
 
 from models import guards as guards_module  # noqa: E402
+from models import session_guards  # noqa: E402
+from models import session_lifecycle as sl  # noqa: E402
 from models.labels import ROLE_LABELS, STATE_LABELS, TRIGGER_LABELS  # noqa: E402
 from models.lifecycle import AUTOMATIC, RULES, TERMINAL, Rule  # noqa: E402
+from models.session import ItemStatus, SessionState  # noqa: E402
 from models.states import CaseState, Role  # noqa: E402
 
 LIFECYCLE_MD = ROOT / "docs" / "lifecycle.md"
+SESSION_LIFECYCLE_MD = ROOT / "docs" / "session_lifecycle.md"
 
 _GUARD_NAMES: dict[int, str] = {
     id(obj): name
@@ -123,20 +128,155 @@ def render_lifecycle() -> str:
     return "\n".join(lines)
 
 
+# -- the session table --------------------------------------------------------------------
+
+
+def _session_guard_name(guard: object) -> str:
+    name = getattr(guard, "__name__", repr(guard))
+    assert getattr(session_guards, name, None) is guard, name
+    return name
+
+
+def _session_arrow(rule: sl.SessionRule) -> str:
+    fires = f" fires {rule.case_trigger.value}" if rule.case_trigger else ""
+    if rule.reads_case:
+        fires = " reads the case"
+    twins = [r for r in sl.rules_of(rule.act) if r.case_trigger is rule.case_trigger]
+    if len(twins) > 1 and not rule.reads_case and rule.guards:
+        fires += f" when {_session_guard_name(rule.guards[-1])}"
+    return f"{rule.act.value} [{_roles(rule.roles, ', ')}]{fires}"
+
+
+def _session_diagram() -> list[str]:
+    lines = ["```mermaid", "stateDiagram-v2"]
+    lines += [f'    state "{s.value} {sl.STATE_LABELS[s]}" as {s.value}' for s in SessionState]
+    lines.append("")
+    lines.append(f"    [*] --> {SessionState.planned.value}")
+    for rule in sl.RULES:
+        if rule.act is sl.Act.replace_closures:
+            continue  # from every state, in place: listed in the table below
+        for source in rule.sources:
+            dest = rule.dest_from(source)
+            lines.append(f"    {source.value} --> {dest.value} : {_session_arrow(rule)}")
+    lines.append("```")
+    return lines
+
+
+def _item_diagram() -> list[str]:
+    lines = ["```mermaid", "stateDiagram-v2"]
+    lines += [f'    state "{s.value} {sl.ITEM_LABELS[s]}" as {s.value}' for s in ItemStatus]
+    lines.append("")
+    seen: set[str] = set()
+    for rule in sl.RULES:
+        step = rule.item
+        if step is None:
+            continue
+        label = rule.act.value + (f" fires {rule.case_trigger.value}" if rule.case_trigger else "")
+        arrows = [(n.value, (step.after or n).value, label) for n in step.needs]
+        if not step.needs and step.after is not None:
+            arrows = [("[*]", step.after.value, label)]
+        if step.on_park is not None:
+            arrows += [
+                (n.value, step.on_park.value, f"{label} (case step parked)") for n in step.needs
+            ]
+        if rule.reads_case:
+            arrows = [(a, b, f"{rule.act.value} (case step done)") for a, b, _ in arrows]
+        for source, dest, text in arrows:
+            line = f"    {source} --> {dest} : {text}"
+            if line not in seen:
+                seen.add(line)
+                lines.append(line)
+    lines += [f"    {s.value} --> [*]" for s in sl.FINAL_ITEMS]
+    lines.append("```")
+    return lines
+
+
+def _session_rule_table() -> list[str]:
+    lines = [
+        "| # | act | 日本語 | from | to | minutes | roles | item | case trigger | guards |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for n, rule in enumerate(sl.RULES, start=1):
+        sources = ", ".join(f"`{s.value}`" for s in rule.sources)
+        dest = f"`{rule.dest.value}`" if rule.dest else "(stays)"
+        minutes = ", ".join(m.value for m in rule.minutes or ()) or "—"
+        if rule.minutes_after:
+            minutes += f" → {rule.minutes_after.value}"
+        roles = ", ".join(f"{r.value} ({ROLE_LABELS[r]})" for r in rule.roles)
+        item = "—"
+        if rule.item is not None:
+            needs = "/".join(s.value for s in rule.item.needs) or "new"
+            after = rule.item.after.value if rule.item.after else "(stays)"
+            item = f"{needs} → {after}" + (" (each)" if rule.item.each else "")
+            if rule.item.on_park:
+                item += f"; parked → {rule.item.on_park.value}"
+        trigger = f"`{rule.case_trigger.value}`" if rule.case_trigger else "—"
+        if rule.outcomes:
+            trigger += " (" + ", ".join(o.value for o in rule.outcomes) + ")"
+        if rule.reads_case:
+            trigger = "reads the case"
+        guards = ", ".join(f"`{_session_guard_name(g)}`" for g in rule.guards) or "—"
+        lines.append(
+            f"| {n} | `{rule.act.value}` | {sl.ACT_LABELS[rule.act]} | {sources} | {dest} "
+            f"| {minutes} | {_cell(roles)} | {item} | {trigger} | {guards} |"
+        )
+    return lines
+
+
+def render_session_lifecycle() -> str:
+    """The full text of docs/session_lifecycle.md."""
+    lines = [
+        "<!-- Generated by `python docs/generate.py` from models/session_lifecycle.py RULES. "
+        "Do not edit by hand. -->",
+        "",
+        "# Session lifecycle (審議会の会議のライフサイクル)",
+        "",
+        "One arrow per rule and source state, labelled `act [roles]` and the case trigger the "
+        "act fires on each item's case. `replace_closures` is allowed from every state and "
+        "keeps it. After `close_session` the minutes run `drafting → approved → published`.",
+        "",
+        *_session_diagram(),
+        "",
+        "## Agenda items",
+        "",
+        "An item whose case accepted `issue_answer` but then parked a step (e.g. the 答申書 "
+        "document) waits as `answer_pending`, with the case id and the error in `parked`; once "
+        "an admin has retried the case step, `issue_answer` again completes it.",
+        "",
+        *_item_diagram(),
+        "",
+        "## Rules",
+        "",
+        *_session_rule_table(),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _outputs() -> list[tuple[Path, str]]:
+    return [
+        (LIFECYCLE_MD, render_lifecycle()),
+        (SESSION_LIFECYCLE_MD, render_session_lifecycle()),
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Render docs/lifecycle.md from RULES.")
-    parser.add_argument("--check", action="store_true", help="exit 1 if the file is stale")
+    parser = argparse.ArgumentParser(description="Render the lifecycle docs from the tables.")
+    parser.add_argument("--check", action="store_true", help="exit 1 if a file is stale")
     args = parser.parse_args(argv)
-    text = render_lifecycle()
     if args.check:
-        current = LIFECYCLE_MD.read_text(encoding="utf-8") if LIFECYCLE_MD.exists() else None
-        if current != text:
-            print(f"{LIFECYCLE_MD} is stale: run `python docs/generate.py`", file=sys.stderr)
-            return 1
-        print(f"{LIFECYCLE_MD} is up to date")
-        return 0
-    LIFECYCLE_MD.write_text(text, encoding="utf-8", newline="\n")
-    print(f"wrote {LIFECYCLE_MD}")
+        stale = 0
+        for path, text in _outputs():
+            current = path.read_text(encoding="utf-8") if path.exists() else None
+            if current != text:
+                print(f"{path} is stale: run `python docs/generate.py`", file=sys.stderr)
+                stale = 1
+            else:
+                print(f"{path} is up to date")
+        return stale
+    for path, text in _outputs():
+        path.write_text(text, encoding="utf-8", newline="\n")
+        print(f"wrote {path}")
     return 0
 
 

@@ -10,6 +10,7 @@ from models.case import Actor
 from models.council import Council, SessionPlan
 from models.document import Strict
 from models.jcalendar import ClosureTable
+from models.session import SessionClock
 
 
 class CouncilInput(Strict):
@@ -23,6 +24,7 @@ class CouncilInput(Strict):
 class PlanSession(Strict):
     actor: Actor
     plan: SessionPlan
+    clock: SessionClock | None = None  # tests only: the session's own business date
 
 
 class CouncilSnapshot(Strict):

@@ -47,6 +47,7 @@ class MinutesItem(Strict):
     conditions: list[str] = Field(default_factory=list)
     opinions: list[str] = Field(default_factory=list)
     action_items: list[str] = Field(default_factory=list)
+    answer: str | None = None  # 答申第N号（date）, once the council answered
 
 
 class Minutes(Strict):
@@ -108,6 +109,11 @@ def build_minutes(
                 conditions=[shown(c.text) for c in item.conditions],
                 opinions=[shown(o.text) for o in item.opinions],
                 action_items=[shown(a.text) for a in item.action_items],
+                answer=(
+                    f"答申{item.answer.number}（{format_date(item.answer.issued_on, style)}）"
+                    if item.answer
+                    else None
+                ),
             )
         )
     return Minutes(

@@ -11,10 +11,12 @@ from typing import Self
 from pydantic import BaseModel, Field, model_validator
 
 from models.case import Actor
+from models.clock import ClockEpoch
 from models.council import Council, SessionPlan
 from models.document import Category, Strict
 from models.jcalendar import ClosureTable
 from models.payloads import Condition, Note, SessionRef, Votes
+from models.states import Role
 
 
 class SessionState(StrEnum):
@@ -36,6 +38,7 @@ class ItemStatus(StrEnum):
     on_agenda = "on_agenda"
     deliberating = "deliberating"
     decided = "decided"  # answer to draft
+    answer_pending = "answer_pending"  # the case took the number; its 答申書 step is parked
     answered = "answered"
     continued = "continued"  # 継続審議: carried to the next session
     noted = "noted"
@@ -72,6 +75,17 @@ class AnswerDraft(Strict):
     issued_on: dt.date
 
 
+class CaseStepParked(Strict):
+    """A case step that parked while the session acted on the case: the case accepted the
+    trigger (its state moved) but a step after it failed. An admin retries it on the case
+    (``admin retry``); the session then completes the item (``issue_answer`` again)."""
+
+    case_id: str
+    trigger: str  # the case trigger the session fired, e.g. issue_answer
+    error: str
+    since: dt.datetime
+
+
 class AgendaItem(BaseModel):
     case_id: str
     title: str
@@ -87,6 +101,7 @@ class AgendaItem(BaseModel):
     summary: str | None = None
     next_session: str | None = None
     answer: AnswerDraft | None = None
+    parked: CaseStepParked | None = None
 
 
 class Redaction(Strict):
@@ -115,6 +130,16 @@ class DocumentFailure(Strict):
     at: dt.datetime
 
 
+class SessionClock(Strict):
+    """The session's business date ("today"). Without a clock it is the JST date. A clock
+    says which business date it was at an instant (``epoch``); days then run at
+    ``day_seconds`` (a real day by default). Tests pin a session to its day with it, so no
+    test waits for midnight; municipalities never set it."""
+
+    epoch: ClockEpoch
+    day_seconds: float = Field(default=86_400.0, gt=0)
+
+
 class SessionRecord(BaseModel):
     plan: SessionPlan
     council: Council
@@ -130,6 +155,8 @@ class SessionRecord(BaseModel):
     reminders: list[str] = Field(default_factory=list)
     warnings: list[SessionWarning] = Field(default_factory=list)
     document_failures: list[DocumentFailure] = Field(default_factory=list)
+    clock: SessionClock | None = None
+    version: int = 0  # accepted acts so far (the read model keeps the highest)
 
     def item(self, case_id: str) -> AgendaItem | None:
         return next((i for i in self.items if i.case_id == case_id), None)
@@ -150,6 +177,7 @@ class SessionInput(Strict):
     council: Council
     closures: ClosureTable
     record: SessionRecord | None = None
+    clock: SessionClock | None = None  # tests only: see SessionClock
 
 
 # -- what people send -------------------------------------------------------------------
@@ -241,6 +269,24 @@ class SessionAck(Strict):
     warnings: int  # how many warnings the session now carries
 
 
+class SessionAllowedAction(Strict):
+    """An act the session allows now (from THE table, models/session_lifecycle.py)."""
+
+    act: str
+    roles: list[Role]
+    dest: list[SessionState]
+
+
+class CaseInfo(Strict):
+    """What a session reads of one of its cases to complete an item after a parked step."""
+
+    case_id: str
+    found: bool
+    state: str | None = None
+    parked: str | None = None  # the parked step and its error, while one is parked
+    answer_number: str | None = None
+
+
 class SessionSnapshot(Strict):
     session_id: str
     council: str
@@ -259,3 +305,6 @@ class SessionSnapshot(Strict):
     reminders: list[str]
     warnings: list[SessionWarning]
     document_failures: list[DocumentFailure] = Field(default_factory=list)
+    today: dt.date | None = None  # the session's business date (see SessionClock)
+    allowed: list[SessionAllowedAction] = Field(default_factory=list)
+    version: int = 0

@@ -1,239 +1,335 @@
-"""The pure checks behind every session act: each raises the domain error that explains why
-the act cannot happen now (the validator rejects it, nothing changes), or returns the agenda
-item the act is about."""
+"""Check and apply a session act from THE table (models/session_lifecycle.py).
+
+``check`` raises the typed domain error that explains why the act cannot happen now (the
+validator rejects it, nothing changes), in this order: role, session state, minutes state,
+agenda item, the act's date, the row's guards. ``apply`` writes an accepted act into the
+record: the row's destination, minutes state and item status, and the act's own facts.
+Both are pure; the workflow runs the case triggers and activities in between.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from models.case import Actor
-from models.errors import GuardFailed, InvalidPayload, InvalidTransition, RoleNotAllowed
-from models.payloads import SessionRef
+from models.council import QuorumRule
+from models.errors import CaseError, GuardFailed, InvalidPayload, InvalidTransition, RoleNotAllowed
+from models.jcalendar import ClosureTable
 from models.session import (
-    AddItems,
     AgendaItem,
-    Attendance,
+    AnswerDraft,
     CarryIn,
-    CarryOver,
+    CaseStepParked,
     DecideItem,
-    IssueAnswer,
-    ItemAct,
     ItemOutcome,
-    ItemStatus,
-    MinutesState,
-    OpenSession,
-    RecordQA,
-    Redact,
-    ReplaceClosures,
     SessionAct,
     SessionRecord,
     SessionState,
+    SessionWarning,
 )
+from models.session_guards import (
+    SessionContext,
+    act_date,
+    check_attendance,
+    check_votes,
+)
+from models.session_lifecycle import Act, SessionRule, rules_of
+from models.session_schedule import materials_due, minutes_due, notice_due
 from models.states import Role
 
+__all__ = [
+    "CheckedAct",
+    "SessionContext",
+    "apply",
+    "check",
+    "check_attendance",
+    "check_decide",
+    "check_votes",
+]
 
-def need_role(actor: Actor, roles: tuple[Role, ...], what: str) -> None:
-    if actor.role not in roles:
-        raise RoleNotAllowed(f"{what} is done by {' or '.join(roles)}, not {actor.role}")
+
+@dataclass(frozen=True)
+class CheckedAct:
+    """An act the table allows now: the row that carries it out and its business date."""
+
+    rule: SessionRule
+    on: dt.date | None  # None for what another workflow sends (receive_item)
+    case_id: str | None = None  # the item acted on, for item acts
+
+    @property
+    def act(self) -> Act:
+        return self.rule.act
 
 
-def need_state(record: SessionRecord, states: tuple[SessionState, ...], what: str) -> None:
-    if record.state not in states:
+def _role(inp: Any) -> Role:
+    actor = getattr(inp, "actor", None)
+    return Role.engine if actor is None else Role(actor.role)
+
+
+def check(record: SessionRecord, act: Act, inp: Any, ctx: SessionContext) -> CheckedAct:
+    """The row of ``RULES`` that carries out ``act`` now, or the typed error saying why not."""
+    rules = rules_of(act)
+    role = _role(inp)
+    if role not in rules[0].roles:
+        raise RoleNotAllowed(f"{act} is done by {' or '.join(rules[0].roles)}, not {role}")
+    candidates = [r for r in rules if record.state in r.sources]
+    if not candidates:
+        needs = dict.fromkeys(s for r in rules for s in r.sources)
         raise InvalidTransition(
-            f"{what} is not allowed while the session is {record.state} "
-            f"(needs {' or '.join(states)})"
+            f"{act} is not allowed while the session is {record.state} (needs {' or '.join(needs)})"
         )
+    minutes_ok = [r for r in candidates if r.minutes is None or record.minutes in r.minutes]
+    if not minutes_ok:
+        minutes = dict.fromkeys(m for r in candidates for m in r.minutes or ())
+        raise GuardFailed(f"the minutes are {record.minutes}, not {' or '.join(minutes)}")
+    candidates = minutes_ok
+    case_id: str | None = None
+    item_rules = [r for r in candidates if r.item is not None and not r.item.each]
+    if item_rules:
+        case_id = inp.case_id
+        item = record.item(inp.case_id)
+        if item is None:
+            raise InvalidPayload(f"case_id: case {inp.case_id} is not on this session's agenda")
+        steps = {id(r): r.item for r in item_rules if r.item is not None}
+        candidates = [r for r in item_rules if item.status in steps[id(r)].needs]
+        if not candidates:
+            statuses = dict.fromkeys(s for step in steps.values() for s in step.needs)
+            raise InvalidTransition(
+                f"item {inp.case_id} is {item.status}; this needs {' or '.join(statuses)}"
+            )
+    if isinstance(inp, DecideItem):
+        candidates = [r for r in candidates if inp.outcome in r.outcomes]
+    on = act_date(inp, ctx.today) if isinstance(inp, SessionAct) else None
+    first: CaseError | None = None
+    for rule in candidates:
+        failures = [e for guard in rule.guards if (e := guard(record, inp, ctx)) is not None]
+        if not failures:
+            return CheckedAct(rule=rule, on=on, case_id=case_id)
+        first = first or failures[0]
+    assert first is not None, f"no row of {act} for {inp!r}"
+    raise first
 
 
-def need_item(record: SessionRecord, case_id: str, statuses: tuple[ItemStatus, ...]) -> AgendaItem:
+def check_decide(record: SessionRecord, inp: DecideItem, today: dt.date) -> AgendaItem:
+    """The item a decision is about, or the error saying why it cannot be decided now."""
+    checked = check(record, Act.decide_item, inp, SessionContext(today=today))
+    item = record.item(inp.case_id)
+    assert item is not None and checked.case_id == inp.case_id
+    return item
+
+
+# -- apply ------------------------------------------------------------------------------
+
+
+def warn(record: SessionRecord, code: str, message: str) -> None:
+    record.warnings.append(SessionWarning(code=code, message=message))
+
+
+def warn_ex_post(record: SessionRecord, case_id: str, messages: list[str]) -> None:
+    """Pass on the case's 事後諮問 warnings (the case starts before its answer)."""
+    for message in messages:
+        if message.startswith("事後諮問"):
+            warn(record, "ex_post", f"{case_id}: {message}")
+
+
+def materials_late(record: SessionRecord, closures: ClosureTable, on: dt.date) -> str | None:
+    """The reason the cases record when the materials go out after their due date."""
+    due = materials_due(record, closures)
+    return f"資料送付が遅延 (期限 {due})" if on > due else None
+
+
+def case_payload(record: SessionRecord, checked: CheckedAct, inp: Any) -> dict[str, Any]:
+    """The payload of the case trigger a row fires for one item (not for issue_answer,
+    whose payload carries the number the council hands out)."""
+    trigger = checked.rule.case_trigger
+    if checked.act is Act.add_items:
+        return {"session": record.ref}
+    if checked.act is Act.carry_over:
+        return {"reason": inp.reason, "next_session": inp.next_session}
+    if checked.act is Act.open_item:
+        assert record.attendance is not None
+        return {
+            "seats": record.council.seats,
+            "present": record.council.voting_present(record.attendance.present),
+            "half_is_quorum": record.council.quorum is QuorumRule.half_of_seats,
+        }
+    if checked.act is Act.decide_item:
+        if inp.outcome is ItemOutcome.continue_:
+            return {"reason": inp.reason, "next_session": inp.next_session}
+        if inp.outcome is ItemOutcome.convert:
+            return {"reason": inp.reason}
+        if inp.outcome is ItemOutcome.noted:
+            return {}
+        return {
+            "outcome": inp.outcome.value,
+            "votes": inp.votes,
+            "conditions": inp.conditions,
+            "opinions": inp.opinions,
+            "action_items": inp.action_items,
+            "summary": inp.summary,
+        }
+    raise AssertionError(f"{checked.act} fires {trigger} with its own payload")
+
+
+def add_item(record: SessionRecord, case_id: str, title: str, category: Any) -> None:
+    """A case the agenda took (its case accepted `schedule`)."""
+    record.items.append(AgendaItem(case_id=case_id, title=title, category=category))
+
+
+def carry_item(record: SessionRecord, checked: CheckedAct, case_id: str, next_id: str) -> None:
+    """One item of a failed session, rescheduled to the next session."""
     item = record.item(case_id)
-    if item is None:
-        raise InvalidPayload(f"case_id: case {case_id} is not on this session's agenda")
-    if item.status not in statuses:
-        raise InvalidTransition(
-            f"item {case_id} is {item.status}; this needs {' or '.join(statuses)}"
+    step = checked.rule.item
+    assert item is not None and step is not None and step.after is not None
+    item.status = step.after
+    item.next_session = next_id
+
+
+def apply(
+    record: SessionRecord,
+    checked: CheckedAct,
+    inp: Any,
+    closures: ClosureTable,
+    *,
+    number: str | None = None,
+    parked: CaseStepParked | None = None,
+) -> None:
+    """Write an accepted act into ``record`` (after its case triggers ran)."""
+    rule = checked.rule
+    _FACTS[rule.act](record, checked, inp, closures, number)
+    if rule.dest is not None:
+        record.state = rule.dest
+    if rule.minutes_after is not None:
+        record.minutes = rule.minutes_after
+    if checked.case_id is not None and rule.item is not None:
+        item = record.item(checked.case_id)
+        assert item is not None
+        after = rule.item.on_park if parked is not None and rule.item.on_park else rule.item.after
+        if after is not None:
+            item.status = after
+        if rule.case_trigger is not None or rule.reads_case:
+            item.parked = parked  # the case's last answer: a step parked, or all ran
+    record.version += 1
+
+
+def _none(r: SessionRecord, c: CheckedAct, inp: Any, cl: ClosureTable, n: str | None) -> None:
+    return None
+
+
+def _receive(r: SessionRecord, c: CheckedAct, inp: CarryIn, cl: ClosureTable, n: Any) -> None:
+    if r.item(inp.case_id) is None:
+        r.items.append(
+            AgendaItem(
+                case_id=inp.case_id,
+                title=inp.title,
+                category=inp.category,
+                carried_from=inp.from_session,
+            )
         )
-    return item
 
 
-def check_attendance(record: SessionRecord, attendance: Attendance) -> None:
-    unknown = [m for m in attendance.present if record.council.member(m) is None]
-    if unknown:
-        raise InvalidPayload(f"attendance.present: not members of this council: {unknown}")
-    if len(set(attendance.present)) != len(attendance.present):
-        raise InvalidPayload("attendance.present: a member is listed twice")
-    out_of_term = [
-        m
-        for m in attendance.present
-        if not record.council.member(m).serves_on(record.plan.held_on)  # type: ignore[union-attr]
-    ]
-    if out_of_term:
-        raise InvalidPayload(
-            f"attendance.present: not serving on {record.plan.held_on}: {out_of_term}"
+def _notice(r: SessionRecord, c: CheckedAct, inp: Any, cl: ClosureTable, n: Any) -> None:
+    assert c.on is not None
+    r.notice_sent_on = c.on
+    due = notice_due(r, cl)
+    if c.on > due:
+        warn(r, "notice_late", f"notice sent {c.on}, due {due}")
+
+
+def _materials(r: SessionRecord, c: CheckedAct, inp: Any, cl: ClosureTable, n: Any) -> None:
+    assert c.on is not None
+    r.materials_sent_on = c.on
+    late = materials_late(r, cl, c.on)
+    if late:
+        warn(r, "materials_late", late)
+
+
+def _open(r: SessionRecord, c: CheckedAct, inp: Any, cl: ClosureTable, n: Any) -> None:
+    r.attendance = inp.attendance
+    if c.rule.dest is SessionState.failed_quorum:
+        present = r.council.voting_present(inp.attendance.present)
+        warn(
+            r,
+            "failed_quorum",
+            f"{present} of {r.council.seats} present: no quorum; carry the "
+            "agenda over to the next session",
         )
 
 
-def present_voters(record: SessionRecord) -> int:
-    assert record.attendance is not None
-    return record.council.voting_present(record.attendance.present)
+def _qa(r: SessionRecord, c: CheckedAct, inp: Any, cl: ClosureTable, n: Any) -> None:
+    item = r.item(inp.case_id)
+    assert item is not None
+    item.qa.append(inp.qa)
 
 
-def check_votes(record: SessionRecord, decide: DecideItem) -> None:
-    present = present_voters(record)
-    if decide.outcome in (ItemOutcome.continue_, ItemOutcome.noted, ItemOutcome.convert):
-        if decide.votes is None:
-            return
-    elif decide.votes is None:
-        raise InvalidPayload("votes: required for approve / approve_with_conditions / reject")
-    assert decide.votes is not None
-    if decide.votes.chair_casting is not None and not record.council.chair_breaks_ties:
-        raise InvalidPayload("votes.chair_casting: this council's chair does not break ties")
-    cast = decide.votes.yes + decide.votes.no + decide.votes.abstain
-    if cast > present:
-        raise GuardFailed(f"votes cast ({cast}) exceed members present ({present})")
-    if decide.outcome is ItemOutcome.approve_with_conditions and not decide.conditions:
-        raise GuardFailed("approve_with_conditions needs at least one condition")
+def _decide(r: SessionRecord, c: CheckedAct, inp: DecideItem, cl: ClosureTable, n: Any) -> None:
+    item = r.item(inp.case_id)
+    assert item is not None
+    item.outcome = inp.outcome
+    item.votes = inp.votes
+    item.conditions = inp.conditions
+    item.opinions = inp.opinions
+    item.action_items = inp.action_items
+    item.summary = inp.summary or inp.reason
+    if inp.outcome is ItemOutcome.continue_:
+        assert inp.next_session is not None
+        item.next_session = inp.next_session.session_id
 
 
-def act_date(inp: SessionAct, today: dt.date) -> dt.date:
-    on = inp.on or today
-    if on > today:
-        raise InvalidPayload(f"on: {on} is in the future")
-    return on
+def _answer(r: SessionRecord, c: CheckedAct, inp: Any, cl: ClosureTable, n: str | None) -> None:
+    item = r.item(inp.case_id)
+    assert item is not None and c.on is not None
+    if c.rule.reads_case and item.answer is not None:
+        return  # completed: the answer was drafted when the number was taken
+    assert n is not None, "issue_answer applies with the number the council handed out"
+    item.answer = AnswerDraft(
+        number=n,
+        conclusion=inp.conclusion,
+        explanation_summary=inp.explanation_summary,
+        reasons=inp.reasons,
+        conditions=item.conditions,
+        opinions=item.opinions,
+        approved_by=inp.approved_by,
+        issued_on=c.on,
+    )
 
 
-def check_next(r: SessionRecord, ref: SessionRef) -> None:
-    if ref.session_id == r.plan.session_id or ref.held_on < r.plan.held_on:
-        raise InvalidPayload("next_session: must be another session, not an earlier one")
+def _close(r: SessionRecord, c: CheckedAct, inp: Any, cl: ClosureTable, n: Any) -> None:
+    assert c.on is not None
+    r.closed_on = c.on
+    r.minutes_due = minutes_due(r, cl, c.on)
 
 
-def check_receive(r: SessionRecord, inp: CarryIn, today: dt.date) -> None:
-    need_state(r, (SessionState.planned, SessionState.notice_sent), "receive_item")
+def _redact(r: SessionRecord, c: CheckedAct, inp: Any, cl: ClosureTable, n: Any) -> None:
+    r.redactions.append(inp.redaction)
 
 
-def check_add(r: SessionRecord, inp: AddItems, today: dt.date) -> None:
-    need_role(inp.actor, (Role.secretariat,), "add_items")
-    need_state(r, (SessionState.planned, SessionState.notice_sent), "add_items")
-    twice = [c for c in inp.case_ids if r.item(c) is not None]
-    if twice or len(set(inp.case_ids)) != len(inp.case_ids):
-        raise InvalidPayload(f"case_ids: already on the agenda or listed twice: {twice}")
+def _publish(r: SessionRecord, c: CheckedAct, inp: Any, cl: ClosureTable, n: Any) -> None:
+    assert c.on is not None
+    if r.minutes_due is not None and c.on > r.minutes_due:
+        warn(r, "minutes_late", f"minutes published {c.on}, due {r.minutes_due}")
 
 
-def check_notice(r: SessionRecord, inp: SessionAct, today: dt.date) -> None:
-    need_role(inp.actor, (Role.secretariat,), "send_notice")
-    need_state(r, (SessionState.planned,), "send_notice")
-    act_date(inp, today)
+def _retry(r: SessionRecord, c: CheckedAct, inp: Any, cl: ClosureTable, n: Any) -> None:
+    r.document_failures = []
 
 
-def check_materials(r: SessionRecord, inp: SessionAct, today: dt.date) -> None:
-    need_role(inp.actor, (Role.secretariat,), "send_materials")
-    need_state(r, (SessionState.notice_sent,), "send_materials")
-    if not r.items:
-        raise GuardFailed("the agenda is empty")
-    act_date(inp, today)
-
-
-def check_open(r: SessionRecord, inp: OpenSession, today: dt.date) -> None:
-    need_role(inp.actor, (Role.secretariat, Role.chair), "open_session")
-    need_state(r, (SessionState.materials_sent,), "open_session")
-    if act_date(inp, today) != r.plan.held_on:
-        raise GuardFailed(f"the session is held on {r.plan.held_on}")
-    check_attendance(r, inp.attendance)
-
-
-def check_carry(r: SessionRecord, inp: CarryOver, today: dt.date) -> None:
-    need_role(inp.actor, (Role.secretariat,), "carry_over")
-    need_state(r, (SessionState.failed_quorum,), "carry_over")
-    check_next(r, inp.next_session)
-
-
-def check_open_item(r: SessionRecord, inp: ItemAct, today: dt.date) -> AgendaItem:
-    need_role(inp.actor, (Role.chair,), "open_item")
-    need_state(r, (SessionState.opened,), "open_item")
-    return need_item(r, inp.case_id, (ItemStatus.on_agenda,))
-
-
-def check_qa(r: SessionRecord, inp: RecordQA, today: dt.date) -> AgendaItem:
-    need_role(inp.actor, (Role.secretariat, Role.chair), "record_qa")
-    need_state(r, (SessionState.opened,), "record_qa")
-    return need_item(r, inp.case_id, (ItemStatus.deliberating,))
-
-
-def check_decide(r: SessionRecord, inp: DecideItem, today: dt.date) -> AgendaItem:
-    need_role(inp.actor, (Role.council, Role.chair), "decide_item")
-    need_state(r, (SessionState.opened,), "decide_item")
-    item = need_item(r, inp.case_id, (ItemStatus.deliberating,))
-    check_votes(r, inp)
-    if inp.next_session is not None:
-        check_next(r, inp.next_session)
-    return item
-
-
-def check_answer(r: SessionRecord, inp: IssueAnswer, today: dt.date) -> AgendaItem:
-    need_role(inp.actor, (Role.chair,), "issue_answer")
-    need_state(r, (SessionState.opened, SessionState.closed), "issue_answer")
-    return need_item(r, inp.case_id, (ItemStatus.decided,))
-
-
-def check_close(r: SessionRecord, inp: SessionAct, today: dt.date) -> None:
-    need_role(inp.actor, (Role.secretariat, Role.chair), "close_session")
-    need_state(r, (SessionState.opened,), "close_session")
-    open_items = [
-        i.case_id for i in r.items if i.status in (ItemStatus.on_agenda, ItemStatus.deliberating)
-    ]
-    if open_items:
-        raise GuardFailed(f"items not yet decided: {open_items}")
-    act_date(inp, today)
-
-
-def check_redact(r: SessionRecord, inp: Redact, today: dt.date) -> None:
-    need_role(inp.actor, (Role.secretariat,), "redact")
-    if r.minutes is not MinutesState.drafting:
-        raise GuardFailed(f"the minutes are {r.minutes}, not drafting")
-
-
-def check_approve_minutes(r: SessionRecord, inp: SessionAct, today: dt.date) -> None:
-    need_role(inp.actor, (Role.chair,), "approve_minutes")
-    if r.minutes is not MinutesState.drafting:
-        raise GuardFailed(f"the minutes are {r.minutes}, not drafting")
-
-
-def check_publish(r: SessionRecord, inp: SessionAct, today: dt.date) -> None:
-    need_role(inp.actor, (Role.secretariat,), "publish_minutes")
-    if r.minutes is not MinutesState.approved:
-        raise GuardFailed(f"the minutes are {r.minutes}, not approved")
-    act_date(inp, today)
-
-
-def case_act_for(inp: DecideItem) -> tuple[str, dict[str, Any], ItemStatus]:
-    """The case trigger and payload that carry out a session decision, and the item's status."""
-    o = ItemOutcome
-    if inp.outcome is o.continue_:
-        carry = {"reason": inp.reason, "next_session": inp.next_session}
-        return "continue_deliberation", carry, ItemStatus.continued
-    if inp.outcome is o.noted:
-        return "note_report", {}, ItemStatus.noted
-    if inp.outcome is o.convert:
-        return "convert_to_consultation", {"reason": inp.reason}, ItemStatus.converted
-    payload: dict[str, Any] = {
-        "outcome": inp.outcome.value,
-        "votes": inp.votes,
-        "conditions": inp.conditions,
-        "opinions": inp.opinions,
-        "action_items": inp.action_items,
-        "summary": inp.summary,
-    }
-    return "decide", payload, ItemStatus.decided
-
-
-def check_replace_closures(r: SessionRecord, inp: ReplaceClosures, today: dt.date) -> None:
-    need_role(inp.actor, (Role.secretariat, Role.admin), "replace_closures")
-    if not inp.closures.covers_from <= r.plan.held_on <= inp.closures.covers_to:
-        raise InvalidPayload(f"closures: the table does not cover the session on {r.plan.held_on}")
-
-
-def check_retry_documents(r: SessionRecord, inp: SessionAct, today: dt.date) -> None:
-    need_role(inp.actor, (Role.secretariat, Role.admin), "retry_documents")
-    if not r.document_failures:
-        raise GuardFailed("the session has no failed document to retry")
+_FACTS = {
+    Act.add_items: _none,
+    Act.receive_item: _receive,
+    Act.send_notice: _notice,
+    Act.send_materials: _materials,
+    Act.open_session: _open,
+    Act.carry_over: _none,
+    Act.open_item: _none,
+    Act.record_qa: _qa,
+    Act.decide_item: _decide,
+    Act.issue_answer: _answer,
+    Act.close_session: _close,
+    Act.redact: _redact,
+    Act.approve_minutes: _none,
+    Act.publish_minutes: _publish,
+    Act.replace_closures: _none,
+    Act.retry_documents: _retry,
+}

@@ -1,6 +1,6 @@
 """Record workflow histories for the replay tests (tests/replay/test_replay.py).
 
-    .venv/bin/python -m scripts.record_histories [--only NAME ...]
+    .venv/bin/python -m scripts.record_histories [--only NAME ...] [--into FOLDER]
 
 Starts a fresh dev server and the production worker (``worker.build_worker``; SQLite read
 model with a 200 ms busy timeout, fast retry policy), drives a set of case journeys — every
@@ -10,6 +10,8 @@ that continued-as-new gets ``<name>.run<k>.json`` per run).
 
 Files are overwritten by name; other files in the folder are left alone on purpose: a
 history recorded by an older engine version must keep replaying against the new code.
+``--into FOLDER`` writes into a sub-folder instead, to add histories of a newer engine
+beside the old ones of the same name (e.g. ``--into session_table``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import argparse
 import asyncio
 import datetime as dt
 import logging
+import shutil
 import sqlite3
 import tempfile
 import uuid
@@ -32,6 +35,7 @@ from bench.transition_latency import exit_with, sample_document, start_dev_serve
 from edge.cases import CaseService
 from edge.scenarios import ScenarioRunner, load_scenario
 from models.case import ActInput, Actor, ActResult, AdminInput, CaseSnapshot
+from models.errors import CaseError
 from models.ids import case_workflow_id, council_workflow_id, session_workflow_id
 from models.policy import CasePolicy
 from models.states import Role
@@ -277,6 +281,7 @@ JOURNEYS: dict[str, list[Step | Admin | Lock]] = {
     ],
 }
 POLICIES = {"continued_as_new": SHORT_HISTORY_POLICY}
+PARKED_ANSWER = "session_parked_answer"  # a session journey (Recorder.parked_answer)
 JOURNEYS["continued_as_new"] = JOURNEYS["conditions_active"]
 
 # -- driving -----------------------------------------------------------------------------------
@@ -354,6 +359,70 @@ class Recorder:
                 await asyncio.sleep(0.1)
         self.recorded[name] = [case_workflow_id(case_id)]
 
+    async def parked_answer(self, name: str) -> None:
+        """A session whose answer's 答申書 step parks on the case (a broken template): the
+        item waits as answer_pending, completing it is refused while the case step is
+        parked, and succeeds after the admin's retry."""
+        from edge.councils import CouncilService
+        from models.session import (
+            AddItems,
+            Attendance,
+            DecideItem,
+            IssueAnswer,
+            ItemAct,
+            ItemStatus,
+            OpenSession,
+            SessionAct,
+        )
+        from tests.integration.test_sessions import (
+            CHAIR,
+            COUNCIL,
+            POLICY,
+            SECRETARIAT,
+            council,
+            plan_on_its_day,
+            ready_case,
+        )
+
+        cases = self.gateway(POLICY)
+        councils = CouncilService(self.client, self.settings, cases.municipality)
+        council_id = f"c{uuid.uuid4().hex[:8]}"
+        await councils.register(council(council_id))
+        case_id = await ready_case(cases, "WEB予約")
+        sid = (await plan_on_its_day(councils, council_id, 1)).session_id
+        await councils.act(sid, "add_items", AddItems(actor=SECRETARIAT, case_ids=[case_id]))
+        for act in ("send_notice", "send_materials"):
+            await councils.act(sid, act, SessionAct(actor=SECRETARIAT))
+        present = Attendance(present=[f"m{n}" for n in range(1, 9)])
+        await councils.act(sid, "open_session", OpenSession(actor=CHAIR, attendance=present))
+        await councils.act(sid, "open_item", ItemAct(actor=CHAIR, case_id=case_id))
+        decide = DecideItem(actor=COUNCIL, case_id=case_id, outcome="approve", votes={"yes": 8})
+        await councils.act(sid, "decide_item", decide)
+        page = self.settings.templates_dir / "html" / "toshinsho.html"
+        good = page.read_text(encoding="utf-8")
+        page.write_text(good.replace("{{ conclusion }}", "{{ conclusoin }}"), encoding="utf-8")
+        answer = IssueAnswer(actor=CHAIR, case_id=case_id, conclusion="可とする。")
+        try:
+            snap = await councils.act(sid, "issue_answer", answer)
+            if snap.items[0].status is not ItemStatus.answer_pending:
+                raise RuntimeError(f"{name}: the answer did not wait: {snap.items[0].status}")
+            try:
+                await councils.act(sid, "issue_answer", answer)
+                raise RuntimeError(f"{name}: completed while the case step was parked")
+            except CaseError:
+                pass  # refused: the case step is still parked
+        finally:
+            page.write_text(good, encoding="utf-8")
+        await cases.admin(case_id, "retry", AdminInput(actor=ADMIN, reason="テンプレート修正"))
+        snap = await councils.act(sid, "issue_answer", answer)
+        if snap.items[0].status is not ItemStatus.answered:
+            raise RuntimeError(f"{name}: not completed: {snap.items[0].status}")
+        await councils.act(sid, "close_session", SessionAct(actor=SECRETARIAT))
+        await councils.act(sid, "approve_minutes", SessionAct(actor=CHAIR))
+        await councils.act(sid, "publish_minutes", SessionAct(actor=SECRETARIAT))
+        self.recorded[f"{name}_session"] = [session_workflow_id(sid)]
+        self.recorded[f"{name}_case"] = [case_workflow_id(case_id)]
+
     async def scenario(self, path: Path) -> bool:
         scenario = load_scenario(path)
         runner = ScenarioRunner(self.gateway(), unique=True)
@@ -377,7 +446,8 @@ class Recorder:
             ]
         return not failed and len(results) == len(scenario.steps)
 
-    async def write(self) -> list[Path]:
+    async def write(self, folder: Path = HISTORIES) -> list[Path]:
+        folder.mkdir(parents=True, exist_ok=True)
         written: list[Path] = []
         for name, workflow_ids in self.recorded.items():
             for workflow_id in workflow_ids:
@@ -386,7 +456,7 @@ class Recorder:
                     await _settle(handle)
                     history = await handle.fetch_history()
                     suffix = f".run{k}" if len(runs) > 1 else ""
-                    path = HISTORIES / f"{name}{suffix}.json"
+                    path = folder / f"{name}{suffix}.json"
                     path.write_text(history.to_json(), encoding="utf-8")
                     written.append(path)
         return written
@@ -433,7 +503,7 @@ async def _settle(handle: WorkflowHandle[Any, Any], timeout: float = 10.0) -> No
         await asyncio.sleep(0.05)
 
 
-async def run(only: list[str]) -> int:
+async def run(only: list[str], into: str | None = None) -> int:
     # the parked journeys fail their projection on purpose: keep the SDK's activity
     # tracebacks out of the output (the workflow's own "parked" warning stays)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -444,8 +514,11 @@ async def run(only: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="toshin-record-") as tmp:
         data_dir = Path(tmp)
         sink = SmtpSink().start()  # reminders of live cases go out and complete
+        templates = data_dir / "templates"  # a copy: the parked-answer journey breaks one
+        shutil.copytree(ROOT / "templates", templates)
         settings = Settings(
             task_queue=f"record-{uuid.uuid4().hex[:8]}",
+            templates_dir=templates,
             data_dir=data_dir,
             database_url=f"sqlite:///{data_dir / 'read_model.db'}",
             sqlite_busy_timeout_ms=200,
@@ -466,7 +539,10 @@ async def run(only: list[str]) -> int:
                             continue
                         print(f"journey {name}")
                         await recorder.journey(name, steps)
-                    written = await recorder.write()
+                    if not only or PARKED_ANSWER in only:
+                        print(f"journey {PARKED_ANSWER}")
+                        await recorder.parked_answer(PARKED_ANSWER)
+                    written = await recorder.write(HISTORIES / into if into else HISTORIES)
         finally:
             await env.shutdown()
             sink.stop()
@@ -480,8 +556,9 @@ async def run(only: list[str]) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", nargs="*", default=[], help="journey or scenario names")
+    parser.add_argument("--into", help="a sub-folder of the histories to write into")
     args = parser.parse_args()
-    return asyncio.run(run(args.only))
+    return asyncio.run(run(args.only, args.into))
 
 
 if __name__ == "__main__":

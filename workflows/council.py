@@ -93,7 +93,9 @@ class CouncilWorkflow:
         plan = inp.plan
         await workflow.start_child_workflow(
             SessionWorkflow.run,
-            SessionInput(plan=plan, council=self._council, closures=self._in.closures),
+            SessionInput(
+                plan=plan, council=self._council, closures=self._in.closures, clock=inp.clock
+            ),
             id=session_workflow_id(plan.session_id),
             parent_close_policy=ParentClosePolicy.ABANDON,
         )

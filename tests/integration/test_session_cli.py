@@ -4,7 +4,6 @@ one clear line plus exit 1 for bad input."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 import uuid
@@ -65,12 +64,13 @@ def _plan(council_id: str, ordinal: int, starts_at: dt.datetime) -> dict[str, An
     }
 
 
-async def _clear_of_midnight() -> None:
-    """A session is opened on its day (JST): do not plan one that straddles midnight."""
+def _today_soon() -> dt.datetime:
+    """A start later today (JST): in a minute, or at the day's last second. The session-day
+    acts are then dated with --on (the held day), so they stay on it after midnight and no
+    test waits for midnight."""
     now = dt.datetime.now(JST)
-    if (now + dt.timedelta(minutes=3)).date() != now.date():
-        midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), JST)
-        await asyncio.sleep((midnight - now).total_seconds() + 1)
+    last_second = dt.datetime.combine(now.date(), dt.time(23, 59, 59), JST)
+    return min(now + dt.timedelta(minutes=1), last_second).replace(microsecond=0)
 
 
 def _soon(minutes: int = 1) -> dt.datetime:
@@ -128,12 +128,13 @@ class Cli:
 
 async def test_a_session_through_the_cli(system: System, tmp_path: Path) -> None:
     cli = Cli(system, tmp_path)
-    await _clear_of_midnight()
+    case_id, c2, c3 = [await cli.ready_case(t) for t in ("WEB予約", "自動電話催告", "市営住宅管理")]
     cid = f"c{uuid.uuid4().hex[:8]}"
     council = await cli.json("council", "register", str(cli.write("council", _council(cid))))
     assert council["council"]["council_id"] == cid and len(council["council"]["members"]) == 10
 
-    start = _soon()
+    start = _today_soon()
+    on = ("--on", start.date().isoformat())  # the session day, after midnight too
     planned = await cli.json(
         "session", "plan", str(cli.write("plan", _plan(cid, 1, start))), "--actor", "総務課 湯浅"
     )
@@ -149,16 +150,15 @@ async def test_a_session_through_the_cli(system: System, tmp_path: Path) -> None
         "session", "plan", str(cli.write("p2", _plan(cid, 2, _soon(60 * 24 * 30))))
     )
     s2 = later["session_id"]
-    case_id, c2, c3 = [await cli.ready_case(t) for t in ("WEB予約", "自動電話催告", "市営住宅管理")]
-    snap = await cli.json("session", "add", sid, case_id, c2, c3)
+    snap = await cli.json("session", "add", sid, case_id, c2, c3, *on)
     assert [i["case_id"] for i in snap["items"]] == [case_id, c2, c3]
     assert await cli.state(case_id) == "scheduled"
 
-    assert (await cli.json("session", "notice", sid))["state"] == "notice_sent"
-    assert (await cli.json("session", "materials", sid))["state"] == "materials_sent"
+    assert (await cli.json("session", "notice", sid, *on))["state"] == "notice_sent"
+    assert (await cli.json("session", "materials", sid, *on))["state"] == "materials_sent"
     assert await cli.state(case_id) == "materials_sent"
 
-    err = await cli.refused("session", "open", sid, "--present", "m1,x9")
+    err = await cli.refused("session", "open", sid, "--present", "m1,x9", *on)
     assert "not members of this council" in err and "x9" in err
 
     snap = await cli.json(
@@ -171,11 +171,12 @@ async def test_a_session_through_the_cli(system: System, tmp_path: Path) -> None
         "総務課長",
         "--observers",
         "2",
+        *on,
     )
     assert snap["state"] == "opened" and snap["quorum"] == "8 of 10 present: quorate"
     assert snap["absentees"] == ["m9", "m10"] and snap["attendance"]["observers"] == 2
 
-    snap = await cli.json("session", "item-open", sid, case_id, "--actor", "木村会長")
+    snap = await cli.json("session", "item-open", sid, case_id, "--actor", "木村会長", *on)
     assert snap["items"][0]["status"] == "deliberating"
     assert await cli.state(case_id) == "deliberating"
     snap = await cli.json(
@@ -192,22 +193,24 @@ async def test_a_session_through_the_cli(system: System, tmp_path: Path) -> None
     )
     assert snap["items"][0]["qa"][0]["question"] == "USBの挿入ログは取得するか"
 
-    err = await cli.refused("session", "decide", sid, case_id, "--outcome", "approve", "--yes", "9")
+    err = await cli.refused(
+        "session", "decide", sid, case_id, "--outcome", "approve", "--yes", "9", *on
+    )
     assert "GuardFailed" in err and "votes cast (9) exceed members present (8)" in err
     snap = await cli.json(
-        "session", "decide", sid, case_id, "--outcome", "approve", "--yes", "7", "--no", "1"
+        "session", "decide", sid, case_id, "--outcome", "approve", "--yes", "7", "--no", "1", *on
     )
     item = snap["items"][0]
     assert item["status"] == "decided" and item["votes"]["yes"] == 7
 
     snap = await cli.json(
-        "session", "answer", sid, case_id, "--conclusion", "諮問どおり行うことを可とする。"
+        "session", "answer", sid, case_id, "--conclusion", "諮問どおり行うことを可とする。", *on
     )
     assert snap["items"][0]["answer"]["number"] == "第870号"
     assert await cli.state(case_id) == "active"
 
     # item 2: continued to the next session, which the CLI looks up
-    await cli.json("session", "item-open", sid, c2)
+    await cli.json("session", "item-open", sid, c2, *on)
     snap = await cli.json(
         "session",
         "decide",
@@ -219,13 +222,14 @@ async def test_a_session_through_the_cli(system: System, tmp_path: Path) -> None
         "業者の書面回答を待つ",
         "--next",
         s2,
+        *on,
     )
     assert snap["items"][1]["status"] == "continued" and snap["items"][1]["next_session"] == s2
     assert await cli.state(c2) == "scheduled"
     assert [i["case_id"] for i in (await cli.json("session", "show", s2))["items"]] == [c2]
 
     # item 3: conditions from a payload file; the answer is left to the chair (会長一任)
-    await cli.json("session", "item-open", sid, c3)
+    await cli.json("session", "item-open", sid, c3, *on)
     conditions = {
         "conditions": [
             {
@@ -248,6 +252,7 @@ async def test_a_session_through_the_cli(system: System, tmp_path: Path) -> None
         "8",
         "--payload",
         str(cli.write("bad-payload", {**conditions, "outcome": "reject"})),
+        *on,
     )
     assert "unknown fields ['outcome']" in err
     snap = await cli.json(
@@ -261,12 +266,13 @@ async def test_a_session_through_the_cli(system: System, tmp_path: Path) -> None
         "8",
         "--payload",
         str(cli.write("payload", conditions)),
+        *on,
     )
     assert snap["items"][2]["conditions"][0]["type"] == "contract_clause"
-    snap = await cli.json("session", "close", sid)
+    snap = await cli.json("session", "close", sid, *on)
     assert snap["state"] == "closed" and snap["minutes"] == "drafting"
     snap = await cli.json(
-        "session", "answer", sid, c3, "--conclusion", "条件付きで可とする。", "--by", "chair"
+        "session", "answer", sid, c3, "--conclusion", "条件付きで可とする。", "--by", "chair", *on
     )
     assert snap["items"][2]["answer"]["number"] == "第871号"
     assert snap["items"][2]["answer"]["approved_by"] == "chair"
@@ -276,7 +282,7 @@ async def test_a_session_through_the_cli(system: System, tmp_path: Path) -> None
     )
     assert snap["redactions"][0]["legal_basis"] == "情報公開条例第6条第7号"
     assert (await cli.json("session", "approve-minutes", sid))["minutes"] == "approved"
-    assert (await cli.json("session", "publish-minutes", sid))["minutes"] == "published"
+    assert (await cli.json("session", "publish-minutes", sid, *on))["minutes"] == "published"
 
     code, out, err = await cli("session", "show", sid)
     assert code == 0, err
@@ -288,29 +294,30 @@ async def test_a_session_through_the_cli(system: System, tmp_path: Path) -> None
 
 async def test_a_failed_quorum_is_carried_over(system: System, tmp_path: Path) -> None:
     cli = Cli(system, tmp_path)
-    await _clear_of_midnight()
+    case_id = await cli.ready_case("自動電話催告")
     cid = f"c{uuid.uuid4().hex[:8]}"
     await cli.json("council", "register", str(cli.write("council", _council(cid))))
-    s1 = (await cli.json("session", "plan", str(cli.write("p1", _plan(cid, 1, _soon())))))[
+    start = _today_soon()
+    on = ("--on", start.date().isoformat())  # the session day, after midnight too
+    s1 = (await cli.json("session", "plan", str(cli.write("p1", _plan(cid, 1, start)))))[
         "session_id"
     ]
     later = _soon(60 * 24 * 14)
     s2 = (await cli.json("session", "plan", str(cli.write("p2", _plan(cid, 2, later)))))[
         "session_id"
     ]
-    case_id = await cli.ready_case("自動電話催告")
-    await cli.json("session", "add", s1, case_id)
-    await cli.json("session", "notice", s1)
-    await cli.json("session", "materials", s1)
-    snap = await cli.json("session", "open", s1, "--present", "m1,m2,m3,m4,m5")
+    await cli.json("session", "add", s1, case_id, *on)
+    await cli.json("session", "notice", s1, *on)
+    await cli.json("session", "materials", s1, *on)
+    snap = await cli.json("session", "open", s1, "--present", "m1,m2,m3,m4,m5", *on)
     assert snap["state"] == "failed_quorum"
 
     err = await cli.refused(
-        "session", "carry-over", s1, "--next", "nosuch-2026-9", "--reason", "流会"
+        "session", "carry-over", s1, "--next", "nosuch-2026-9", "--reason", "流会", *on
     )
     assert "CaseNotFound" in err
     snap = await cli.json(
-        "session", "carry-over", s1, "--next", s2, "--reason", "定足数に達せず流会"
+        "session", "carry-over", s1, "--next", s2, "--reason", "定足数に達せず流会", *on
     )
     assert snap["items"][0]["status"] == "carried_over" and snap["items"][0]["next_session"] == s2
     assert await cli.state(case_id) == "scheduled"
@@ -320,7 +327,6 @@ async def test_a_failed_quorum_is_carried_over(system: System, tmp_path: Path) -
 
 async def test_bad_input_gets_one_clear_line(system: System, tmp_path: Path) -> None:
     cli = Cli(system, tmp_path)
-    await _clear_of_midnight()
     cid = f"c{uuid.uuid4().hex[:8]}"
     two_chairs = _council(cid)
     two_chairs["members"][1]["role"] = "chair"

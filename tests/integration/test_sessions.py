@@ -5,29 +5,50 @@ by the council, minutes with redactions."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import uuid
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
+from temporalio.testing import WorkflowEnvironment
 
 from edge.cases import CaseService
 from edge.councils import CouncilService
+from models.case import AdminInput
+from models.clock import ClockEpoch
 from models.council import Council, SessionPlan
+from models.council_registry import PlanSession
 from models.errors import CaseError, GuardFailed, InvalidPayload
+from models.ids import council_workflow_id, session_workflow_id
+from models.minutes import build_minutes
 from models.policy import CasePolicy
 from models.session import (
     AddItems,
     Attendance,
+    CarryIn,
     CarryOver,
     DecideItem,
     IssueAnswer,
     ItemAct,
+    ItemStatus,
     OpenSession,
     RecordQA,
     Redact,
     SessionAct,
+    SessionClock,
+    SessionSnapshot,
 )
+from persistence.database import make_engine
+from persistence.repository import list_session_items, list_sessions
+from settings import Settings
+from tests.conftest import ROOT
 from tests.factories import act, actor, document
-from tests.integration.conftest import FAST_POLICY, System, municipality
+from tests.integration.conftest import FAST_POLICY, System, _fresh_url, municipality
+from worker import build_worker
+from workflows.council import CouncilWorkflow
+from workflows.session import SessionWorkflow
 
 JST = dt.timezone(dt.timedelta(hours=9))
 POLICY = CasePolicy(
@@ -112,10 +133,31 @@ def _soon(minutes: int = 1) -> dt.datetime:
     return dt.datetime.now(JST) + dt.timedelta(minutes=minutes)
 
 
+async def plan_on_its_day(
+    councils: CouncilService,
+    council_id: str,
+    ordinal: int,
+    *,
+    starts_at: dt.datetime | None = None,
+) -> SessionSnapshot:
+    """A session on a clock pinned to its day from now on: its acts fall on the session day
+    even after midnight, so no test waits for midnight. By default it is held today (JST)."""
+    now = dt.datetime.now(JST)
+    last_second = dt.datetime.combine(now.date(), dt.time(23, 59, 59), JST)
+    starts = starts_at or min(now + dt.timedelta(minutes=1), last_second)
+    the_plan = plan(council_id, ordinal, starts)
+    clock = SessionClock(epoch=ClockEpoch(at=now, on=the_plan.held_on))
+    handle = councils.client.get_workflow_handle(council_workflow_id(council_id))
+    session_id = await handle.execute_update(
+        CouncilWorkflow.plan_session, PlanSession(actor=SECRETARIAT, plan=the_plan, clock=clock)
+    )
+    return await councils.session(session_id)
+
+
 async def test_a_whole_session(setup: tuple[CaseService, CouncilService, str]) -> None:
     cases, councils, cid = setup
     c1, c2, c3 = [await ready_case(cases, t) for t in ("WEB予約", "自動電話催告", "市営住宅管理")]
-    s1 = (await councils.plan(SECRETARIAT, plan(cid, 1, _soon()))).session_id
+    s1 = (await plan_on_its_day(councils, cid, 1)).session_id
     s2 = (await councils.plan(SECRETARIAT, plan(cid, 2, _soon(60 * 24 * 30)))).session_id
 
     snap = await councils.act(s1, "add_items", AddItems(actor=SECRETARIAT, case_ids=[c1, c2, c3]))
@@ -268,7 +310,7 @@ async def test_failed_quorum_carries_the_agenda_over(
     cases, councils, cid = setup
     # planned to start in a week: carried to a session in two weeks, it becomes 事後諮問
     c1 = await ready_case(cases, "WEB予約", starts=dt.date.today() + dt.timedelta(days=7))
-    s1 = (await councils.plan(SECRETARIAT, plan(cid, 1, _soon()))).session_id
+    s1 = (await plan_on_its_day(councils, cid, 1)).session_id
     s2 = await councils.plan(SECRETARIAT, plan(cid, 2, _soon(60 * 24 * 14)))
     snap = await councils.act(s1, "add_items", AddItems(actor=SECRETARIAT, all_ready=True))
     assert [i.case_id for i in snap.items] == [c1]
@@ -317,3 +359,138 @@ async def test_bad_plans_are_refused(setup: tuple[CaseService, CouncilService, s
         await councils.plan(SECRETARIAT, plan(cid, 2, start + dt.timedelta(minutes=30)))
     snapshot = await councils.council(cid)
     assert len(snapshot.sessions) == 1
+
+
+async def test_the_session_reads_today_from_its_clock(
+    setup: tuple[CaseService, CouncilService, str],
+) -> None:
+    """A session held tomorrow, on a clock that says it is tomorrow already, opens now: the
+    session's "today" is its clock's, not the wall clock's."""
+    _cases, councils, cid = setup
+    tomorrow = dt.datetime.now(JST) + dt.timedelta(days=1)
+    snap = await plan_on_its_day(councils, cid, 1, starts_at=tomorrow)
+    sid, held = snap.session_id, snap.plan.held_on
+    assert snap.today == held != dt.datetime.now(JST).date()
+    handle = councils.client.get_workflow_handle(session_workflow_id(sid))
+    carried = CarryIn(
+        case_id="0000deadbeef", title="継続案件", category="consultation", from_session="elsewhere"
+    )
+    await handle.execute_update(SessionWorkflow.receive_item, carried)
+    snap = await councils.act(sid, "send_notice", SessionAct(actor=SECRETARIAT))
+    assert snap.notice_sent_on == held
+    snap = await councils.act(sid, "send_materials", SessionAct(actor=SECRETARIAT))
+    assert [w.code for w in snap.warnings] == ["case_not_updated"]  # no such case
+    present = Attendance(present=[f"m{n}" for n in range(1, 9)])
+    later = OpenSession(actor=CHAIR, attendance=present, on=held + dt.timedelta(days=1))
+    with pytest.raises(InvalidPayload, match="in the future"):
+        await councils.act(sid, "open_session", later)
+    snap = await councils.act(sid, "open_session", OpenSession(actor=CHAIR, attendance=present))
+    assert snap.state == "opened" and snap.today == held
+    assert [a.act for a in snap.allowed] == [
+        "open_item",
+        "record_qa",
+        "decide_item",
+        "issue_answer",
+        "close_session",
+        "replace_closures",
+    ]
+
+
+@pytest.fixture
+async def breakable(
+    temporal_env: WorkflowEnvironment, executor: ThreadPoolExecutor, tmp_path: Path
+) -> AsyncIterator[tuple[System, Path]]:
+    """A worker with its own copy of the templates, to break and repair."""
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    settings = Settings(
+        task_queue=f"tq-{uuid.uuid4().hex}",
+        data_dir=tmp_path,
+        database_url=_fresh_url("sqlite", tmp_path),
+        sqlite_busy_timeout_ms=200,
+        templates_dir=templates,
+    )
+    client = temporal_env.client
+    engine = make_engine(settings.read_model_url, sqlite_busy_timeout_ms=200)
+    town = municipality(POLICY)
+    worker = build_worker(client, settings, executor, engine=engine, max_cached_workflows=0)
+    async with worker:
+        yield (
+            System(
+                gateway=CaseService(client, settings, town),
+                engine=engine,
+                settings=settings,
+                worker=worker,
+                client=client,
+            ),
+            templates / "html" / "toshinsho.html",
+        )
+    engine.dispose()
+
+
+async def test_a_parked_answer_is_completed_after_the_admin_retries_the_case(
+    breakable: tuple[System, Path],
+) -> None:
+    """The 答申書 step of the case parks while the session issues the answer: the session
+    says so (item answer_pending, the case and its error), refuses to complete it while the
+    case step is parked, and completes it with the number taken once an admin retried."""
+    system, page = breakable
+    cases = system.gateway
+    councils = CouncilService(system.client, system.settings, cases.municipality)
+    cid = f"c{uuid.uuid4().hex[:8]}"
+    await councils.register(council(cid))
+    case_id = await ready_case(cases, "WEB予約")
+    sid = (await plan_on_its_day(councils, cid, 1)).session_id
+    await councils.act(sid, "add_items", AddItems(actor=SECRETARIAT, case_ids=[case_id]))
+    await councils.act(sid, "send_notice", SessionAct(actor=SECRETARIAT))
+    await councils.act(sid, "send_materials", SessionAct(actor=SECRETARIAT))
+    present = Attendance(present=[f"m{n}" for n in range(1, 9)])
+    await councils.act(sid, "open_session", OpenSession(actor=SECRETARIAT, attendance=present))
+    await councils.act(sid, "open_item", ItemAct(actor=CHAIR, case_id=case_id))
+    decide = DecideItem(actor=COUNCIL, case_id=case_id, outcome="approve", votes={"yes": 8})
+    await councils.act(sid, "decide_item", decide)
+
+    good = page.read_text(encoding="utf-8")
+    page.write_text(good.replace("{{ conclusion }}", "{{ conclusoin }}"), encoding="utf-8")
+    answer = IssueAnswer(actor=CHAIR, case_id=case_id, conclusion="諮問どおり行うことを可とする。")
+    snap = await councils.act(sid, "issue_answer", answer)
+    [item] = snap.items
+    assert item.status is ItemStatus.answer_pending
+    assert item.parked is not None and item.parked.case_id == case_id
+    assert item.parked.trigger == "issue_answer" and "conclusoin" in item.parked.error
+    assert item.answer is not None and item.answer.number == "第870号"
+    assert "case_step_parked" in [w.code for w in snap.warnings]
+    case = await cases.snapshot(case_id)
+    assert case.state == "active" and case.parked is not None
+    assert case.answer is not None and case.answer.number == "第870号"
+
+    [row] = list_session_items(system.engine, session_id=sid)  # the read model says so too
+    assert (row.status, row.answer_number) == ("answer_pending", "第870号")
+
+    # while the case step is parked, the session cannot complete the item
+    with pytest.raises(GuardFailed, match="still parked"):
+        await councils.act(sid, "issue_answer", answer)
+    assert (await councils.session(sid)).items[0].status is ItemStatus.answer_pending
+
+    page.write_text(good, encoding="utf-8")
+    admin = AdminInput(actor=actor("admin", "管理者"), reason="テンプレート修正")
+    repaired = await cases.admin(case_id, "retry", admin)
+    assert repaired.parked is None and repaired.state == "active"
+
+    snap = await councils.act(sid, "issue_answer", answer)
+    [item] = snap.items
+    assert item.status is ItemStatus.answered and item.parked is None
+    assert item.answer is not None and item.answer.number == "第870号"
+    numbers = (await councils.council(cid)).numbers
+    assert numbers == {case_id: "第870号"}  # no second number was taken
+    [row] = list_session_items(system.engine, session_id=sid)
+    assert row.status == "answered"
+    [listed] = list_sessions(system.engine, council_id=cid)
+    assert (listed.state, listed.version) == ("opened", snap.version)
+
+    await councils.act(sid, "close_session", SessionAct(actor=SECRETARIAT))
+    await councils.act(sid, "approve_minutes", SessionAct(actor=CHAIR))
+    snap = await councils.act(sid, "publish_minutes", SessionAct(actor=SECRETARIAT))
+    assert snap.minutes == "published"
+    minutes = build_minutes(await councils.record(sid))
+    assert minutes.items[0].answer is not None and "第870号" in minutes.items[0].answer
