@@ -11,7 +11,7 @@ import typer
 from cli import admin, calendars, cases, councils, documents, scenarios, sessions, vendors
 from cli.common import console, print_json
 from cli.render import lifecycle_table
-from models.lifecycle import RULES
+from models.case.lifecycle import RULES
 
 app = typer.Typer(
     help="toshin: consultations to the privacy council (個人情報保護審議会), case by case.",

@@ -18,8 +18,8 @@ from activities.mail import MailActivities, SmtpConfig
 from activities.notices import NoticeActivities
 from activities.projection import ProjectionActivities
 from activities.reminders import ReminderActivities
+from models.calendar.jcalendar import DateStyle
 from models.documents.spec import DocumentSettings, DocumentStyle, document_style
-from models.jcalendar import DateStyle
 from models.municipality import MailDirectory
 from settings import Settings
 

@@ -18,7 +18,7 @@ from temporalio.exceptions import ApplicationError, TemporalError
 
 from activities.rendering import render
 from edge.errors import is_not_found
-from models.case import CaseSnapshot
+from models.case.record import CaseSnapshot
 from models.documents import build_content
 from models.documents.spec import (
     DOC_SUBJECT,
@@ -34,7 +34,7 @@ from models.documents.spec import (
 )
 from models.errors import CaseError, CaseNotFound
 from models.ids import case_workflow_id, session_workflow_id
-from models.session import SessionRecord
+from models.session.record import SessionRecord
 from persistence import repository
 
 log = logging.getLogger(__name__)

@@ -9,9 +9,9 @@ from temporalio.client import Client
 from temporalio.exceptions import ApplicationError, TemporalError
 
 from edge.errors import invalid_argument, is_not_found, refusal
-from models.case import ActResult, CaseSnapshot, ChangeCaseInfo
+from models.case.payloads import Outcome
+from models.case.record import ActResult, CaseSnapshot, ChangeCaseInfo
 from models.ids import case_workflow_id, council_workflow_id, session_workflow_id
-from models.payloads import Outcome
 from models.projection import (
     CarryRequest,
     CaseActOutcome,
@@ -21,7 +21,7 @@ from models.projection import (
     SupersedeInput,
     SupersedeResult,
 )
-from models.session import CaseInfo, SessionSnapshot
+from models.session.record import CaseInfo, SessionSnapshot
 
 
 class CaseLinkActivities:

@@ -41,7 +41,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from models.errors import ErrorType
-from models.reminders import ReminderMail, SendReminderResult
+from models.tracking.reminders import ReminderMail, SendReminderResult
 from persistence import outbox
 from persistence.outbox import OutboxState
 from settings import Settings

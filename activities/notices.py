@@ -7,11 +7,11 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.mail import MailActivities
+from models.calendar.jcalendar import DateStyle
 from models.errors import UnknownDepartment
-from models.jcalendar import DateStyle
 from models.municipality import MailDirectory, recipients, responsible_department
-from models.notices import DueNotice
-from models.reminders import SendReminderResult, build_reminder_mail, case_link
+from models.tracking.notices import DueNotice
+from models.tracking.reminders import SendReminderResult, build_reminder_mail, case_link
 
 
 class NoticeActivities:

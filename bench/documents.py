@@ -29,7 +29,7 @@ from typing import cast
 from temporalio.client import Client
 
 from activities.documents import DocumentActivities
-from models.council import Council, SessionPlan
+from models.case.payloads import Condition, Note, Votes
 from models.documents.spec import (
     CaseSource,
     DocFormat,
@@ -39,8 +39,8 @@ from models.documents.spec import (
     SessionSource,
 )
 from models.municipality import MunicipalityConfig
-from models.payloads import Condition, Note, Votes
-from models.session import QA, AgendaItem, Attendance, ItemOutcome, Redaction, SessionRecord
+from models.session.council import Council, SessionPlan
+from models.session.record import QA, AgendaItem, Attendance, ItemOutcome, Redaction, SessionRecord
 from persistence.database import make_engine
 from tests.unit.document_samples import sample_cases
 

@@ -50,16 +50,16 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from bench.transition_latency import exit_with, gather_limited, start_dev_server
 from edge.cases import CaseService, case_config
 from models import search_attributes as sa
-from models.case import Actor, CaseConfig, CaseInput, CaseRecord, TransitionRecord
-from models.certificates import add_months, privacy_mark_expiry
-from models.clock import ClockEpoch
-from models.document import Category
+from models.calendar.clock import ClockEpoch
+from models.case.document import Category
+from models.case.record import Actor, CaseConfig, CaseInput, CaseRecord, TransitionRecord
+from models.case.states import CaseState, Role
 from models.ids import case_workflow_id, new_case_id
-from models.ladder import rungs
-from models.obligations import Obligation, next_due
 from models.policy import CasePolicy
-from models.states import CaseState, Role
-from models.tracking import TrackedObligation
+from models.tracking.certificates import add_months, privacy_mark_expiry
+from models.tracking.conditions import TrackedObligation
+from models.tracking.ladder import rungs
+from models.tracking.obligations import Obligation, next_due
 from persistence.database import make_engine
 from settings import Settings
 from tests.conftest import ROOT

@@ -40,11 +40,11 @@ from pydantic import BaseModel
 from bench.transition_latency import exit_with, gather_limited, start_dev_server
 from edge.cases import CaseService
 from edge.councils import CouncilService
-from models.council import SessionPlan
+from models.case.payloads import Votes
 from models.ids import session_workflow_id
-from models.payloads import Votes
 from models.policy import CasePolicy
-from models.session import (
+from models.session.council import SessionPlan
+from models.session.record import (
     AddItems,
     Attendance,
     DecideItem,

@@ -39,10 +39,10 @@ with workflow.unsafe.imports_passed_through():
 
     from edge.cases import CaseService
     from models import search_attributes as sa
-    from models.case import ActInput, Actor
-    from models.document import ConsultationDocument
+    from models.case.document import ConsultationDocument
+    from models.case.record import ActInput, Actor
+    from models.case.states import Role
     from models.policy import CasePolicy
-    from models.states import Role
     from persistence.database import make_engine
     from settings import ROOT, Settings
     from tests.factories import document

@@ -9,8 +9,8 @@ from rich.table import Table
 
 from cli.common import console, open_edge, print_json, run
 from edge import admin
-from models.case import Actor, AdminInput
-from models.states import Role
+from models.case.record import Actor, AdminInput
+from models.case.states import Role
 from settings import Settings
 
 app = typer.Typer(

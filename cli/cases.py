@@ -12,11 +12,11 @@ from cli import render
 from cli.common import checked, console, fail, open_edge, print_json, run
 from edge.cases import list_cases
 from edge.loaders import load_document, load_mapping, load_municipality, load_structured, parse_sets
-from models.case import ActInput, Actor, CaseSnapshot
+from models.case.lifecycle import REPAIRS, RULES, is_engine_only
+from models.case.record import ActInput, Actor, CaseSnapshot
+from models.case.states import PERSON_ROLES, CaseState, Role
 from models.labels import ROLE_LABELS, TRIGGER_LABELS
-from models.lifecycle import REPAIRS, RULES, is_engine_only
 from models.municipality import MunicipalityConfig
-from models.states import PERSON_ROLES, CaseState, Role
 from models.views import case_list, case_sheet
 from settings import Settings
 

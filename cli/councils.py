@@ -10,9 +10,9 @@ import typer
 from cli import render
 from cli.common import console, open_edge, print_json, run
 from edge.loaders import load_model
-from models.council import Council
-from models.council_registry import CouncilSnapshot
 from models.municipality import MunicipalityConfig
+from models.session.council import Council
+from models.session.council_registry import CouncilSnapshot
 from models.views import council_sheet
 
 app = typer.Typer(

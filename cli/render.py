@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from rich.table import Table
 
 from edge.scenarios import StepResult
+from models.case.lifecycle import RULES
 from models.labels import NO_NUMBERS_YET, TRIGGER_LABELS
-from models.lifecycle import RULES
 from models.views import CaseSheet, CouncilSheet, Grid, Line, SessionSheet, Tone
 
 _COLOUR = {Tone.warning: "yellow", Tone.error: "red"}
@@ -80,7 +80,7 @@ def step_table(results: Sequence[StepResult], title: str) -> Table:
 
 
 def lifecycle_table() -> Table:
-    out = Table(title="case lifecycle (models/lifecycle.py)")
+    out = Table(title="case lifecycle (models/case/lifecycle.py)")
     for col in ("trigger", "", "from", "to", "by", "guards"):
         out.add_column(col)
     for rule in RULES:

@@ -12,8 +12,8 @@ from cli.common import console, fail, open_edge, print_json, run
 from cli.render import step_table
 from edge.loaders import load_model
 from edge.scenarios import ScenarioRunner, load_scenario
-from models.council import Council
 from models.errors import DuplicateCase
+from models.session.council import Council
 from settings import ROOT
 
 app = typer.Typer(help="Run scenario files (docs/scenarios.md).", no_args_is_help=True)

@@ -14,9 +14,9 @@ from cli.common import checked, console, fail, open_edge, print_json, run
 from edge.connect import Edge
 from edge.loaders import load_model
 from edge.sessions import decide_fields, not_on_agenda
-from models.council import SessionPlan
-from models.payloads import ApprovedBy
-from models.session import ItemOutcome, SessionSnapshot
+from models.case.payloads import ApprovedBy
+from models.session.council import SessionPlan
+from models.session.record import ItemOutcome, SessionSnapshot
 from models.views import absentees, session_sheet
 
 app = typer.Typer(

@@ -16,9 +16,9 @@ import typer
 from cli.common import console, open_edge, print_json, run
 from edge import vendors
 from edge.vendors import VendorChange
-from models.certificates import CertificateScheme
+from models.case.states import Role
 from models.labels import ROLE_LABELS
-from models.states import Role
+from models.tracking.certificates import CertificateScheme
 
 app = typer.Typer(help="A vendor's certificates, for every case that relies on them.")
 

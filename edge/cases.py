@@ -1,6 +1,6 @@
 """Cases: start them, act on them, read them (live from the engine, lists from the read model).
 
-Engine-only triggers (``models.lifecycle.is_engine_only``) are refused here for every caller,
+Engine-only triggers (``models.case.lifecycle.is_engine_only``) are refused here for every caller,
 whatever role it claims: they are the engine's own consequences of other acts.
 """
 
@@ -22,9 +22,20 @@ from temporalio.common import (
 
 from edge.errors import translated
 from models import search_attributes as sa
-from models.case import ActInput, Actor, ActResult, AdminInput, CaseConfig, CaseInput, CaseSnapshot
-from models.clock import JST
-from models.document import ConsultationDocument
+from models.calendar.clock import JST
+from models.calendar.jcalendar import build_closure_table, fiscal_year
+from models.case.document import ConsultationDocument
+from models.case.lifecycle import is_engine_only
+from models.case.record import (
+    ActInput,
+    Actor,
+    ActResult,
+    AdminInput,
+    CaseConfig,
+    CaseInput,
+    CaseSnapshot,
+)
+from models.case.triage import TriageTable
 from models.errors import (
     CaseNotFound,
     DuplicateCase,
@@ -33,10 +44,7 @@ from models.errors import (
     UnknownDepartment,
 )
 from models.ids import case_id_of, case_workflow_id, new_case_id
-from models.jcalendar import build_closure_table, fiscal_year
-from models.lifecycle import is_engine_only
 from models.municipality import MunicipalityConfig, department_contacts
-from models.triage import TriageTable
 from persistence import repository
 from persistence.database import make_engine
 from persistence.tables import CaseRow

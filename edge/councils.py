@@ -12,14 +12,14 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from edge.cases import case_config
 from edge.errors import translated
 from edge.sessions import SessionService, person
-from models.case import Actor
-from models.council import Council, SessionPlan
-from models.council_registry import CouncilInput, CouncilSnapshot, PlanSession
+from models.case.record import Actor
 from models.errors import DuplicateCase
 from models.ids import council_workflow_id
-from models.minutes import Minutes
 from models.municipality import MunicipalityConfig
-from models.session import SessionRecord, SessionSnapshot
+from models.session.council import Council, SessionPlan
+from models.session.council_registry import CouncilInput, CouncilSnapshot, PlanSession
+from models.session.minutes import Minutes
+from models.session.record import SessionRecord, SessionSnapshot
 from settings import Settings
 from workflows.council import CouncilWorkflow
 

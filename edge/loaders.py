@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from models.document import ConsultationDocument
+from models.case.document import ConsultationDocument
 from models.errors import InvalidPayload, describe_validation_error
 from models.municipality import MunicipalityConfig
 

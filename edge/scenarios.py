@@ -17,11 +17,11 @@ from edge.cases import CaseService
 from edge.councils import CouncilService
 from edge.loaders import load_document, load_structured
 from edge.sessions import SESSION_ACTS, request_model
-from models.case import ActInput, Actor
-from models.council import SessionPlan
+from models.case.payloads import SessionRef
+from models.case.record import ActInput, Actor
+from models.case.states import Role
 from models.errors import CaseError, DuplicateCase, InvalidPayload, describe_validation_error
 from models.labels import ROLE_LABELS, session_label
-from models.payloads import SessionRef
 from models.policy import CasePolicy
 from models.scenario import (
     JST,
@@ -32,8 +32,8 @@ from models.scenario import (
     run_clock,
     run_date,
 )
-from models.session import SessionSnapshot
-from models.states import Role
+from models.session.council import SessionPlan
+from models.session.record import SessionSnapshot
 
 PLAN = "plan"  # the session step that plans its session (CouncilWorkflow.plan_session)
 

@@ -3,7 +3,7 @@ by name.
 
 ``SESSION_ACTS`` names every act (the SessionWorkflow update it is); ``roles_for`` says who
 may do it, and the CLI acts as the first of them. The roles are kept here until the session
-lifecycle table (``models.session_lifecycle.roles_for``) replaces this one mapping.
+lifecycle table (``models.session.lifecycle.roles_for``) replaces this one mapping.
 """
 
 from __future__ import annotations
@@ -19,15 +19,15 @@ from temporalio.client import Client, WorkflowHandle
 
 from edge.errors import translated
 from edge.loaders import load_mapping, parse
-from models.case import Actor
+from models.case.payloads import SessionRef
+from models.case.record import Actor
+from models.case.states import Role
 from models.errors import GuardFailed, InvalidPayload
 from models.ids import session_workflow_id
 from models.labels import ROLE_LABELS, session_label
-from models.minutes import Minutes, build_minutes
 from models.municipality import MunicipalityConfig
-from models.payloads import SessionRef
-from models.session import ItemOutcome, SessionRecord, SessionSnapshot, SessionState
-from models.states import Role
+from models.session.minutes import Minutes, build_minutes
+from models.session.record import ItemOutcome, SessionRecord, SessionSnapshot, SessionState
 from settings import Settings
 from workflows.session import SessionWorkflow
 

@@ -13,11 +13,11 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from edge.cases import CaseService
-from models.case import ActInput, Actor
-from models.certificates import CertificateScheme
+from models.case.guards import relying_obligations
+from models.case.record import ActInput, Actor
+from models.case.states import CaseState, Role
 from models.errors import CaseNotFound
-from models.guards import relying_obligations
-from models.states import CaseState, Role
+from models.tracking.certificates import CertificateScheme
 from persistence import repository
 from persistence.database import make_engine
 

@@ -73,7 +73,7 @@ class RoleNotAllowed(CaseError):
 
 
 class EngineOnly(RoleNotAllowed):
-    """A trigger only the engine fires (``models.lifecycle.is_engine_only``), asked for by
+    """A trigger only the engine fires (``models.case.lifecycle.is_engine_only``), asked for by
     someone else."""
 
     error_type = ErrorType.EngineOnly

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from models.council import QuorumRule
-from models.document import CaseKind, Category, Criterion
-from models.payloads import ApprovedBy
-from models.session import ItemOutcome, ItemStatus, MinutesState, SessionState
-from models.states import CaseState, Role, Trigger
-from models.tracking import ConditionStatus
+from models.case.document import CaseKind, Category, Criterion
+from models.case.payloads import ApprovedBy
+from models.case.states import CaseState, Role, Trigger
+from models.session.council import QuorumRule
+from models.session.record import ItemOutcome, ItemStatus, MinutesState, SessionState
+from models.tracking.conditions import ConditionStatus
 
 STATE_LABELS: dict[CaseState, str] = {
     CaseState.draft: "起案中",

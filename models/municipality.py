@@ -8,13 +8,13 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from models.document import Strict
+from models.calendar.jcalendar import DateStyle, FiscalEraRule
+from models.case.document import Strict
+from models.case.triage import DEFAULT_TRIAGE_TABLE, KindRule
 from models.documents.spec import DocumentSettings, DocumentStyle, document_style
 from models.errors import InvalidPayload, UnknownDepartment
-from models.jcalendar import DateStyle, FiscalEraRule
-from models.ladder import Audience
 from models.policy import CasePolicy
-from models.triage import DEFAULT_TRIAGE_TABLE, KindRule
+from models.tracking.ladder import Audience
 
 Email = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[^@\s]+@[^@\s]+$")]
 

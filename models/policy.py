@@ -9,8 +9,8 @@ from datetime import timedelta
 
 from pydantic import Field
 
-from models.document import Strict
-from models.ladder import ReminderLadder
+from models.case.document import Strict
+from models.tracking.ladder import ReminderLadder
 
 
 class CasePolicy(Strict):
@@ -27,7 +27,7 @@ class CasePolicy(Strict):
     # reminders and re-review (issue 4)
     reminder_ladder: ReminderLadder = Field(default_factory=ReminderLadder)
     reminder_hour: float = Field(default=9.0, ge=0, lt=24)  # JST, on the rung's business date
-    day_seconds: float | None = Field(default=None, gt=0)  # None: real days (see models.clock)
+    day_seconds: float | None = Field(default=None, gt=0)  # None: real days (models.calendar.clock)
     rereview_months: int | None = Field(default=36, ge=1)  # periodic re-review; None: never
     review_response_business_days: int = Field(default=20, ge=1)
     material_change_business_days: int = Field(default=20, ge=1)  # PIA redone within this

@@ -8,11 +8,11 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from models.case import ActInput, TransitionRecord
-from models.council import Council
-from models.document import CaseKind, Category, Strict
-from models.session import CarryIn, SessionRecord
-from models.states import CaseState
+from models.case.document import CaseKind, Category, Strict
+from models.case.record import ActInput, TransitionRecord
+from models.case.states import CaseState
+from models.session.council import Council
+from models.session.record import CarryIn, SessionRecord
 
 
 class CaseSummary(Strict):

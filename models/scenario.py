@@ -10,14 +10,14 @@ from typing import Annotated, Any, Self
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
-from models.case import Actor
-from models.council import ClosedReason, Council, Openness, SessionPlan
-from models.document import Strict
+from models.calendar.wareki import Jun
+from models.case.document import Strict
+from models.case.record import Actor
+from models.case.states import CaseState, Role
 from models.errors import ErrorType
 from models.policy import CasePolicy
-from models.session import ItemStatus, MinutesState, SessionState
-from models.states import CaseState, Role
-from models.wareki import Jun
+from models.session.council import ClosedReason, Council, Openness, SessionPlan
+from models.session.record import ItemStatus, MinutesState, SessionState
 
 JST = dt.timezone(dt.timedelta(hours=9))
 

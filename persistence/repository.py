@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import Engine
 from sqlmodel import Session, col, delete, select, update
 
-from models.case import TransitionRecord
+from models.case.record import TransitionRecord
 from models.documents.spec import DocumentInfo
 from models.projection import (
     CaseSummary,

@@ -34,11 +34,11 @@ from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from bench.transition_latency import exit_with, sample_document, start_dev_server
 from edge.cases import CaseService
 from edge.scenarios import ScenarioRunner, load_scenario
-from models.case import ActInput, Actor, ActResult, AdminInput, CaseSnapshot
+from models.case.record import ActInput, Actor, ActResult, AdminInput, CaseSnapshot
+from models.case.states import Role
 from models.errors import CaseError
 from models.ids import case_workflow_id, council_workflow_id, session_workflow_id
 from models.policy import CasePolicy
-from models.states import Role
 from settings import ROOT, Settings
 from tests.integration.conftest import municipality
 from tests.integration.smtp_sink import SmtpSink
@@ -364,7 +364,7 @@ class Recorder:
         item waits as answer_pending, completing it is refused while the case step is
         parked, and succeeds after the admin's retry."""
         from edge.councils import CouncilService
-        from models.session import (
+        from models.session.record import (
             AddItems,
             Attendance,
             DecideItem,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from models.case import ActInput, Actor, TransitionRecord
-from models.document import ConsultationDocument
-from models.states import CaseState, Role
+from models.case.document import ConsultationDocument
+from models.case.record import ActInput, Actor, TransitionRecord
+from models.case.states import CaseState, Role
 
 
 def document(**overrides: Any) -> ConsultationDocument:

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from icalendar import Calendar, Event
 
-from models.reminders import case_link
+from models.tracking.reminders import case_link
 
 PRODID = "-//toshin//department deadlines//JA"
 

@@ -1,7 +1,7 @@
 """CaseWorkflow: one durable workflow per case, enforcing the lifecycle table.
 
 Its parts: the state and firing an act (case_core), running and parking the steps an act
-owes (case_steps), due dates and timers (case_schedule); the views are pure (models.case_views).
+owes (case_steps), due dates and timers (case_schedule); the views are pure (models.case.views).
 """
 
 from __future__ import annotations
@@ -12,7 +12,10 @@ import datetime as dt
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from models.case import (
+    from models.case.checks import check_abort, check_act, check_supersede, engine_act
+    from models.case.lifecycle import AUTOMATIC, TERMINAL, CaseMachine
+    from models.case.payloads import NoPayload
+    from models.case.record import (
         ActInput,
         ActResult,
         AdminInput,
@@ -22,13 +25,10 @@ with workflow.unsafe.imports_passed_through():
         CaseSnapshot,
         TransitionRecord,
     )
-    from models.case_checks import check_abort, check_act, check_supersede, engine_act
+    from models.case.states import CaseState, Trigger
     from models.errors import CaseError
     from models.labels import STATE_LABELS
-    from models.lifecycle import AUTOMATIC, TERMINAL, CaseMachine
-    from models.payloads import NoPayload
     from models.projection import SupersedeInput
-    from models.states import CaseState, Trigger
 
 from workflows.case_core import JST
 from workflows.case_schedule import CaseSchedule

@@ -11,14 +11,21 @@ from typing import Literal
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from models.acts import apply_act
-    from models.case import AdminInput, CaseConfig, CaseRecord, CaseSnapshot, TransitionRecord
-    from models.case_checks import CheckedAct
-    from models.case_views import case_fiscal_year, case_snapshot, case_summary
-    from models.clock import business_today
-    from models.deadlines import next_deadline
+    from models.calendar.clock import business_today
+    from models.case.acts import apply_act
+    from models.case.checks import CheckedAct
+    from models.case.deadlines import next_deadline
+    from models.case.lifecycle import CaseMachine
+    from models.case.record import (
+        AdminInput,
+        CaseConfig,
+        CaseRecord,
+        CaseSnapshot,
+        TransitionRecord,
+    )
+    from models.case.states import CaseState, Trigger
+    from models.case.views import case_fiscal_year, case_snapshot, case_summary
     from models.documents.spec import CaseSource, DocType, GenerateDocumentInput
-    from models.lifecycle import CaseMachine
     from models.projection import ProjectDeadlinesInput, ProjectTransitionInput, SupersedeInput
     from models.search_attributes import (
         CASE_KIND,
@@ -28,7 +35,6 @@ with workflow.unsafe.imports_passed_through():
         NEXT_DEADLINE,
         PARKED_STEP,
     )
-    from models.states import CaseState, Trigger
 
 JST = dt.timezone(dt.timedelta(hours=9))
 # Patches (workflow.patched): never remove one while histories that predate it may replay.

@@ -9,12 +9,12 @@ import datetime as dt
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from models.case_checks import engine_act
-    from models.clock import ClockEpoch, business_today
-    from models.payloads import NoPayload, Reason
+    from models.calendar.clock import ClockEpoch, business_today
+    from models.case.checks import engine_act
+    from models.case.payloads import NoPayload, Reason
+    from models.case.states import CaseState, Trigger
     from models.projection import ProjectDeadlinesInput
-    from models.schedule import case_number, deadline_rows, due_items, mark_overdue, plan
-    from models.states import CaseState, Trigger
+    from models.tracking.schedule import case_number, deadline_rows, due_items, mark_overdue, plan
 
 from workflows.case_core import CaseCore, Effect
 

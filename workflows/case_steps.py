@@ -19,7 +19,8 @@ with workflow.unsafe.imports_passed_through():
     from activities.links import CaseLinkActivities
     from activities.notices import NoticeActivities
     from activities.projection import ProjectionActivities
-    from models.case import (
+    from models.case.checks import check_abort
+    from models.case.record import (
         AdminAction,
         AdminInput,
         CaseRecord,
@@ -29,11 +30,10 @@ with workflow.unsafe.imports_passed_through():
         ParkedStep,
         TransitionRecord,
     )
-    from models.case_checks import check_abort
+    from models.case.states import CaseState, Role
     from models.errors import CaseError, NoParkedStep, RoleNotAllowed
-    from models.notices import DueNotice
     from models.policy import CasePolicy
-    from models.states import CaseState, Role
+    from models.tracking.notices import DueNotice
 
 from workflows.case_core import AdminCommand, CaseCore, Effect
 

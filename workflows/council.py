@@ -11,13 +11,13 @@ from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.projection import ProjectionActivities
-    from models.council import Council, Numbering, SessionPlan
-    from models.council_registry import CouncilInput, CouncilSnapshot, PlanSession
+    from models.case.states import Role
     from models.errors import CaseError, GuardFailed, InvalidPayload, RoleNotAllowed
     from models.ids import session_workflow_id
     from models.projection import CouncilProjectionInput, NumberRequest
-    from models.session import SessionInput
-    from models.states import Role
+    from models.session.council import Council, Numbering, SessionPlan
+    from models.session.council_registry import CouncilInput, CouncilSnapshot, PlanSession
+    from models.session.record import SessionInput
     from workflows.session import SessionWorkflow
 
 # Patches (workflow.patched): never remove one while histories that predate it may replay.

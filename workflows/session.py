@@ -1,7 +1,7 @@
 """SessionWorkflow: one council session (第N回), from notice to published minutes.
 
 Every act is an update named after its row in THE session table
-(models/session_lifecycle.py): the validator checks the row (``session_checks.check``), the
+(models/session/lifecycle.py): the validator checks the row (``session_checks.check``), the
 handler fires the row's case trigger on each item's case through the case's own update
 (so each case keeps enforcing its lifecycle) and then applies the row to the record
 (``session_checks.apply``). A case step that parks after its case accepted the trigger is
@@ -17,14 +17,14 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from models import session as s
-    from models import session_checks as sc
+    import models.session.checks as sc
+    import models.session.record as s
     from models.documents.spec import DocType
     from models.errors import CaseError, GuardFailed
-    from models.session_guards import SessionContext
-    from models.session_lifecycle import Act
-    from models.session_schedule import finished, session_today
-    from models.session_view import build_snapshot
+    from models.session.guards import SessionContext
+    from models.session.lifecycle import Act
+    from models.session.schedule import finished, session_today
+    from models.session.view import build_snapshot
     from workflows import session_schedule as schedule
     from workflows import session_steps as steps
 

@@ -9,9 +9,9 @@ from collections.abc import Callable
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from models import session as s
-    from models.jcalendar import ClosureTable
-    from models.session_schedule import finished, next_reminder
+    import models.session.record as s
+    from models.calendar.jcalendar import ClosureTable
+    from models.session.schedule import finished, next_reminder
     from workflows import session_steps as steps
 
 

@@ -12,16 +12,17 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    import models.session.record as s
     from activities.agenda import AgendaActivities
     from activities.documents import DocumentActivities
     from activities.links import SessionLinkActivities
     from activities.projection import ProjectionActivities
     from activities.reminders import ReminderActivities
-    from models import session as s
-    from models.case import ActInput
+    from models.case.payloads import SessionRef
+    from models.case.record import ActInput
+    from models.case.states import Trigger
     from models.documents.spec import DocType, GenerateDocumentInput, SessionSource
     from models.errors import CaseError, GuardFailed, InvalidPayload
-    from models.payloads import SessionRef
     from models.projection import (
         CarryRequest,
         CaseActOutcome,
@@ -30,9 +31,8 @@ with workflow.unsafe.imports_passed_through():
         ReminderInput,
         SessionProjectionInput,
     )
-    from models.session_checks import CheckedAct, warn
-    from models.session_lifecycle import case_role
-    from models.states import Trigger
+    from models.session.checks import CheckedAct, warn
+    from models.session.lifecycle import case_role
 
 TIMEOUT = dt.timedelta(seconds=30)
 RETRY = RetryPolicy(

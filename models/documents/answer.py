@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from models.document import Criterion, Strict
+from models.case.document import Criterion, Strict
+from models.case.payloads import Outcome
+from models.case.states import Role, Trigger
 from models.documents.common import (
     Numbered,
     Section,
@@ -19,8 +21,6 @@ from models.documents.common import (
 )
 from models.documents.spec import CaseSource, DocumentStyle
 from models.labels import CRITERION_LABELS, KIND_LABELS
-from models.payloads import Outcome
-from models.states import Role, Trigger
 
 DEFAULT_CONCLUSIONS = {
     Outcome.approve: "諮問どおり実施することは適当であると認められる。",

@@ -7,11 +7,11 @@ import re
 
 from pydantic import Field
 
-from models.document import Strict
+from models.calendar.jcalendar import format_date
+from models.calendar.wareki import kanji_number
+from models.case.document import Strict
+from models.case.payloads import Condition, DueRule
 from models.documents.spec import CaseSource, DocumentStyle
-from models.jcalendar import format_date
-from models.payloads import Condition, DueRule
-from models.wareki import kanji_number
 
 
 class Row(Strict):

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from models.document import CaseKind, ConsultationDocument, MarkedChange, Strict
+from models.calendar.jcalendar import format_jun
+from models.case.document import CaseKind, ConsultationDocument, MarkedChange, Strict
 from models.documents.common import Numbered, Row, about, consulted_on, date_text, numbered
 from models.documents.spec import CaseSource, DocumentStyle
-from models.jcalendar import format_jun
 from models.labels import CATEGORY_LABELS, KIND_LABELS
 
 COUNTERPARTY_LABELS = {

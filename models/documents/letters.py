@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from models.document import Strict
+from models.case.document import Strict
 from models.documents.common import about, date_text, due_text
 from models.documents.spec import CaseSource, DocumentStyle
 

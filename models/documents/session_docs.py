@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from models.council import MemberRole
-from models.document import Strict
+from models.calendar.jcalendar import format_datetime_range, format_fiscal_year, format_weekday
+from models.case.document import Strict
 from models.documents.common import Row, date_text
 from models.documents.spec import DocumentStyle, SessionSource
-from models.jcalendar import format_datetime_range, format_fiscal_year, format_weekday
-from models.minutes import OPENNESS, build_minutes
+from models.session.council import MemberRole
+from models.session.minutes import OPENNESS, build_minutes
 
 
 class Utterance(Strict):

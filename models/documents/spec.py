@@ -10,12 +10,12 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from models.case import Answer, Decision, TransitionRecord
-from models.document import Category, ConsultationDocument, Strict
-from models.jcalendar import DateStyle, FiscalEraRule
-from models.payloads import SessionRef, Verification
-from models.session import SessionRecord
-from models.states import CaseState
+from models.calendar.jcalendar import DateStyle, FiscalEraRule
+from models.case.document import Category, ConsultationDocument, Strict
+from models.case.payloads import SessionRef, Verification
+from models.case.record import Answer, Decision, TransitionRecord
+from models.case.states import CaseState
+from models.session.record import SessionRecord
 
 
 class DocType(StrEnum):

@@ -8,8 +8,9 @@ from typing import Protocol
 
 from pydantic import BaseModel
 
-from models.case import CaseSnapshot
-from models.jcalendar import DateStyle, format_date, format_fiscal_year
+from models.calendar.jcalendar import DateStyle, format_date, format_fiscal_year
+from models.case.record import CaseSnapshot
+from models.case.states import CaseState, Role
 from models.labels import (
     CONDITION_LABELS,
     OBLIGATION_LAPSED,
@@ -19,8 +20,7 @@ from models.labels import (
     TRIGGER_LABELS,
 )
 from models.municipality import MunicipalityConfig
-from models.states import CaseState, Role
-from models.tracking import TrackedObligation
+from models.tracking.conditions import TrackedObligation
 from models.views.sheet import Grid, Line, Tone
 
 

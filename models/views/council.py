@@ -6,15 +6,14 @@ import datetime as dt
 
 from pydantic import BaseModel
 
-from models.council import Council, MemberRole, Numbering, QuorumRule, SessionPlan
-from models.council_registry import CouncilSnapshot
-from models.jcalendar import (
+from models.calendar.jcalendar import (
     DateStyle,
     format_date,
     format_datetime_range,
     format_fiscal_year,
     format_weekday,
 )
+from models.case.payloads import ApprovedBy
 from models.labels import (
     APPROVED_BY_LABELS,
     CASTING_LABELS,
@@ -25,10 +24,11 @@ from models.labels import (
     SESSION_STATE_LABELS,
     TIE_LABELS,
 )
-from models.minutes import CLOSED_REASONS, OPENNESS, ROLE_TITLES
 from models.municipality import MunicipalityConfig
-from models.payloads import ApprovedBy
-from models.session import AgendaItem, SessionSnapshot
+from models.session.council import Council, MemberRole, Numbering, QuorumRule, SessionPlan
+from models.session.council_registry import CouncilSnapshot
+from models.session.minutes import CLOSED_REASONS, OPENNESS, ROLE_TITLES
+from models.session.record import AgendaItem, SessionSnapshot
 from models.views.sheet import Grid, Line, Tone
 
 JST = dt.timezone(dt.timedelta(hours=9))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from edge.cases import CaseService
-from models.case import ActResult
-from models.states import Role
+from models.case.record import ActResult
+from models.case.states import Role
 from tests.factories import act, actor, document
 
 SESSION_ID = "drive-1"

@@ -9,8 +9,8 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from models.document import Strict
-    from models.reminders import ReminderMail, SendReminderResult
+    from models.case.document import Strict
+    from models.tracking.reminders import ReminderMail, SendReminderResult
 
 
 class SendOnceInput(Strict):

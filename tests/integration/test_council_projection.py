@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import text
 from temporalio.client import WorkflowHandle
 
-from models.council_registry import CouncilInput, PlanSession
+from models.calendar.jcalendar import build_closure_table
 from models.ids import council_workflow_id
-from models.jcalendar import build_closure_table
+from models.session.council_registry import CouncilInput, PlanSession
 from persistence.repository import list_councils
 from persistence.tables import CouncilRow
 from tests.factories import actor

@@ -20,11 +20,11 @@ from edge.cases import CaseService
 from edge.councils import CouncilService
 from edge.documents import generate
 from edge.scenarios import NotToday, ScenarioRunner, load_scenario
-from models.case import Actor, AdminInput
+from models.case.record import Actor, AdminInput
+from models.case.states import CaseState, Role
 from models.documents.spec import DocFormat, DocType, DocumentRequest
 from models.errors import TemplateError
-from models.session import SessionAct
-from models.states import CaseState, Role
+from models.session.record import SessionAct
 from persistence.database import make_engine
 from settings import Settings
 from tests.conftest import ROOT

@@ -7,9 +7,9 @@ import datetime as dt
 
 import pytest
 
+from models.case.lifecycle import is_engine_only
+from models.case.states import Role, Trigger
 from models.errors import EngineOnly
-from models.lifecycle import is_engine_only
-from models.states import Role, Trigger
 from tests.factories import act, actor, document
 from tests.integration.conftest import System
 from tests.integration.test_cli import cli

@@ -10,7 +10,7 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
-from models.case import AdminInput
+from models.case.record import AdminInput
 from models.errors import EngineOnly
 from models.projection import SupersedeInput
 from tests.factories import act

@@ -9,10 +9,10 @@ from contextlib import contextmanager
 
 import pytest
 
-from models.case import Actor, AdminInput
+from models.case.record import Actor, AdminInput
+from models.case.states import Role
 from models.errors import GuardFailed, NoParkedStep, RoleNotAllowed
 from models.ids import case_workflow_id
-from models.states import Role
 from tests.factories import act, actor, document
 from tests.integration.conftest import System
 from tests.integration.polling import until

@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 
 from edge.cases import CaseService
-from models.case import CaseSnapshot
+from models.case.record import CaseSnapshot
 from models.ids import case_workflow_id
 from models.policy import CasePolicy
 from tests.factories import act, actor, document

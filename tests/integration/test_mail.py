@@ -18,8 +18,8 @@ from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.worker import Worker
 
 from activities.mail import MailActivities, SmtpConfig, message_id_for
-from models.ladder import Audience
-from models.reminders import ReminderMail, SendReminderResult
+from models.tracking.ladder import Audience
+from models.tracking.reminders import ReminderMail, SendReminderResult
 from persistence import outbox
 from tests.conftest import ROOT
 from tests.integration.conftest import System

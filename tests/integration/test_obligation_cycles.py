@@ -20,10 +20,10 @@ from temporalio.testing import WorkflowEnvironment
 
 from edge.cases import CaseService
 from models import search_attributes as sa
-from models.case import CaseSnapshot
-from models.certificates import isms_expiry, privacy_mark_expiry
+from models.case.record import CaseSnapshot
+from models.case.states import Role, Trigger
 from models.policy import CasePolicy
-from models.states import Role, Trigger
+from models.tracking.certificates import isms_expiry, privacy_mark_expiry
 from persistence.database import make_engine
 from settings import Settings
 from tests.conftest import ROOT

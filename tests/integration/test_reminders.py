@@ -14,10 +14,10 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from edge.cases import CaseService
-from models.business_days import build_closure_table
-from models.certificates import add_months
+from models.calendar.business_days import build_closure_table
+from models.case.states import Role
 from models.policy import CasePolicy
-from models.states import Role
+from models.tracking.certificates import add_months
 from persistence.database import make_engine
 from settings import Settings
 from tests.factories import act

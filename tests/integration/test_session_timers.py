@@ -12,10 +12,10 @@ from sqlalchemy import text
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from models.council import SessionPlan
+from models.calendar.jcalendar import build_closure_table
 from models.ids import session_workflow_id
-from models.jcalendar import build_closure_table
-from models.session import ReplaceClosures, SessionInput
+from models.session.council import SessionPlan
+from models.session.record import ReplaceClosures, SessionInput
 from persistence.database import make_engine
 from settings import Settings
 from tests.conftest import ROOT

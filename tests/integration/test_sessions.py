@@ -16,15 +16,15 @@ from temporalio.testing import WorkflowEnvironment
 
 from edge.cases import CaseService
 from edge.councils import CouncilService
-from models.case import AdminInput
-from models.clock import ClockEpoch
-from models.council import Council, SessionPlan
-from models.council_registry import PlanSession
+from models.calendar.clock import ClockEpoch
+from models.case.record import AdminInput
 from models.errors import CaseError, GuardFailed, InvalidPayload
 from models.ids import council_workflow_id, session_workflow_id
-from models.minutes import build_minutes
 from models.policy import CasePolicy
-from models.session import (
+from models.session.council import Council, SessionPlan
+from models.session.council_registry import PlanSession
+from models.session.minutes import build_minutes
+from models.session.record import (
     AddItems,
     Attendance,
     CarryIn,

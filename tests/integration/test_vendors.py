@@ -7,8 +7,8 @@ import datetime as dt
 import json
 
 from edge.cases import CaseService
+from models.case.states import Role
 from models.policy import CasePolicy
-from models.states import Role
 from tests.factories import act
 from tests.integration.conftest import System, municipality
 from tests.integration.drive import to_answer

@@ -7,12 +7,12 @@ import datetime as dt
 from typing import Any
 
 from edge.scenarios import load_scenario
-from models.case import Actor, Answer, Decision, TransitionRecord
-from models.document import ConsultationDocument
+from models.calendar.jcalendar import DateStyle
+from models.case.document import ConsultationDocument
+from models.case.payloads import DecidePayload, SessionRef, Verification
+from models.case.record import Actor, Answer, Decision, TransitionRecord
+from models.case.states import CaseState, Role, Trigger
 from models.documents.spec import CaseSource, DocumentSettings, DocumentStyle, document_style
-from models.jcalendar import DateStyle
-from models.payloads import DecidePayload, SessionRef, Verification
-from models.states import CaseState, Role, Trigger
 from tests.conftest import ROOT
 
 FUJISAWA = document_style(

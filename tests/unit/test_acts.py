@@ -8,16 +8,16 @@ from typing import Any
 
 import pytest
 
-from models.acts import apply_act
-from models.case import CaseConfig, CaseRecord, Decision, TransitionRecord
-from models.case_checks import check_act, engine_act
-from models.deadlines import next_deadline
-from models.document import Category
-from models.jcalendar import build_closure_table
-from models.lifecycle import CaseMachine
-from models.payloads import Condition, NoPayload, SessionRef, Verification, Votes
-from models.states import CaseState, Role, Trigger
-from models.triage import DEFAULT_TRIAGE_TABLE, Requirement
+from models.calendar.jcalendar import build_closure_table
+from models.case.acts import apply_act
+from models.case.checks import check_act, engine_act
+from models.case.deadlines import next_deadline
+from models.case.document import Category
+from models.case.lifecycle import CaseMachine
+from models.case.payloads import Condition, NoPayload, SessionRef, Verification, Votes
+from models.case.record import CaseConfig, CaseRecord, Decision, TransitionRecord
+from models.case.states import CaseState, Role, Trigger
+from models.case.triage import DEFAULT_TRIAGE_TABLE, Requirement
 from tests.factories import act, actor, creation, document
 
 S = CaseState

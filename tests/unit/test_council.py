@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from models.council import Council, SessionPlan
 from models.errors import GuardFailed, InvalidPayload, InvalidTransition, RoleNotAllowed
-from models.session import Attendance, DecideItem, SessionRecord
-from models.session_checks import check_attendance, check_decide, check_votes
+from models.session.checks import check_attendance, check_decide, check_votes
+from models.session.council import Council, SessionPlan
+from models.session.record import Attendance, DecideItem, SessionRecord
 from tests.factories import actor
 
 JST = dt.timezone(dt.timedelta(hours=9))

@@ -9,9 +9,9 @@ import pytest
 
 from docs import generate
 from docs.generate import LIFECYCLE_MD, render_lifecycle
+from models.case.lifecycle import RULES, TERMINAL
+from models.case.states import CaseState, Trigger
 from models.labels import STATE_LABELS, TRIGGER_LABELS
-from models.lifecycle import RULES, TERMINAL
-from models.states import CaseState, Trigger
 
 RENDERED = render_lifecycle()
 

@@ -1,4 +1,4 @@
-"""The consultation document (models/document.py) and the triage table (models/triage.py)."""
+"""The consultation document (models/case/document.py) and the triage table (models/case/triage.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from models.document import CaseKind, Category, PlannedStart, missing_fields
+from models.case.document import CaseKind, Category, PlannedStart, missing_fields
+from models.case.triage import DEFAULT_TRIAGE_TABLE, KindRule, Requirement, TriageTable
 from models.errors import describe_validation_error
-from models.triage import DEFAULT_TRIAGE_TABLE, KindRule, Requirement, TriageTable
 from tests.factories import document
 
 D = dt.date

@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 
+from models.calendar.jcalendar import DateStyle
 from models.documents import build_content
 from models.documents.answer import build_answer, criteria_matrix
 from models.documents.consultation import build_consultation
@@ -21,7 +22,6 @@ from models.documents.spec import (
     document_id,
 )
 from models.errors import InvalidPayload
-from models.jcalendar import DateStyle
 from tests.conftest import ROOT
 from tests.unit.document_samples import FUJISAWA, sample_cases, style
 from tests.unit.test_minutes import SECRET, record
@@ -191,8 +191,8 @@ def test_only_an_items_own_number_is_taken_off(text: str, number: int, shown: st
 def test_a_condition_due_in_business_days_reads_as_the_council_writes_it(
     kanji: bool, shown: str
 ) -> None:
+    from models.case.payloads import Condition
     from models.documents.common import due_text
-    from models.payloads import Condition
 
     condition = Condition(
         text="作業従事者名簿を提出すること",

@@ -11,11 +11,11 @@ from temporalio.client import Client
 from edge.cases import CaseService
 from edge.loaders import load_municipality
 from edge.sessions import SESSION_ACTS, acting_role, request_model, roles_for
-from models.case import ActInput, Actor
+from models.case.lifecycle import RULES, is_engine_only
+from models.case.record import ActInput, Actor
+from models.case.states import Role, Trigger
 from models.errors import EngineOnly
 from models.ids import case_id_of, case_workflow_id, session_workflow_id
-from models.lifecycle import RULES, is_engine_only
-from models.states import Role, Trigger
 from settings import Settings
 from tests.conftest import ROOT
 

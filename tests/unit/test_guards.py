@@ -1,4 +1,4 @@
-"""Every guard in models/guards.py, on its passing and its failing side, with the reason a
+"""Every guard in models/case/guards.py, on its passing and its failing side, with the reason a
 person reads when the engine says no."""
 
 from __future__ import annotations
@@ -8,14 +8,12 @@ from typing import Any
 
 import pytest
 
-from models import guards as g
-from models.acts import check_act
-from models.case import CaseConfig, CaseRecord, Decision
-from models.document import Category
-from models.errors import GuardFailed
-from models.jcalendar import build_closure_table
-from models.lifecycle import CaseMachine
-from models.payloads import (
+import models.case.guards as g
+from models.calendar.jcalendar import build_closure_table
+from models.case.acts import check_act
+from models.case.document import Category
+from models.case.lifecycle import CaseMachine
+from models.case.payloads import (
     CheckItem,
     Condition,
     ConditionsFulfilledPayload,
@@ -32,8 +30,10 @@ from models.payloads import (
     Verification,
     Votes,
 )
-from models.states import CaseState, Trigger
-from models.triage import DEFAULT_TRIAGE_TABLE
+from models.case.record import CaseConfig, CaseRecord, Decision
+from models.case.states import CaseState, Trigger
+from models.case.triage import DEFAULT_TRIAGE_TABLE
+from models.errors import GuardFailed
 from tests.factories import act, creation, document
 
 S = CaseState
@@ -490,7 +490,7 @@ def test_ties_and_rejections(
 def test_triage_rule_cannot_end_before_it_starts() -> None:
     from pydantic import ValidationError
 
-    from models.triage import KindRule
+    from models.case.triage import KindRule
 
     with pytest.raises(ValidationError, match="effective_to is before effective_from"):
         KindRule(

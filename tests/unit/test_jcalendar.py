@@ -1,4 +1,4 @@
-"""Tests for models.jcalendar (和暦, 旬, 年度, business days)."""
+"""Tests for models.calendar.jcalendar (和暦, 旬, 年度, business days)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from models import business_days, jcalendar, wareki
-from models.jcalendar import (
+import models.calendar.business_days as business_days
+import models.calendar.jcalendar as jcalendar
+import models.calendar.wareki as wareki
+from models.calendar.jcalendar import (
     ERA_NAMES,
     ERA_STARTS,
     ClosureTable,

@@ -1,4 +1,4 @@
-"""The lifecycle table (models/lifecycle.py) drives behaviour: every rule is fired from every
+"""The lifecycle table (models/case/lifecycle.py) drives behaviour: every rule is fired from every
 one of its source states against a real CaseRecord, through the same pure checks the workflow
 runs (``check_act`` for a person's act, ``engine_act`` for the engine's own, ``check_abort``
 and ``check_supersede``) and ``apply_act``, and lands in its destination; every pair that must
@@ -15,31 +15,12 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from models.acts import apply_act
-from models.case import (
-    AdminInput,
-    CaseConfig,
-    CaseRecord,
-    ChangeCaseInfo,
-    Decision,
-    ParkedStep,
-)
-from models.case_checks import CheckedAct, check_abort, check_act, check_supersede, engine_act
-from models.document import Category
-from models.errors import (
-    CaseError,
-    CaseNotFound,
-    EngineOnly,
-    GuardFailed,
-    InvalidPayload,
-    InvalidTransition,
-    NoParkedStep,
-    RoleNotAllowed,
-)
-from models.guards import GuardContext
-from models.jcalendar import build_closure_table
-from models.labels import STATE_LABELS
-from models.lifecycle import (
+from models.calendar.jcalendar import build_closure_table
+from models.case.acts import apply_act
+from models.case.checks import CheckedAct, check_abort, check_act, check_supersede, engine_act
+from models.case.document import Category
+from models.case.guards import GuardContext
+from models.case.lifecycle import (
     AUTOMATIC,
     PAYLOADS,
     REPAIRS,
@@ -53,12 +34,31 @@ from models.lifecycle import (
     rules_for,
     triggers_from,
 )
-from models.obligations import Obligation, next_due
-from models.payloads import Condition, NoPayload, Reason, SessionRef, Votes
+from models.case.payloads import Condition, NoPayload, Reason, SessionRef, Votes
+from models.case.record import (
+    AdminInput,
+    CaseConfig,
+    CaseRecord,
+    ChangeCaseInfo,
+    Decision,
+    ParkedStep,
+)
+from models.case.states import PERSON_ROLES, CaseState, Role, Trigger
+from models.case.triage import DEFAULT_TRIAGE_TABLE
+from models.errors import (
+    CaseError,
+    CaseNotFound,
+    EngineOnly,
+    GuardFailed,
+    InvalidPayload,
+    InvalidTransition,
+    NoParkedStep,
+    RoleNotAllowed,
+)
+from models.labels import STATE_LABELS
 from models.projection import SupersedeInput
-from models.states import PERSON_ROLES, CaseState, Role, Trigger
-from models.tracking import ConditionStatus, TrackedObligation, track
-from models.triage import DEFAULT_TRIAGE_TABLE
+from models.tracking.conditions import ConditionStatus, TrackedObligation, track
+from models.tracking.obligations import Obligation, next_due
 from tests.factories import act, actor, creation, document
 
 S, T = CaseState, Trigger

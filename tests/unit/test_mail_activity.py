@@ -12,7 +12,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.mail import MailActivities, SmtpConfig, dot_stuff
-from models.reminders import Audience, ReminderMail
+from models.tracking.reminders import Audience, ReminderMail
 from persistence import outbox
 from persistence.database import make_engine
 from tests.integration.smtp_sink import SmtpSink

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from models.council import Council, SessionPlan
-from models.jcalendar import DateStyle
-from models.minutes import build_minutes
-from models.session import QA, AgendaItem, Attendance, ItemOutcome, Redaction, SessionRecord
+from models.calendar.jcalendar import DateStyle
+from models.session.council import Council, SessionPlan
+from models.session.minutes import build_minutes
+from models.session.record import QA, AgendaItem, Attendance, ItemOutcome, Redaction, SessionRecord
 
 JST = dt.timezone(dt.timedelta(hours=9))
 SECRET = "保守業者のIDとパスワードは紙で管理している"

@@ -1,4 +1,4 @@
-"""Tests for models.obligations, models.certificates and models.ladder."""
+"""Tests for models.tracking.obligations, models.tracking.certificates and models.tracking.ladder."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from models import certificates, ladder, obligations
-from models.business_days import ClosureTable, build_closure_table
+import models.tracking.certificates as certificates
+import models.tracking.ladder as ladder
+import models.tracking.obligations as obligations
+from models.calendar.business_days import ClosureTable, build_closure_table
 from models.errors import describe_validation_error
-from models.obligations import (
+from models.tracking.obligations import (
     Audience,
     Certificate,
     CertificateScheme,

@@ -9,15 +9,15 @@ import pytest
 import yaml
 
 from edge.loaders import load_municipality
+from models.calendar.jcalendar import DateStyle
 from models.errors import ErrorType, UnknownDepartment, from_type
-from models.jcalendar import DateStyle
 from models.municipality import (
     DepartmentContacts,
     MailDirectory,
     recipients,
     responsible_department,
 )
-from models.reminders import (
+from models.tracking.reminders import (
     ESCALATION_BODY,
     ESCALATION_SUBJECT,
     OWNER_BODY,

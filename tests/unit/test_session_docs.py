@@ -9,8 +9,8 @@ import pytest
 
 from docs import generate
 from docs.generate import SESSION_LIFECYCLE_MD, render_session_lifecycle
-from models.session import ItemStatus, SessionState
-from models.session_lifecycle import ACT_LABELS, ITEM_LABELS, RULES, STATE_LABELS, Act
+from models.session.lifecycle import ACT_LABELS, ITEM_LABELS, RULES, STATE_LABELS, Act
+from models.session.record import ItemStatus, SessionState
 
 RENDERED = render_session_lifecycle()
 

@@ -1,4 +1,4 @@
-"""THE session table (models/session_lifecycle.py) drives behaviour: every allowed (state,
+"""THE session table (models/session/lifecycle.py) drives behaviour: every allowed (state,
 act) pair is applied to a real SessionRecord through the same pure ``check``/``apply`` the
 workflow runs, and every pair the table refuses is refused with its typed error."""
 
@@ -9,12 +9,32 @@ from typing import Any
 
 import pytest
 
-from models.council import Council, SessionPlan
+from models.calendar.jcalendar import build_closure_table
+from models.case.lifecycle import roles_for as case_roles_for
+from models.case.payloads import SessionRef
+from models.case.states import Role, Trigger
 from models.errors import GuardFailed, InvalidPayload, InvalidTransition, RoleNotAllowed
-from models.jcalendar import build_closure_table
-from models.lifecycle import roles_for as case_roles_for
-from models.payloads import SessionRef
-from models.session import (
+from models.session.checks import (
+    CheckedAct,
+    SessionContext,
+    add_item,
+    apply,
+    carry_item,
+    case_payload,
+    check,
+)
+from models.session.council import Council, SessionPlan
+from models.session.lifecycle import (
+    ENGINE_ONLY,
+    RULES,
+    Act,
+    SessionRule,
+    allowed_actions,
+    case_role,
+    roles_for,
+    rules_of,
+)
+from models.session.record import (
     QA,
     AddItems,
     AgendaItem,
@@ -37,26 +57,6 @@ from models.session import (
     SessionRecord,
     SessionState,
 )
-from models.session_checks import (
-    CheckedAct,
-    SessionContext,
-    add_item,
-    apply,
-    carry_item,
-    case_payload,
-    check,
-)
-from models.session_lifecycle import (
-    ENGINE_ONLY,
-    RULES,
-    Act,
-    SessionRule,
-    allowed_actions,
-    case_role,
-    roles_for,
-    rules_of,
-)
-from models.states import Role, Trigger
 from tests.factories import actor
 
 JST = dt.timezone(dt.timedelta(hours=9))
@@ -128,7 +128,7 @@ def record(state: SessionState, minutes: MinutesState | None = None) -> SessionR
     pending.parked = CaseStepParked(
         case_id=pending.case_id, trigger="issue_answer", error="template", since=HELD
     )
-    from models.session import AnswerDraft
+    from models.session.record import AnswerDraft
 
     pending.answer = AnswerDraft(
         number="第7号", conclusion="可", approved_by="session", issued_on=TODAY

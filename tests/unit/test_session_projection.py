@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import Engine
 
 from activities.projection import ProjectionActivities
-from models.document import Category
-from models.payloads import Votes
+from models.case.document import Category
+from models.case.payloads import Votes
 from models.projection import CouncilProjectionInput, SessionProjectionInput
-from models.session import (
+from models.session.record import (
     QA,
     AgendaItem,
     AnswerDraft,

@@ -7,10 +7,15 @@ from typing import Any
 
 import pytest
 
-from models.acts import apply_act, check_act
-from models.case import CaseConfig, CaseRecord, Decision
-from models.clock import ClockEpoch, business_today, instant
-from models.document import Category
+from models.calendar.clock import ClockEpoch, business_today, instant
+from models.calendar.jcalendar import build_closure_table
+from models.case.acts import apply_act, check_act
+from models.case.document import Category
+from models.case.lifecycle import AUTOMATIC, CaseMachine
+from models.case.payloads import Condition, NoPayload, Votes
+from models.case.record import CaseConfig, CaseRecord, Decision
+from models.case.states import CaseState, Role, Trigger
+from models.case.triage import DEFAULT_TRIAGE_TABLE
 from models.errors import (
     ConditionClosed,
     GuardFailed,
@@ -18,14 +23,9 @@ from models.errors import (
     UnknownCondition,
     UnknownObligation,
 )
-from models.jcalendar import build_closure_table
-from models.lifecycle import AUTOMATIC, CaseMachine
-from models.payloads import Condition, NoPayload, Votes
 from models.policy import CasePolicy
-from models.schedule import due_items, plan
-from models.states import CaseState, Role, Trigger
-from models.tracking import ConditionStatus
-from models.triage import DEFAULT_TRIAGE_TABLE
+from models.tracking.conditions import ConditionStatus
+from models.tracking.schedule import due_items, plan
 from tests.factories import act, creation, document
 
 S = CaseState
@@ -84,9 +84,9 @@ def run(case: CaseRecord, trigger: str, role: Role, payload: dict[str, Any], on:
 
 
 def engine(case: CaseRecord, on: dt.date) -> None:
-    from models.acts import CheckedAct
-    from models.case import Actor
-    from models.guards import GuardContext
+    from models.case.acts import CheckedAct
+    from models.case.guards import GuardContext
+    from models.case.record import Actor
 
     for trigger in AUTOMATIC:
         machine = CaseMachine(case.state)
@@ -120,7 +120,7 @@ def test_a_conditional_answer_tracks_each_condition_with_its_due_date() -> None:
 
 
 def test_the_next_deadline_of_an_answered_case_is_what_it_tracks() -> None:
-    from models.deadlines import next_deadline
+    from models.case.deadlines import next_deadline
 
     case = pending()  # condition 2 by 2026-06-30 comes before the pre-start one (09-01)
     assert next_deadline(case, CONFIG) == (dt.date(2026, 6, 30), case.conditions[1].what)

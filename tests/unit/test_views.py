@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from edge.loaders import load_municipality
-from models.council import Council, SessionPlan
-from models.council_registry import CouncilSnapshot
 from models.labels import ITEM_STATUS_LABELS, SESSION_STATE_LABELS
-from models.session import AgendaItem, SessionSnapshot, SessionState
+from models.session.council import Council, SessionPlan
+from models.session.council_registry import CouncilSnapshot
+from models.session.record import AgendaItem, SessionSnapshot, SessionState
 from models.views import Tone, case_list, council_sheet, quorum_needed, session_sheet
 from tests.conftest import ROOT
 

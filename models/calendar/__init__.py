@@ -1,0 +1,1 @@
+"""和暦, municipal business days, fiscal years and the business clock."""

@@ -1,0 +1,1 @@
+"""A case: its states, THE lifecycle table, guards, acts, payloads and record."""

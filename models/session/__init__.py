@@ -1,0 +1,1 @@
+"""Councils and their sessions: the session table, record, checks and minutes."""

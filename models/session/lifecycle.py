@@ -1,0 +1,354 @@
+"""THE lifecycle table of a council session, declared once as data.
+
+One row per act (the name of the SessionWorkflow update that carries it out: never renamed,
+it is in histories), its source session states (and minutes states), its destination, the
+roles that may do it, the agenda-item status it needs and leaves, the case trigger it fires
+on the item's case and its named pure guards (``models/session/checks.py``).
+
+The validators' checks, ``roles_for`` (the role the CLI acts as), ``allowed_actions``, the
+case-level actor of each trigger, the Mermaid diagram in ``docs/session_lifecycle.md`` and
+the exhaustive state × act tests are all built from ``RULES``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import models.case.lifecycle as case_lifecycle
+import models.session.guards as g
+from models.case.states import Role, Trigger
+from models.errors import CaseError
+from models.session.record import (
+    ItemOutcome,
+    ItemStatus,
+    MinutesState,
+    SessionAllowedAction,
+    SessionRecord,
+    SessionState,
+)
+
+
+class Act(StrEnum):
+    """A session act: the name of the update handler that carries it out."""
+
+    add_items = "add_items"
+    receive_item = "receive_item"
+    send_notice = "send_notice"
+    send_materials = "send_materials"
+    open_session = "open_session"
+    carry_over = "carry_over"
+    open_item = "open_item"
+    record_qa = "record_qa"
+    decide_item = "decide_item"
+    issue_answer = "issue_answer"
+    close_session = "close_session"
+    redact = "redact"
+    approve_minutes = "approve_minutes"
+    publish_minutes = "publish_minutes"
+    replace_closures = "replace_closures"
+    retry_documents = "retry_documents"
+
+
+SessionGuard = Callable[[SessionRecord, Any, g.SessionContext], CaseError | None]
+
+
+@dataclass(frozen=True)
+class ItemStep:
+    """What an act does to agenda items: the status it needs and the status it leaves.
+
+    ``each``: the act goes over every item in ``needs`` (or adds new ones when ``needs`` is
+    empty) instead of acting on the one named by ``case_id``. ``on_park``: the status the
+    item takes when the case accepted the trigger but a case step after it parked."""
+
+    needs: tuple[ItemStatus, ...]
+    after: ItemStatus | None  # None: the status stays
+    each: bool = False
+    on_park: ItemStatus | None = None
+
+
+@dataclass(frozen=True)
+class SessionRule:
+    act: Act
+    sources: tuple[SessionState, ...]
+    dest: SessionState | None  # None: the session stays in its state
+    roles: tuple[Role, ...]  # the first is the role the CLI acts as
+    minutes: tuple[MinutesState, ...] | None = None  # None: whatever the minutes are
+    minutes_after: MinutesState | None = None
+    item: ItemStep | None = None
+    case_trigger: Trigger | None = None
+    outcomes: tuple[ItemOutcome, ...] = ()  # decide_item: the decisions this row carries out
+    guards: tuple[SessionGuard, ...] = ()
+    reads_case: bool = False  # completes an item from the case's own record
+
+    def dest_from(self, state: SessionState) -> SessionState:
+        return self.dest if self.dest is not None else state
+
+
+A, S, IS, M, R, T = Act, SessionState, ItemStatus, MinutesState, Role, Trigger
+OUT = ItemOutcome
+_BEFORE = (S.planned, S.notice_sent)  # the agenda is still open
+_EVERY = tuple(SessionState)
+_DECIDED_BY_VOTE = (OUT.approve, OUT.approve_with_conditions, OUT.reject)
+
+RULES: tuple[SessionRule, ...] = (
+    SessionRule(
+        A.add_items,
+        _BEFORE,
+        None,
+        (R.secretariat,),
+        item=ItemStep((), IS.on_agenda, each=True),
+        case_trigger=T.schedule,
+        guards=(g.not_yet_on_agenda,),
+    ),
+    SessionRule(
+        A.receive_item,
+        _BEFORE,
+        None,
+        (R.engine,),
+        item=ItemStep((), IS.on_agenda, each=True),
+    ),
+    SessionRule(A.send_notice, (S.planned,), S.notice_sent, (R.secretariat,)),
+    SessionRule(
+        A.send_materials,
+        (S.notice_sent,),
+        S.materials_sent,
+        (R.secretariat,),
+        item=ItemStep((IS.on_agenda,), None, each=True),
+        case_trigger=T.send_materials,
+        guards=(g.agenda_not_empty,),
+    ),
+    SessionRule(
+        A.open_session,
+        (S.materials_sent,),
+        S.opened,
+        (R.secretariat, R.chair),
+        guards=(g.on_session_day, g.attendance_of_members, g.quorate),
+    ),
+    SessionRule(
+        A.open_session,
+        (S.materials_sent,),
+        S.failed_quorum,
+        (R.secretariat, R.chair),
+        guards=(g.on_session_day, g.attendance_of_members, g.not_quorate),
+    ),
+    SessionRule(
+        A.carry_over,
+        (S.failed_quorum,),
+        None,
+        (R.secretariat,),
+        item=ItemStep((IS.on_agenda,), IS.carried_over, each=True),
+        case_trigger=T.reschedule,
+        guards=(g.next_session_later,),
+    ),
+    SessionRule(
+        A.open_item,
+        (S.opened,),
+        None,
+        (R.chair,),
+        item=ItemStep((IS.on_agenda,), IS.deliberating),
+        case_trigger=T.open_deliberation,
+    ),
+    SessionRule(
+        A.record_qa,
+        (S.opened,),
+        None,
+        (R.secretariat, R.chair),
+        item=ItemStep((IS.deliberating,), None),
+    ),
+    SessionRule(
+        A.decide_item,
+        (S.opened,),
+        None,
+        (R.council, R.chair),
+        item=ItemStep((IS.deliberating,), IS.decided),
+        case_trigger=T.decide,
+        outcomes=_DECIDED_BY_VOTE,
+        guards=(g.votes_valid,),
+    ),
+    SessionRule(
+        A.decide_item,
+        (S.opened,),
+        None,
+        (R.council, R.chair),
+        item=ItemStep((IS.deliberating,), IS.continued),
+        case_trigger=T.continue_deliberation,
+        outcomes=(OUT.continue_,),
+        guards=(g.votes_valid, g.next_session_later),
+    ),
+    SessionRule(
+        A.decide_item,
+        (S.opened,),
+        None,
+        (R.council, R.chair),
+        item=ItemStep((IS.deliberating,), IS.noted),
+        case_trigger=T.note_report,
+        outcomes=(OUT.noted,),
+        guards=(g.votes_valid,),
+    ),
+    SessionRule(
+        A.decide_item,
+        (S.opened,),
+        None,
+        (R.council, R.chair),
+        item=ItemStep((IS.deliberating,), IS.converted),
+        case_trigger=T.convert_to_consultation,
+        outcomes=(OUT.convert,),
+        guards=(g.votes_valid,),
+    ),
+    SessionRule(
+        A.issue_answer,
+        (S.opened, S.closed),
+        None,
+        (R.chair,),
+        item=ItemStep((IS.decided,), IS.answered, on_park=IS.answer_pending),
+        case_trigger=T.issue_answer,
+    ),
+    SessionRule(
+        A.issue_answer,
+        (S.opened, S.closed),
+        None,
+        (R.chair,),
+        item=ItemStep((IS.answer_pending,), IS.answered),
+        reads_case=True,
+    ),
+    SessionRule(
+        A.close_session,
+        (S.opened,),
+        S.closed,
+        (R.secretariat, R.chair),
+        minutes_after=M.drafting,
+        guards=(g.nothing_undecided,),
+    ),
+    SessionRule(A.redact, (S.closed,), None, (R.secretariat,), minutes=(M.drafting,)),
+    SessionRule(
+        A.approve_minutes,
+        (S.closed,),
+        None,
+        (R.chair,),
+        minutes=(M.drafting,),
+        minutes_after=M.approved,
+    ),
+    SessionRule(
+        A.publish_minutes,
+        (S.closed,),
+        None,
+        (R.secretariat,),
+        minutes=(M.approved,),
+        minutes_after=M.published,
+    ),
+    SessionRule(
+        A.replace_closures,
+        _EVERY,
+        None,
+        (R.secretariat, R.admin),
+        guards=(g.closures_cover_session,),
+    ),
+    SessionRule(
+        A.retry_documents,
+        (S.closed,),
+        None,
+        (R.secretariat, R.admin),
+        minutes=(M.approved, M.published),  # documents are made when the chair approves
+        guards=(g.documents_failed,),
+    ),
+)
+
+# Acts nobody asks for: another session's workflow sends them (refused to anyone else).
+ENGINE_ONLY: frozenset[Act] = frozenset(r.act for r in RULES if r.roles == (R.engine,))
+
+STATE_LABELS: dict[SessionState, str] = {
+    S.planned: "開催予定",
+    S.notice_sent: "開催通知済",
+    S.materials_sent: "資料送付済",
+    S.opened: "開会中",
+    S.failed_quorum: "流会",
+    S.closed: "閉会",
+}
+ITEM_LABELS: dict[ItemStatus, str] = {
+    IS.on_agenda: "付議",
+    IS.deliberating: "審議中",
+    IS.decided: "議決済・答申待ち",
+    IS.answer_pending: "答申済・答申書作成待ち（案件の手順が停止中）",
+    IS.answered: "答申済",
+    IS.continued: "継続審議",
+    IS.noted: "報告了承",
+    IS.converted: "諮問へ切替",
+    IS.carried_over: "次回へ延期",
+}
+MINUTES_LABELS: dict[MinutesState, str] = {
+    M.drafting: "作成中",
+    M.approved: "会長承認済",
+    M.published: "公開済",
+}
+ACT_LABELS: dict[Act, str] = {
+    A.add_items: "議題の追加",
+    A.receive_item: "継続案件の受入れ",
+    A.send_notice: "開催通知",
+    A.send_materials: "資料送付",
+    A.open_session: "開会（出席確認）",
+    A.carry_over: "流会による延期",
+    A.open_item: "審議開始",
+    A.record_qa: "質疑の記録",
+    A.decide_item: "議決",
+    A.issue_answer: "答申",
+    A.close_session: "閉会",
+    A.redact: "会議録の不開示部分",
+    A.approve_minutes: "会議録の承認",
+    A.publish_minutes: "会議録の公開",
+    A.replace_closures: "閉庁日表の差替え",
+    A.retry_documents: "文書の再生成",
+}
+
+# The item statuses in which nothing more is done to an item.
+FINAL_ITEMS: tuple[ItemStatus, ...] = (
+    IS.answered,
+    IS.continued,
+    IS.noted,
+    IS.converted,
+    IS.carried_over,
+)
+
+
+def rules_of(act: Act) -> list[SessionRule]:
+    return [r for r in RULES if r.act is act]
+
+
+def roles_for(act: Act | str) -> tuple[Role, ...]:
+    """The roles that may do ``act``; the first is the one the CLI acts as."""
+    return rules_of(Act(act))[0].roles
+
+
+def case_role(trigger: Trigger) -> Role:
+    """The role a session acts as on its case for ``trigger`` (the case table's own role)."""
+    return case_lifecycle.roles_for(trigger)[0]
+
+
+def rules_from(state: SessionState, minutes: MinutesState | None = None) -> list[SessionRule]:
+    return [r for r in RULES if state in r.sources and (r.minutes is None or minutes in r.minutes)]
+
+
+def is_engine_only(act: Act | str) -> bool:
+    return Act(act) in ENGINE_ONLY
+
+
+def allowed_actions(
+    state: SessionState, role: Role | None = None, *, minutes: MinutesState | None = None
+) -> list[SessionAllowedAction]:
+    """The acts a person in ``role`` (anyone when None) may do now, in table order; acts only
+    the engine does are never listed."""
+    by_act: dict[Act, list[SessionRule]] = {}
+    for rule in rules_from(state, minutes):
+        if rule.act in ENGINE_ONLY or (role is not None and role not in rule.roles):
+            continue
+        by_act.setdefault(rule.act, []).append(rule)
+    return [
+        SessionAllowedAction(
+            act=act.value,
+            roles=list(rules[0].roles),
+            dest=list(dict.fromkeys(r.dest_from(state) for r in rules)),
+        )
+        for act, rules in by_act.items()
+    ]

@@ -1,0 +1,1 @@
+"""After the answer: conditions, obligations, certificates, reminders."""
