@@ -58,7 +58,8 @@ def test_the_engine_only_triggers_are_the_engine_s_consequences() -> None:
 async def test_the_edge_refuses_engine_only_triggers_whoever_asks(system: System) -> None:
     case_id = await _active_case(system)
     before = await system.gateway.snapshot(case_id)
-    assert "flag_attention" in [a.trigger for a in before.allowed]  # the table allows the engine
+    offered = {a.trigger for a in before.allowed}
+    assert "submit_evidence" in offered and not offered & set(ENGINE_ONLY)  # never offered
     for trigger in ENGINE_ONLY:
         for role in Role:
             with pytest.raises(EngineOnly, match=f"{trigger} is fired by the engine itself"):
