@@ -39,7 +39,14 @@ from models.errors import (
     from_type,
 )
 
-__all__ = ["domain_error", "is_not_found", "refusal", "translated", "unreachable"]
+__all__ = [
+    "domain_error",
+    "invalid_argument",
+    "is_not_found",
+    "refusal",
+    "translated",
+    "unreachable",
+]
 
 
 def _application_error(err: BaseException) -> ApplicationError | None:
