@@ -23,7 +23,14 @@ import models.session.guards as session_guards  # noqa: E402
 import models.session.lifecycle as sl  # noqa: E402
 from models.case.lifecycle import AUTOMATIC, RULES, TERMINAL, Rule  # noqa: E402
 from models.case.states import CaseState, Role  # noqa: E402
-from models.labels import ROLE_LABELS, STATE_LABELS, TRIGGER_LABELS  # noqa: E402
+from models.labels import (  # noqa: E402
+    ITEM_STATUS_LABELS,
+    ROLE_LABELS,
+    SESSION_ACT_LABELS,
+    SESSION_STATE_LABELS,
+    STATE_LABELS,
+    TRIGGER_LABELS,
+)
 from models.session.record import ItemStatus, SessionState  # noqa: E402
 
 LIFECYCLE_MD = ROOT / "docs" / "lifecycle.md"
@@ -149,7 +156,7 @@ def _session_arrow(rule: sl.SessionRule) -> str:
 
 def _session_diagram() -> list[str]:
     lines = ["```mermaid", "stateDiagram-v2"]
-    lines += [f'    state "{s.value} {sl.STATE_LABELS[s]}" as {s.value}' for s in SessionState]
+    lines += [f'    state "{s.value} {SESSION_STATE_LABELS[s]}" as {s.value}' for s in SessionState]
     lines.append("")
     lines.append(f"    [*] --> {SessionState.planned.value}")
     for rule in sl.RULES:
@@ -164,7 +171,7 @@ def _session_diagram() -> list[str]:
 
 def _item_diagram() -> list[str]:
     lines = ["```mermaid", "stateDiagram-v2"]
-    lines += [f'    state "{s.value} {sl.ITEM_LABELS[s]}" as {s.value}' for s in ItemStatus]
+    lines += [f'    state "{s.value} {ITEM_STATUS_LABELS[s]}" as {s.value}' for s in ItemStatus]
     lines.append("")
     seen: set[str] = set()
     for rule in sl.RULES:
@@ -217,7 +224,7 @@ def _session_rule_table() -> list[str]:
             trigger = "reads the case"
         guards = ", ".join(f"`{_session_guard_name(g)}`" for g in rule.guards) or "—"
         lines.append(
-            f"| {n} | `{rule.act.value}` | {sl.ACT_LABELS[rule.act]} | {sources} | {dest} "
+            f"| {n} | `{rule.act.value}` | {SESSION_ACT_LABELS[rule.act]} | {sources} | {dest} "
             f"| {minutes} | {_cell(roles)} | {item} | {trigger} | {guards} |"
         )
     return lines

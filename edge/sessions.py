@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel
 from temporalio.client import Client, WorkflowHandle
 
+import models.session.lifecycle as session_lifecycle
 from edge.errors import translated
 from edge.loaders import load_mapping, parse
 from models.case.payloads import SessionRef
@@ -30,8 +31,6 @@ from models.session.minutes import Minutes, build_minutes
 from models.session.record import ItemOutcome, SessionRecord, SessionSnapshot, SessionState
 from settings import Settings
 from workflows.session import SessionWorkflow
-
-R = Role
 
 SESSION_ACTS: dict[str, Any] = {
     "add_items": SessionWorkflow.add_items,
@@ -51,33 +50,15 @@ SESSION_ACTS: dict[str, Any] = {
     "retry_documents": SessionWorkflow.retry_documents,
 }
 
-# Who does each act; the first role is the one the CLI acts as. The one place to rewire to
-# the session lifecycle table.
-_ACT_ROLES: dict[str, tuple[Role, ...]] = {
-    "plan_session": (R.secretariat,),  # an act on the council (CouncilWorkflow.plan_session)
-    "add_items": (R.secretariat,),
-    "send_notice": (R.secretariat,),
-    "send_materials": (R.secretariat,),
-    "open_session": (R.secretariat, R.chair),
-    "carry_over": (R.secretariat,),
-    "open_item": (R.chair,),
-    "record_qa": (R.secretariat, R.chair),
-    "decide_item": (R.council, R.chair),
-    "issue_answer": (R.chair,),
-    "close_session": (R.secretariat, R.chair),
-    "redact": (R.secretariat,),
-    "approve_minutes": (R.chair,),
-    "publish_minutes": (R.secretariat,),
-    "replace_closures": (R.secretariat, R.admin),
-    "retry_documents": (R.secretariat, R.admin),
-}
-
 DECIDE_PAYLOAD_KEYS = ("conditions", "opinions", "action_items", "summary")
 
 
 def roles_for(act: str) -> tuple[Role, ...]:
-    """The roles that may do a session act."""
-    return _ACT_ROLES[act]
+    """The roles that may do a session act, from the session table (planning a session is an
+    act on the council: the secretariat's)."""
+    if act == "plan_session":
+        return (Role.secretariat,)
+    return session_lifecycle.roles_for(act)
 
 
 def acting_role(act: str) -> Role:

@@ -6,6 +6,7 @@ from models.case.document import CaseKind, Category, Criterion
 from models.case.payloads import ApprovedBy
 from models.case.states import CaseState, Role, Trigger
 from models.session.council import QuorumRule
+from models.session.lifecycle import Act
 from models.session.record import ItemOutcome, ItemStatus, MinutesState, SessionState
 from models.tracking.conditions import ConditionStatus
 
@@ -133,11 +134,31 @@ ITEM_STATUS_LABELS: dict[ItemStatus, str] = {
     ItemStatus.on_agenda: "付議",
     ItemStatus.deliberating: "審議中",
     ItemStatus.decided: "議決済・答申待ち",
+    ItemStatus.answer_pending: "答申済・答申書作成待ち（案件の手順が停止中）",
     ItemStatus.answered: "答申済",
     ItemStatus.continued: "継続審議",
     ItemStatus.noted: "報告了承",
     ItemStatus.converted: "諮問へ切替",
     ItemStatus.carried_over: "次回へ延期",
+}
+
+SESSION_ACT_LABELS: dict[Act, str] = {
+    Act.add_items: "議題の追加",
+    Act.receive_item: "継続案件の受入れ",
+    Act.send_notice: "開催通知",
+    Act.send_materials: "資料送付",
+    Act.open_session: "開会（出席確認）",
+    Act.carry_over: "流会による延期",
+    Act.open_item: "審議開始",
+    Act.record_qa: "質疑の記録",
+    Act.decide_item: "議決",
+    Act.issue_answer: "答申",
+    Act.close_session: "閉会",
+    Act.redact: "会議録の不開示部分",
+    Act.approve_minutes: "会議録の承認",
+    Act.publish_minutes: "会議録の公開",
+    Act.replace_closures: "閉庁日表の差替え",
+    Act.retry_documents: "文書の再生成",
 }
 
 OUTCOME_LABELS: dict[ItemOutcome, str] = {

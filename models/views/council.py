@@ -193,12 +193,15 @@ def _agenda(snap: SessionSnapshot, style: DateStyle) -> Grid:
             if part
         )
         outcome = f"{item.outcome.value} ({OUTCOME_LABELS[item.outcome]})" if item.outcome else ""
+        status = f"{item.status} ({ITEM_STATUS_LABELS.get(item.status, '')})"
+        if item.parked is not None:  # the case's step after the session's act is parked
+            status += f" 停止中: {item.parked.trigger}: {item.parked.error}"[:300]
         rows.append(
             [
                 str(n),
                 item.case_id,
                 item.title,
-                f"{item.status} ({ITEM_STATUS_LABELS.get(item.status, '')})",
+                status,
                 outcome,
                 _votes(item),
                 answer,

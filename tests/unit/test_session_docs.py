@@ -9,7 +9,10 @@ import pytest
 
 from docs import generate
 from docs.generate import SESSION_LIFECYCLE_MD, render_session_lifecycle
-from models.session.lifecycle import ACT_LABELS, ITEM_LABELS, RULES, STATE_LABELS, Act
+from models.labels import ITEM_STATUS_LABELS as ITEM_LABELS
+from models.labels import SESSION_ACT_LABELS as ACT_LABELS
+from models.labels import SESSION_STATE_LABELS as STATE_LABELS
+from models.session.lifecycle import RULES, Act
 from models.session.record import ItemStatus, SessionState
 
 RENDERED = render_session_lifecycle()
