@@ -183,3 +183,20 @@ NO_NUMBERS_YET = "答申番号: none handed out yet"
 def session_label(fiscal_year: int, ordinal: int) -> str:
     """A session as cases record it: 2018年度第3回."""
     return f"{fiscal_year}年度第{ordinal}回"
+
+
+# the fields of an act's payload, as a form shows them (models/case/payloads.py)
+FIELD_LABELS: dict[str, str] = {
+    "reason": "理由",
+    "comments": "指摘事項(1行に1件)",
+    "condition": "条件番号",
+    "file_ref": "証拠文書(文書管理番号など)",
+    "note": "備考",
+    "statement": "確認した内容",
+    "end_duties": "終了時の措置(1行に1件)",
+    "obligation": "義務ID",
+    "witnessed_by": "立会者",
+    "erasure_certificate": "消去証明書",
+    "category": "区分",
+    "on": "日付",
+}
