@@ -262,3 +262,37 @@ class UserService:
             if row is not None:
                 row.revoked = True
                 repo.add_web_session(session, row=row)
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    password: str
+    display_name: str
+    roles: tuple[UserRole, ...]
+    department: str | None = None
+
+
+# `./toshin up` only: printed on the console, for a desk on loopback with demo data
+HEAD = UserRole.department_head
+DEMO_ACCOUNTS = (
+    DemoAccount("hoken-kacho", "demo-hoken-2026", "保健 花子", (HEAD,), "保健センター"),
+    DemoAccount("jimukyoku", "demo-jimu-2026", "総務 一郎", (UserRole.secretariat,)),
+    DemoAccount("admin", "demo-admin-2026", "情報 管理者", (UserRole.admin,)),
+)
+
+
+def ensure_demo_accounts(users: UserService) -> list[DemoAccount]:
+    """Add the demo accounts that are missing (idempotent: an existing one is left as it is,
+    its password included)."""
+    known = {u.username for u in users.list()}
+    for demo in DEMO_ACCOUNTS:
+        if demo.username not in known:
+            users.add(
+                username=demo.username,
+                display_name=demo.display_name,
+                roles=list(demo.roles),
+                department=demo.department,
+                password=demo.password,
+            )
+    return list(DEMO_ACCOUNTS)

@@ -185,3 +185,14 @@ def test_the_cli_adds_lists_and_disables_without_echoing_the_password(
     )
     assert refused.exit_code == 1
     assert "username" in refused.output
+
+
+def test_demo_accounts_are_added_once_and_log_in(settings: Settings) -> None:
+    from edge.users import ensure_demo_accounts
+
+    service = UserService(settings)
+    first = ensure_demo_accounts(service)
+    ensure_demo_accounts(service)  # idempotent
+    assert len(service.list()) == len(first)
+    head = next(a for a in first if a.department)
+    assert service.authenticate(head.username, head.password).department == head.department
