@@ -200,3 +200,20 @@ FIELD_LABELS: dict[str, str] = {
     "category": "区分",
     "on": "日付",
 }
+
+# what a case's next deadline is (models/case/deadlines.py; stored as is in the read model)
+DEADLINE_LABELS: dict[str, str] = {
+    "triage decision": "事前協議の結果",
+    "pre-check result": "事前確認の結果",
+    "planned start (schedule before it)": "運用開始予定(それまでに付議)",
+    "materials to members": "委員への資料送付",
+    "council session": "審議会の開催",
+    "answer (答申)": "答申",
+    "condition evidence": "条件の履行報告",
+    "pre-start conditions": "運用開始前の条件",
+}
+
+
+def deadline_label(what: str | None) -> str:
+    """A deadline's "what" for people; text that is already Japanese passes through."""
+    return DEADLINE_LABELS.get(what, what) if what else ""

@@ -90,7 +90,10 @@ def create_app(settings: Settings | None = None, *, edge: Edge | None = None) ->
         if err.status == 403:
             log.warning("refused %s %s: %s", request.method, request.url.path, exc.message)
         return templates.TemplateResponse(
-            request, "error.html", {"error": err, "login": None}, status_code=err.status
+            request,
+            "error.html",
+            {"error": err, "login": None, "town": app.state.desk.town.name},
+            status_code=err.status,
         )
 
     return app

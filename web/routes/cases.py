@@ -26,7 +26,7 @@ from models.case.lifecycle import allowed_actions
 from models.case.record import ActInput, Actor, CaseSnapshot
 from models.case.states import CaseState, Role, Trigger
 from models.errors import CaseError, RoleNotAllowed
-from models.labels import ROLE_LABELS, STATE_LABELS, TRIGGER_LABELS
+from models.labels import ROLE_LABELS, STATE_LABELS, TRIGGER_LABELS, deadline_label
 from models.views.case import case_sheet
 from persistence.repository import CASE_SORTS, page_cases
 from persistence.tables import CaseRow
@@ -77,7 +77,13 @@ def deadline_tone(due: dt.date | None, today: dt.date) -> str:
 
 def _base(desk: Desk, login: Login) -> dict[str, Any]:
     roles = "・".join(USER_ROLE_LABELS[r] for r in login.user.roles)
-    return {"login": login, "csrf": login.csrf_token, "roles": roles, "town": desk.town.name}
+    return {
+        "login": login,
+        "csrf": login.csrf_token,
+        "roles": roles,
+        "town": desk.town.name,
+        "department": scope(login.user),
+    }
 
 
 def _state_filter(state: str | None) -> str | None:
@@ -113,6 +119,7 @@ def case_list(
             "state_label": STATE_LABELS[CaseState(row.state)],
             "deadline": format_date(row.next_deadline, style) if row.next_deadline else "",
             "tone": deadline_tone(row.next_deadline, today),
+            "what": deadline_label(row.next_deadline_what),
         }
         for row in rows
     ]
@@ -122,7 +129,6 @@ def case_list(
         "cases.html",
         {
             **_base(desk, login),
-            "department": department,
             "items": items,
             "total": total,
             "page": page,
@@ -168,7 +174,7 @@ def _csv_row(row: CaseRow, today: dt.date) -> list[str]:
         row.title,
         STATE_LABELS[CaseState(row.state)],
         row.next_deadline.isoformat() if row.next_deadline else "",
-        row.next_deadline_what or "",
+        deadline_label(row.next_deadline_what),
         "超過" if row.next_deadline and row.next_deadline < today else "",
     ]
 
@@ -235,6 +241,7 @@ def _case_page(
             "sheet": case_sheet(snap, desk.town, None),
             "timeline": timeline(snap, style),
             "deadline": format_date(snap.next_deadline, style) if snap.next_deadline else "",
+            "deadline_what": deadline_label(snap.next_deadline_what),
             "tone": deadline_tone(snap.next_deadline, snap.business_today or today_jst()),
             "acts": [a for a in acts if a.form.supported],
             "other_acts": [a for a in acts if not a.form.supported],
