@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from models.case.document import CaseKind, Category, Criterion
-from models.case.payloads import ApprovedBy
+from models.case.payloads import ApprovedBy, DueRule
 from models.case.states import CaseState, Role, Trigger
 from models.session.council import QuorumRule
 from models.session.record import ItemOutcome, ItemStatus, MinutesState, SessionState
@@ -217,3 +217,26 @@ DEADLINE_LABELS: dict[str, str] = {
 def deadline_label(what: str | None) -> str:
     """A deadline's "what" for people; text that is already Japanese passes through."""
     return DEADLINE_LABELS.get(what, what) if what else ""
+
+
+# when a condition is due (models/case/payloads.py DueRule)
+DUE_RULE_LABELS: dict[DueRule, str] = {
+    DueRule.before_contract: "契約前",
+    DueRule.before_start: "運用開始前",
+    DueRule.by_date: "期日まで",
+    DueRule.within_business_days: "答申から所定の営業日以内",
+}
+
+# the column titles of the case sheet's grids (models/views/case.py), as the desk shows them
+COLUMN_LABELS: dict[str, str] = {
+    "#": "番号",
+    "condition": "条件",
+    "due": "期限",
+    "status": "状況",
+    "evidence": "履行の証拠",
+    "id": "ID",
+    "next due": "次に行うこと",
+    "from": "受付開始",
+    "by": "期限",
+    "last done": "前回の実施",
+}

@@ -37,6 +37,7 @@ THEIRS = "滞納整理システムの更新"
 class Running:
     base: str
     desk: Desk
+    edge: Edge
     ours: str  # our department's case id
     theirs: str  # another department's
 
@@ -56,7 +57,8 @@ async def desk(system: System) -> AsyncIterator[Running]:
     theirs = await system.gateway.create_case(
         document=document(title=THEIRS, department="納税課"), actor=actor("department")
     )
-    app = create_app(system.settings, edge=Edge(system.client, system.settings, town))
+    edge = Edge(system.client, system.settings, town)
+    app = create_app(system.settings, edge=edge)
     state: Desk = app.state.desk
     state.users.add(
         username="hoken-kacho",
@@ -72,7 +74,7 @@ async def desk(system: System) -> AsyncIterator[Running]:
     task = asyncio.create_task(server.serve())
     while not server.started:
         await asyncio.sleep(0.05)
-    yield Running(f"http://127.0.0.1:{port}", state, ours.case_id, theirs.case_id)
+    yield Running(f"http://127.0.0.1:{port}", state, edge, ours.case_id, theirs.case_id)
     server.should_exit = True
     await task
     state.engine.dispose()
@@ -140,7 +142,21 @@ async def test_a_department_head_works_a_case_in_the_browser(
     await expect(page.get_by_role("heading", name="この案件を見る権限がありません")).to_be_visible()
     await page.screenshot(path=str(SHOTS / "06-other-department-403.png"))
 
+    # forms need the session's CSRF token; another department's case refuses the act too
     await page.goto(f"{desk.base}/cases")
+    csrf = await page.locator("input[name=csrf_token]").first.input_value()
+    forged = await page.request.post(
+        f"{desk.base}/cases/{desk.ours}/acts/withdraw",
+        form={"csrf_token": "forged", "reason": "取り下げます"},
+    )
+    assert forged.status == 403
+    across = await page.request.post(
+        f"{desk.base}/cases/{desk.theirs}/acts/submit", form={"csrf_token": csrf}
+    )
+    assert across.status == 403
+    for case_id, state in ((desk.ours, "triage"), (desk.theirs, "draft")):
+        assert (await desk.edge.cases.snapshot(case_id)).state == state  # nothing changed
+
     await page.get_by_role("button", name="ログアウト").click()
     await expect(page).to_have_url(f"{desk.base}/login")
     await page.go_back()

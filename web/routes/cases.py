@@ -26,7 +26,13 @@ from models.case.lifecycle import allowed_actions
 from models.case.record import ActInput, Actor, CaseSnapshot
 from models.case.states import CaseState, Role, Trigger
 from models.errors import CaseError, RoleNotAllowed
-from models.labels import ROLE_LABELS, STATE_LABELS, TRIGGER_LABELS, deadline_label
+from models.labels import (
+    COLUMN_LABELS,
+    ROLE_LABELS,
+    STATE_LABELS,
+    TRIGGER_LABELS,
+    deadline_label,
+)
 from models.views.case import case_sheet
 from persistence.repository import CASE_SORTS, page_cases
 from persistence.tables import CaseRow
@@ -239,6 +245,7 @@ def _case_page(
             "snap": snap,
             "state_label": STATE_LABELS[snap.state],
             "sheet": case_sheet(snap, desk.town, None),
+            "columns": COLUMN_LABELS,
             "timeline": timeline(snap, style),
             "deadline": format_date(snap.next_deadline, style) if snap.next_deadline else "",
             "deadline_what": deadline_label(snap.next_deadline_what),
