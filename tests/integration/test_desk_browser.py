@@ -8,6 +8,7 @@ lock the account; after logout the back button shows the login page. axe-core fi
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -107,6 +108,8 @@ async def test_a_department_head_works_a_case_in_the_browser(
     desk: Running, browser: Browser
 ) -> None:
     page = await (await browser.new_context(locale="ja-JP")).new_page()
+    console_errors: list[str] = []
+    page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
     await page.goto(f"{desk.base}/cases")
     await expect(page).to_have_url(f"{desk.base}/login?next=/cases")
     await accessible(page, "01-login")
@@ -116,6 +119,13 @@ async def test_a_department_head_works_a_case_in_the_browser(
     await expect(page.get_by_role("link", name=OURS)).to_be_visible()
     await expect(page.get_by_text(THEIRS)).to_have_count(0)
     await accessible(page, "02-case-list")
+
+    # the filter (htmx swaps the list in; the CSP lets nothing inline run)
+    await page.get_by_label("状態").select_option(label="取下げ")
+    await expect(page.get_by_text("表示する案件はありません")).to_be_visible()
+    await expect(page).to_have_url(re.compile(r"state=withdrawn"))
+    await page.get_by_label("状態").select_option(label="すべて")
+    await expect(page.get_by_role("link", name=OURS)).to_be_visible()
 
     await page.get_by_role("link", name=OURS).click()
     await expect(page.get_by_role("heading", name=OURS)).to_be_visible()
@@ -140,6 +150,8 @@ async def test_a_department_head_works_a_case_in_the_browser(
     refused = await page.goto(f"{desk.base}/cases/{desk.theirs}")
     assert refused is not None and refused.status == 403
     await expect(page.get_by_role("heading", name="この案件を見る権限がありません")).to_be_visible()
+    expected = re.compile(r"status of (403|422)")  # the refusals this test asks for
+    assert [e for e in console_errors if not expected.search(e)] == []  # no CSP or JS error
     await page.screenshot(path=str(SHOTS / "06-other-department-403.png"))
 
     # forms need the session's CSRF token; another department's case refuses the act too
