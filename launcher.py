@@ -84,6 +84,26 @@ def upgrade_read_model(settings: Settings) -> str:
         raise SystemExit(f"read model {settings.read_model_url}: {err}") from None
 
 
+def start_desk(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
+    """The desk (web/app.py) under uvicorn, on loopback by default."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "web.app:app", "--host",
+         settings.desk_host, "--port", str(settings.desk_port), "--no-server-header"],
+        stdout=log.open("ab"), stderr=subprocess.STDOUT, cwd=ROOT,
+    )  # fmt: skip
+
+
+def demo_accounts(settings: Settings) -> str:
+    """The demo accounts, added when missing, as lines for the console."""
+    from edge.users import UserService, ensure_demo_accounts  # import late: argon2, SQL
+
+    lines = [
+        f"    {a.username:<12} {a.password:<16} {a.display_name} ({a.department or a.roles[0]})"
+        for a in ensure_demo_accounts(UserService(settings))
+    ]
+    return "\n".join(lines)
+
+
 def main() -> int:
     started = time.monotonic()
     settings = Settings()
@@ -92,6 +112,8 @@ def main() -> int:
     logs.mkdir(exist_ok=True)
     if _port_open(settings.feed_host, settings.feed_port):
         raise SystemExit(f"port {settings.feed_port} (calendar feed, TOSHIN_FEED_PORT) is busy")
+    if _port_open(settings.desk_host, settings.desk_port):
+        raise SystemExit(f"port {settings.desk_port} (the desk, TOSHIN_DESK_PORT) is busy")
     server = start_server(settings, logs / "temporal.log")
     children: list[subprocess.Popen[bytes]] = [server]
 
@@ -115,6 +137,7 @@ def main() -> int:
     signal.signal(signal.SIGINT, terminate)
     try:
         read_model = upgrade_read_model(settings)
+        accounts = demo_accounts(settings)
         asyncio.run(_wait_ready(settings))
         worker = subprocess.Popen(
             [sys.executable, str(ROOT / "worker.py")],
@@ -130,6 +153,8 @@ def main() -> int:
             cwd=ROOT,
         )
         children.append(feed)
+        desk = start_desk(settings, logs / "desk.log")
+        children.append(desk)
         mail_note = f"SMTP {settings.smtp_host}:{settings.smtp_port} (TOSHIN_SMTP_*)"
         if settings.smtp_host == "127.0.0.1" and not _port_open("127.0.0.1", settings.smtp_port):
             # no mail server of our own: a local one keeps every reminder as a file
@@ -168,6 +193,8 @@ def main() -> int:
         print(
             f"""
 toshin is ready in {time.monotonic() - started:.1f}s
+  the desk          http://{settings.desk_host}:{settings.desk_port}/  demo accounts:
+{accounts}
   Temporal Web UI   {ui}
   Temporal server   {settings.temporal_address} (SQLite file {settings.data_dir / "temporal.db"})
   read model        {settings.read_model_url} (schema {read_model})

@@ -33,6 +33,14 @@ class Settings(BaseSettings):
     # the department calendar feed (web/feed.py)
     feed_host: str = "127.0.0.1"
     feed_port: int = 8234
+    # the desk (web/app.py): loopback by default; Secure cookies once served over HTTPS
+    desk_host: str = "127.0.0.1"
+    desk_port: int = 8000
+    desk_secure_cookies: bool = False
+    desk_session_idle_minutes: int = 60
+    desk_session_max_hours: int = 10
+    login_max_failures: int = 5
+    login_lockout_minutes: int = 15
     documents_dir: Path | None = None  # generated documents; empty: data_dir / "documents"
     templates_dir: Path = ROOT / "templates"  # docx/*.docx and html/*.html (editable)
 

@@ -75,7 +75,7 @@ def isolated_env(data_dir: Path) -> tuple[dict[str, str], int, int]:
     everything the launcher opens or connects to (Temporal, Web UI, calendar feed, SMTP),
     so a run can neither meet another toshin nor mail someone else's sink.
     Returns (env, Temporal port, UI port)."""
-    temporal_port, ui_port, feed_port, smtp_port = free_ports(4)
+    temporal_port, ui_port, feed_port, smtp_port, desk_port = free_ports(5)
     env = {k: v for k, v in os.environ.items() if not k.startswith("TOSHIN_")}
     env.update(
         {
@@ -86,6 +86,8 @@ def isolated_env(data_dir: Path) -> tuple[dict[str, str], int, int]:
             "TOSHIN_UI_PORT": str(ui_port),
             "TOSHIN_FEED_HOST": "127.0.0.1",
             "TOSHIN_FEED_PORT": str(feed_port),
+            "TOSHIN_DESK_HOST": "127.0.0.1",
+            "TOSHIN_DESK_PORT": str(desk_port),
             "TOSHIN_SMTP_HOST": "127.0.0.1",
             "TOSHIN_SMTP_PORT": str(smtp_port),
             "TOSHIN_NAMESPACE": "default",

@@ -18,7 +18,11 @@
     ├── MailError             a reminder mail could not be delivered
     │   ├── MailUnavailable   the mail server is unreachable or said "try later" (4xx): retried
     │   └── MailRejected      the mail server refused it for good (5xx): not retried
-    └── TemplateError         a document template is broken: names the template and the field
+    ├── TemplateError         a document template is broken: names the template and the field
+    └── AccountError          a desk account cannot be used or changed
+        ├── LoginRefused      wrong name or password, or a disabled account (one message)
+        ├── AccountLocked     too many failed logins: locked for a while
+        └── UnknownUser       no account has this name (admin commands only)
 
 Every class has an ``ErrorType`` value equal to its class name; that string travels as
 ``ApplicationError.type`` through Temporal and is turned back into the class at the edges
@@ -48,6 +52,10 @@ class ErrorType(StrEnum):
     MailUnavailable = "MailUnavailable"
     MailRejected = "MailRejected"
     TemplateError = "TemplateError"
+    AccountError = "AccountError"
+    LoginRefused = "LoginRefused"
+    AccountLocked = "AccountLocked"
+    UnknownUser = "UnknownUser"
 
 
 class CaseError(Exception):
@@ -141,6 +149,22 @@ class TemplateError(CaseError):
         return cls(f"template {template}: {where}", template=template, field=field)
 
 
+class AccountError(CaseError):
+    error_type = ErrorType.AccountError
+
+
+class LoginRefused(AccountError):
+    error_type = ErrorType.LoginRefused
+
+
+class AccountLocked(AccountError):
+    error_type = ErrorType.AccountLocked
+
+
+class UnknownUser(AccountError):
+    error_type = ErrorType.UnknownUser
+
+
 _BY_TYPE: dict[str, type[CaseError]] = {
     cls.error_type.value: cls
     for cls in (
@@ -161,6 +185,10 @@ _BY_TYPE: dict[str, type[CaseError]] = {
         MailUnavailable,
         MailRejected,
         TemplateError,
+        AccountError,
+        LoginRefused,
+        AccountLocked,
+        UnknownUser,
     )
 }
 

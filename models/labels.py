@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from models.case.document import CaseKind, Category, Criterion
-from models.case.payloads import ApprovedBy
+from models.case.payloads import ApprovedBy, DueRule
 from models.case.states import CaseState, Role, Trigger
 from models.session.council import QuorumRule
 from models.session.lifecycle import Act
@@ -204,3 +204,60 @@ NO_NUMBERS_YET = "答申番号: none handed out yet"
 def session_label(fiscal_year: int, ordinal: int) -> str:
     """A session as cases record it: 2018年度第3回."""
     return f"{fiscal_year}年度第{ordinal}回"
+
+
+# the fields of an act's payload, as a form shows them (models/case/payloads.py)
+FIELD_LABELS: dict[str, str] = {
+    "reason": "理由",
+    "comments": "指摘事項(1行に1件)",
+    "condition": "条件番号",
+    "file_ref": "証拠文書(文書管理番号など)",
+    "note": "備考",
+    "statement": "確認した内容",
+    "end_duties": "終了時の措置(1行に1件)",
+    "obligation": "義務ID",
+    "witnessed_by": "立会者",
+    "erasure_certificate": "消去証明書",
+    "category": "区分",
+    "on": "日付",
+}
+
+# what a case's next deadline is (models/case/deadlines.py; stored as is in the read model)
+DEADLINE_LABELS: dict[str, str] = {
+    "triage decision": "事前協議の結果",
+    "pre-check result": "事前確認の結果",
+    "planned start (schedule before it)": "運用開始予定(それまでに付議)",
+    "materials to members": "委員への資料送付",
+    "council session": "審議会の開催",
+    "answer (答申)": "答申",
+    "condition evidence": "条件の履行報告",
+    "pre-start conditions": "運用開始前の条件",
+}
+
+
+def deadline_label(what: str | None) -> str:
+    """A deadline's "what" for people; text that is already Japanese passes through."""
+    return DEADLINE_LABELS.get(what, what) if what else ""
+
+
+# when a condition is due (models/case/payloads.py DueRule)
+DUE_RULE_LABELS: dict[DueRule, str] = {
+    DueRule.before_contract: "契約前",
+    DueRule.before_start: "運用開始前",
+    DueRule.by_date: "期日まで",
+    DueRule.within_business_days: "答申から所定の営業日以内",
+}
+
+# the column titles of the case sheet's grids (models/views/case.py), as the desk shows them
+COLUMN_LABELS: dict[str, str] = {
+    "#": "番号",
+    "condition": "条件",
+    "due": "期限",
+    "status": "状況",
+    "evidence": "履行の証拠",
+    "id": "ID",
+    "next due": "次に行うこと",
+    "from": "受付開始",
+    "by": "期限",
+    "last done": "前回の実施",
+}

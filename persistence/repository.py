@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import Engine
-from sqlmodel import Session, col, delete, select, update
+from sqlmodel import Session, col, delete, func, select, update
 
 from models.case.record import TransitionRecord
 from models.documents.spec import DocumentInfo
@@ -85,6 +85,36 @@ def list_cases(
         query = query.where(CaseRow.fiscal_year == fiscal_year)
     query = query.order_by(col(CaseRow.fiscal_year).desc(), col(CaseRow.updated_at).desc())
     return list(session.exec(query.limit(limit)))
+
+
+CASE_SORTS = {
+    "deadline": (col(CaseRow.next_deadline).is_(None), col(CaseRow.next_deadline).asc()),
+    "updated": (col(CaseRow.updated_at).desc(),),
+    "title": (col(CaseRow.title).asc(),),
+    "state": (col(CaseRow.state).asc(), col(CaseRow.next_deadline).asc()),
+}
+
+
+def page_cases(
+    session: Session,
+    *,
+    department: str | None = None,
+    state: str | None = None,
+    sort: str = "deadline",
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[list[CaseRow], int]:
+    """One page of cases (a department's, or all) and how many there are in all; ``sort`` is
+    a key of ``CASE_SORTS`` (ties by case id, so pages never overlap)."""
+    query = select(CaseRow)
+    if department is not None:
+        query = query.where(CaseRow.department == department)
+    if state is not None:
+        query = query.where(CaseRow.state == state)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    order = (*CASE_SORTS.get(sort, CASE_SORTS["deadline"]), col(CaseRow.case_id).asc())
+    rows = list(session.exec(query.order_by(*order).offset(offset).limit(limit)))
+    return rows, int(total)
 
 
 def replace_deadlines(session: Session, *, inp: ProjectDeadlinesInput, now: dt.datetime) -> int:

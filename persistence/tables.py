@@ -161,3 +161,36 @@ class SessionItemRow(SQLModel, table=True):
     status: str = Field(max_length=40)
     outcome: str | None = Field(default=None, max_length=40)
     answer_number: str | None = Field(default=None, max_length=40)
+
+
+class UserRow(SQLModel, table=True):
+    """A desk account: an argon2id hash, never a password. ``roles`` is comma-separated
+    ``models.accounts.UserRole`` values."""
+
+    __tablename__ = "users"
+
+    username: str = Field(primary_key=True, max_length=40)
+    display_name: str = Field(max_length=100)
+    roles: str = Field(max_length=200)
+    department: str | None = Field(default=None, index=True, max_length=100)
+    password_hash: str = Field(max_length=200)
+    disabled: bool = False
+    failed_attempts: int = 0
+    locked_until: dt.datetime | None = None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class WebSessionRow(SQLModel, table=True):
+    """A desk login, server-side: the cookie holds a random token, this row only its SHA-256,
+    so a copy of the database cannot be replayed as a cookie. Revoked on logout."""
+
+    __tablename__ = "web_sessions"
+
+    id_hash: str = Field(primary_key=True, max_length=64)
+    username: str = Field(index=True, foreign_key="users.username", max_length=40)
+    csrf_token: str = Field(max_length=64)
+    created_at: dt.datetime
+    last_seen: dt.datetime
+    expires_at: dt.datetime
+    revoked: bool = False

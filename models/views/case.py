@@ -13,6 +13,7 @@ from models.case.record import CaseSnapshot
 from models.case.states import CaseState, Role
 from models.labels import (
     CONDITION_LABELS,
+    DUE_RULE_LABELS,
     OBLIGATION_LAPSED,
     OBLIGATION_OVERDUE,
     ROLE_LABELS,
@@ -84,7 +85,9 @@ def _conditions(snap: CaseSnapshot, style: DateStyle) -> Grid | None:
         [
             str(c.number),
             c.condition.text,
-            f"{c.condition.due.value} {format_date(c.due_on, style) if c.due_on else ''}",
+            " ".join(
+                [DUE_RULE_LABELS[c.condition.due], format_date(c.due_on, style) if c.due_on else ""]
+            ).strip(),
             CONDITION_LABELS[c.status],
             "; ".join(e.file_ref for e in c.evidence),
         ]

@@ -1,0 +1,92 @@
+"""`starter.py user ...`: desk accounts for admins. Passwords are read from a prompt (not
+echoed) or from standard input with --password-stdin; never from an argument."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from cli.common import checked, console, fail, print_json
+from edge.users import UserService
+from models.accounts import USER_ROLE_LABELS, UserRole
+from settings import Settings
+
+app = typer.Typer(
+    help="Desk accounts: add, change a password, disable, list.", no_args_is_help=True
+)
+
+StdinOpt = Annotated[
+    bool, typer.Option("--password-stdin", help="read the password from standard input")
+]
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first: str = typer.prompt("password", hide_input=True)
+    again: str = typer.prompt("password (again)", hide_input=True)
+    if first != again:
+        raise fail("password: the two entries differ")
+    return first
+
+
+@app.command()
+def add(
+    username: str,
+    display_name: Annotated[str, typer.Option("--name", help="the name pages show")],
+    role: Annotated[list[UserRole], typer.Option(help="repeat for several roles")],
+    department: Annotated[
+        str | None, typer.Option(help="department members and heads: their department")
+    ] = None,
+    password_stdin: StdinOpt = False,
+) -> None:
+    """Add an account."""
+    password = _password(password_stdin)
+    user = checked(
+        lambda: UserService(Settings()).add(
+            username=username,
+            display_name=display_name,
+            roles=role,
+            department=department,
+            password=password,
+        )
+    )
+    console.print(f"added {user.username} ({', '.join(user.roles)})", highlight=False)
+
+
+@app.command()
+def passwd(username: str, password_stdin: StdinOpt = False) -> None:
+    """Set a new password (clears a lockout, ends the account's open sessions)."""
+    password = _password(password_stdin)
+    checked(lambda: UserService(Settings()).set_password(username, password))
+    console.print(f"password changed for {username}", highlight=False)
+
+
+@app.command()
+def disable(
+    username: str,
+    enable: Annotated[bool, typer.Option("--enable", help="enable it again instead")] = False,
+) -> None:
+    """Disable an account (its open sessions end at once)."""
+    user = checked(lambda: UserService(Settings()).set_disabled(username, not enable))
+    console.print(f"{user.username} {'disabled' if user.disabled else 'enabled'}")
+
+
+@app.command(name="list")
+def list_(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Every account (never a password hash)."""
+    users = checked(lambda: UserService(Settings()).list())
+    if as_json:
+        print_json(users)
+        return
+    table = Table(title=f"accounts ({len(users)})")
+    for col in ("user", "name", "roles", "department", "status"):
+        table.add_column(col)
+    for u in users:
+        status = "disabled" if u.disabled else "locked" if u.locked else "active"
+        roles = ", ".join(f"{r} ({USER_ROLE_LABELS[r]})" for r in u.roles)
+        table.add_row(u.username, u.display_name, roles, u.department or "", status)
+    console.print(table)

@@ -1,0 +1,45 @@
+"""Desk accounts and their server-side sessions: small keyword-only functions. Written only
+through ``edge.users`` (accounts are not case state: no workflow owns them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Session, col, select, update
+
+from persistence.tables import UserRow, WebSessionRow
+
+
+def aware(value: dt.datetime) -> dt.datetime:
+    """SQLite hands datetimes back without their zone; every one stored here is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def get_user(session: Session, *, username: str) -> UserRow | None:
+    return session.get(UserRow, username)
+
+
+def list_users(session: Session) -> list[UserRow]:
+    return list(session.exec(select(UserRow).order_by(col(UserRow.username))))
+
+
+def save_user(session: Session, *, row: UserRow) -> None:
+    session.add(row)
+
+
+def add_web_session(session: Session, *, row: WebSessionRow) -> None:
+    session.add(row)
+
+
+def get_web_session(session: Session, *, id_hash: str) -> WebSessionRow | None:
+    return session.get(WebSessionRow, id_hash)
+
+
+def revoke_web_sessions(session: Session, *, username: str) -> int:
+    """Revoke every live session of a user (password change, disabled account)."""
+    result = session.exec(
+        update(WebSessionRow)
+        .where(col(WebSessionRow.username) == username, col(WebSessionRow.revoked).is_(False))
+        .values(revoked=True)
+    )
+    return int(result.rowcount)

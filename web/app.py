@@ -1,0 +1,104 @@
+"""The desk: Japanese pages for the people who work the cases, behind a login.
+
+``create_app(settings)`` builds it; ``uvicorn web.app:app`` (or ``./toshin up``) serves it.
+Every page is rendered on the server; htmx (vendored under static/) only enhances. The
+Content-Security-Policy allows nothing from another host and no inline script or style.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from edge.connect import Edge
+from edge.loaders import load_municipality
+from edge.users import UserService
+from models.errors import CaseError
+from persistence.database import make_engine
+from settings import Settings
+from web.auth import LoginRequired
+from web.deps import Desk
+from web.errors import http_error
+from web.routes import auth as auth_routes
+from web.routes import cases as case_routes
+
+HERE = Path(__file__).resolve().parent
+log = logging.getLogger("toshin.desk")
+
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+def create_app(settings: Settings | None = None, *, edge: Edge | None = None) -> FastAPI:
+    """The desk on ``settings``; ``edge`` given (tests) or opened on first use."""
+    settings = settings or Settings()
+    engine = make_engine(
+        settings.read_model_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms
+    )
+    templates = Jinja2Templates(directory=HERE / "templates")
+    app = FastAPI(title="toshin desk", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.desk = Desk(
+        settings=settings,
+        users=UserService(settings, engine),
+        town=edge.municipality if edge else load_municipality(settings.municipality_file),
+        engine=engine,
+        templates=templates,
+        edge=edge,
+    )
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(auth_routes.router)
+    app.include_router(case_routes.router)
+
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        if settings.desk_secure_cookies:
+            response.headers["Strict-Transport-Security"] = "max-age=31536000"
+        if not request.url.path.startswith("/static/"):
+            # a page behind the login must not come back from a cache after logout
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.exception_handler(LoginRequired)
+    async def to_login(request: Request, exc: LoginRequired) -> Response:
+        return RedirectResponse(f"/login?next={quote(exc.path)}", status_code=303)
+
+    @app.exception_handler(CaseError)
+    async def domain_error(request: Request, exc: CaseError) -> Response:
+        err = http_error(exc)
+        if err.status == 403:
+            log.warning("refused %s %s: %s", request.method, request.url.path, exc.message)
+        return templates.TemplateResponse(
+            request,
+            "error.html",
+            {"error": err, "login": None, "town": app.state.desk.town.name},
+            status_code=err.status,
+        )
+
+    return app
+
+
+def app() -> FastAPI:
+    """The desk on the environment's settings (``uvicorn --factory web.app:app``)."""
+    return create_app()
