@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from cli import admin, calendars, cases, councils, documents, scenarios, sessions, vendors
+from cli import admin, calendars, cases, councils, documents, keys, scenarios, sessions, vendors
 from cli.common import console, print_json
 from cli.render import lifecycle_table
 from models.case.lifecycle import RULES
@@ -27,6 +27,7 @@ app.add_typer(scenarios.app, name="scenario")
 app.add_typer(scenarios.demo, name="demo")
 app.add_typer(calendars.app, name="calendar")
 app.add_typer(vendors.app, name="vendor")
+app.add_typer(keys.app, name="keys")
 
 
 @app.command()
