@@ -3,6 +3,7 @@ worker in a child process and the fixtures in this one read each other's payload
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from datetime import UTC, datetime
 
@@ -15,3 +16,5 @@ TEST_KEY = Key(
 )
 TEST_KEYRING = Keyring(keys=(TEST_KEY,), current=TEST_KEY.id)
 TEST_CONVERTER = data_converter(TEST_KEYRING)
+# what a child process (the CLI under test) gets as TOSHIN_KEYRING
+TEST_KEYRING_ENV = base64.b64encode(TEST_KEYRING.to_json().encode()).decode()
