@@ -9,18 +9,24 @@ from temporalio.client import Client
 from temporalio.converter import DataConverter
 
 from edge.cases import CaseService
-from edge.codec import data_converter, load_keyring
+from edge.codec import KeyringError, data_converter, load_keyring
 from edge.councils import CouncilService
 from edge.errors import unreachable
 from edge.loaders import load_municipality
 from edge.sessions import SessionService
+from models.errors import CaseError
 from models.municipality import MunicipalityConfig
 from settings import Settings
 
 
 def converter_for(settings: Settings) -> DataConverter:
-    """The encrypting data converter on the settings' keyring (variable or key file)."""
-    return data_converter(load_keyring(settings.keyring.get_secret_value(), settings.keyring_path))
+    """The encrypting data converter on the settings' keyring (variable or key file); a
+    missing or malformed keyring is a CaseError, so the CLI prints one line."""
+    try:
+        keyring = load_keyring(settings.keyring.get_secret_value(), settings.keyring_path)
+    except KeyringError as err:
+        raise CaseError(str(err)) from None
+    return data_converter(keyring)
 
 
 async def connect(settings: Settings) -> Client:
