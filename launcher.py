@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
+from edge.codec import ensure_keyring
 from models import search_attributes as sa
 from settings import ROOT, Settings
 
@@ -41,6 +42,8 @@ def start_server(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
         host,
         "--port",
         port,
+        "--ui-ip",
+        "127.0.0.1",  # the Web UI shows payload metadata: loopback only, whatever --ip is
         "--ui-port",
         str(settings.ui_port),
         "--db-filename",
@@ -108,6 +111,7 @@ def main() -> int:
     started = time.monotonic()
     settings = Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    ensure_keyring(settings.keyring.get_secret_value(), settings.keyring_path)  # 0600, once
     logs = settings.data_dir / "logs"
     logs.mkdir(exist_ok=True)
     if _port_open(settings.feed_host, settings.feed_port):

@@ -43,10 +43,18 @@ class Settings(BaseSettings):
     login_lockout_minutes: int = 15
     documents_dir: Path | None = None  # generated documents; empty: data_dir / "documents"
     templates_dir: Path = ROOT / "templates"  # docx/*.docx and html/*.html (editable)
+    # payload encryption (edge/codec.py): TOSHIN_KEYRING (base64 of the keyring JSON) wins
+    # over the key file; the file defaults to data_dir / "keys" / "keyring.json"
+    keyring: SecretStr = SecretStr("")
+    keyring_file: Path | None = None
 
     @property
     def documents_path(self) -> Path:
         return self.documents_dir or self.data_dir / "documents"
+
+    @property
+    def keyring_path(self) -> Path:
+        return self.keyring_file or self.data_dir / "keys" / "keyring.json"
 
     @property
     def read_model_url(self) -> str:

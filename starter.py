@@ -14,6 +14,7 @@ from cli import (
     cases,
     councils,
     documents,
+    keys,
     scenarios,
     sessions,
     users,
@@ -38,6 +39,7 @@ app.add_typer(scenarios.demo, name="demo")
 app.add_typer(calendars.app, name="calendar")
 app.add_typer(vendors.app, name="vendor")
 app.add_typer(users.app, name="user")
+app.add_typer(keys.app, name="keys")
 
 
 @app.command()

@@ -34,7 +34,6 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from sqlalchemy import Engine, create_engine, text
     from temporalio.client import Client
-    from temporalio.contrib.pydantic import pydantic_data_converter
     from temporalio.testing import WorkflowEnvironment
 
     from edge.cases import CaseService
@@ -46,6 +45,7 @@ with workflow.unsafe.imports_passed_through():
     from persistence.database import make_engine
     from settings import ROOT, Settings
     from tests.factories import document
+    from tests.keys import TEST_CONVERTER
 from bench.bare_counter import BareCounterWorkflow
 from tests.integration.conftest import municipality
 from worker import build_worker
@@ -68,7 +68,7 @@ async def start_dev_server(data_dir: Path) -> WorkflowEnvironment:
         dev_server_database_filename=str(data_dir / "temporal.db"),
         dev_server_extra_args=WAL_ARGS,
         search_attributes=sa.ALL,
-        data_converter=pydantic_data_converter,
+        data_converter=TEST_CONVERTER,
     )
 
 

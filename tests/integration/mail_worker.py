@@ -8,17 +8,17 @@ import asyncio
 import sys
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
 from activities.mail import MailActivities, SmtpConfig
 from persistence.database import make_engine
 from tests.integration.mail_workflow import MailTestWorkflow
+from tests.keys import TEST_CONVERTER
 from workflows import workflow_runner
 
 
 async def main(target: str, task_queue: str, db_url: str, smtp_port: int) -> None:
-    client = await Client.connect(target, data_converter=pydantic_data_converter)
+    client = await Client.connect(target, data_converter=TEST_CONVERTER)
     mail = MailActivities(make_engine(db_url), SmtpConfig(port=smtp_port, timeout_seconds=5))
     async with Worker(
         client,

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 from tests.integration.conftest import System
+from tests.keys import TEST_KEYRING_ENV
 
 DOC = """\
 kind: external_linkage
@@ -37,6 +38,7 @@ async def cli(
         "TOSHIN_TASK_QUEUE": system.settings.task_queue,
         "TOSHIN_DATABASE_URL": system.settings.read_model_url,
         "TOSHIN_DATA_DIR": str(system.settings.data_dir),
+        "TOSHIN_KEYRING": TEST_KEYRING_ENV,
         **(env_extra or {}),
     }
     proc = await asyncio.create_subprocess_exec(

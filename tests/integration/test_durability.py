@@ -7,7 +7,6 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from edge.cases import CaseService
@@ -16,6 +15,7 @@ from persistence.database import make_engine
 from settings import Settings
 from tests.factories import act, actor, document
 from tests.integration.conftest import TEMPORAL_BIN, municipality
+from tests.keys import TEST_CONVERTER
 from worker import build_worker
 
 
@@ -24,7 +24,7 @@ async def _start(db: Path) -> WorkflowEnvironment:
         dev_server_existing_path=str(TEMPORAL_BIN),
         dev_server_database_filename=str(db),
         search_attributes=sa.ALL,
-        data_converter=pydantic_data_converter,
+        data_converter=TEST_CONVERTER,
     )
 
 

@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from edge.cases import CaseService
@@ -31,6 +30,7 @@ from tests.factories import act
 from tests.integration.conftest import municipality
 from tests.integration.drive import to_answer
 from tests.integration.smtp_sink import SmtpSink, free_port
+from tests.keys import TEST_CONVERTER
 from worker import build_worker
 
 TEST_SERVER = ROOT / ".venv" / "bin" / "temporal-test-server"
@@ -79,7 +79,7 @@ async def years_env(
     tmp_path: Path, executor: ThreadPoolExecutor, case_policy: CasePolicy, years_ahead: int = 10
 ) -> AsyncIterator[Years]:
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(TEST_SERVER), data_converter=pydantic_data_converter
+        test_server_existing_path=str(TEST_SERVER), data_converter=TEST_CONVERTER
     )
     types = {
         "KEYWORD": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,

@@ -9,7 +9,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from sqlalchemy import text
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from models.calendar.jcalendar import build_closure_table
@@ -22,6 +21,7 @@ from tests.conftest import ROOT
 from tests.factories import actor
 from tests.integration.conftest import System
 from tests.integration.test_sessions import council
+from tests.keys import TEST_CONVERTER
 from worker import build_worker
 from workflows.session import SessionWorkflow
 
@@ -43,7 +43,7 @@ async def test_overdue_notice_and_materials_remind_the_secretariat_once(
     tmp_path: Path, executor: ThreadPoolExecutor
 ) -> None:
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(TEST_SERVER), data_converter=pydantic_data_converter
+        test_server_existing_path=str(TEST_SERVER), data_converter=TEST_CONVERTER
     )
     settings = Settings(
         task_queue=f"tq-{uuid.uuid4().hex}",
