@@ -2,8 +2,8 @@
 by name.
 
 ``SESSION_ACTS`` names every act (the SessionWorkflow update it is); ``roles_for`` says who
-may do it, and the CLI acts as the first of them. The roles are kept here until the session
-lifecycle table (``models.session.lifecycle.roles_for``) replaces this one mapping.
+may do it (the session table's ``models.session.lifecycle.roles_for``), and the CLI acts as
+the first of them.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel
 from temporalio.client import Client, WorkflowHandle
 
+import models.session.lifecycle as session_lifecycle
 from edge.errors import translated
 from edge.loaders import load_mapping, parse
 from models.case.payloads import SessionRef
@@ -51,33 +52,19 @@ SESSION_ACTS: dict[str, Any] = {
     "retry_documents": SessionWorkflow.retry_documents,
 }
 
-# Who does each act; the first role is the one the CLI acts as. The one place to rewire to
-# the session lifecycle table.
-_ACT_ROLES: dict[str, tuple[Role, ...]] = {
-    "plan_session": (R.secretariat,),  # an act on the council (CouncilWorkflow.plan_session)
-    "add_items": (R.secretariat,),
-    "send_notice": (R.secretariat,),
-    "send_materials": (R.secretariat,),
-    "open_session": (R.secretariat, R.chair),
-    "carry_over": (R.secretariat,),
-    "open_item": (R.chair,),
-    "record_qa": (R.secretariat, R.chair),
-    "decide_item": (R.council, R.chair),
-    "issue_answer": (R.chair,),
-    "close_session": (R.secretariat, R.chair),
-    "redact": (R.secretariat,),
-    "approve_minutes": (R.chair,),
-    "publish_minutes": (R.secretariat,),
-    "replace_closures": (R.secretariat, R.admin),
-    "retry_documents": (R.secretariat, R.admin),
-}
+# Planning is an act on the council (CouncilWorkflow.plan_session), not a row of the session
+# table; every other act's roles are the table's.
+PLAN_SESSION_ROLES: tuple[Role, ...] = (R.secretariat,)
 
 DECIDE_PAYLOAD_KEYS = ("conditions", "opinions", "action_items", "summary")
 
 
 def roles_for(act: str) -> tuple[Role, ...]:
-    """The roles that may do a session act."""
-    return _ACT_ROLES[act]
+    """The roles that may do a session act: the session table's (``plan_session``, an act
+    on the council, is the secretariat's)."""
+    if act == "plan_session":
+        return PLAN_SESSION_ROLES
+    return session_lifecycle.roles_for(act)
 
 
 def acting_role(act: str) -> Role:

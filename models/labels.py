@@ -133,12 +133,36 @@ ITEM_STATUS_LABELS: dict[ItemStatus, str] = {
     ItemStatus.on_agenda: "付議",
     ItemStatus.deliberating: "審議中",
     ItemStatus.decided: "議決済・答申待ち",
+    ItemStatus.answer_pending: "答申済・答申書作成待ち（案件の手順が停止中）",
     ItemStatus.answered: "答申済",
     ItemStatus.continued: "継続審議",
     ItemStatus.noted: "報告了承",
     ItemStatus.converted: "諮問へ切替",
     ItemStatus.carried_over: "次回へ延期",
 }
+
+# The session acts (models.session.lifecycle.Act), by name: labels cannot import the table.
+SESSION_ACT_LABELS: dict[str, str] = {
+    "add_items": "議題の追加",
+    "receive_item": "継続案件の受入れ",
+    "send_notice": "開催通知",
+    "send_materials": "資料送付",
+    "open_session": "開会（出席確認）",
+    "carry_over": "流会による延期",
+    "open_item": "審議開始",
+    "record_qa": "質疑の記録",
+    "decide_item": "議決",
+    "issue_answer": "答申",
+    "close_session": "閉会",
+    "redact": "会議録の不開示部分",
+    "approve_minutes": "会議録の承認",
+    "publish_minutes": "会議録の公開",
+    "replace_closures": "閉庁日表の差替え",
+    "retry_documents": "文書の再生成",
+}
+
+# An agenda item whose case step parked during a session act (admin retry, then the act again).
+PARKED_MARK = "手順停止中"
 
 OUTCOME_LABELS: dict[ItemOutcome, str] = {
     ItemOutcome.approve: "可",

@@ -259,48 +259,7 @@ RULES: tuple[SessionRule, ...] = (
 # Acts nobody asks for: another session's workflow sends them (refused to anyone else).
 ENGINE_ONLY: frozenset[Act] = frozenset(r.act for r in RULES if r.roles == (R.engine,))
 
-STATE_LABELS: dict[SessionState, str] = {
-    S.planned: "開催予定",
-    S.notice_sent: "開催通知済",
-    S.materials_sent: "資料送付済",
-    S.opened: "開会中",
-    S.failed_quorum: "流会",
-    S.closed: "閉会",
-}
-ITEM_LABELS: dict[ItemStatus, str] = {
-    IS.on_agenda: "付議",
-    IS.deliberating: "審議中",
-    IS.decided: "議決済・答申待ち",
-    IS.answer_pending: "答申済・答申書作成待ち（案件の手順が停止中）",
-    IS.answered: "答申済",
-    IS.continued: "継続審議",
-    IS.noted: "報告了承",
-    IS.converted: "諮問へ切替",
-    IS.carried_over: "次回へ延期",
-}
-MINUTES_LABELS: dict[MinutesState, str] = {
-    M.drafting: "作成中",
-    M.approved: "会長承認済",
-    M.published: "公開済",
-}
-ACT_LABELS: dict[Act, str] = {
-    A.add_items: "議題の追加",
-    A.receive_item: "継続案件の受入れ",
-    A.send_notice: "開催通知",
-    A.send_materials: "資料送付",
-    A.open_session: "開会（出席確認）",
-    A.carry_over: "流会による延期",
-    A.open_item: "審議開始",
-    A.record_qa: "質疑の記録",
-    A.decide_item: "議決",
-    A.issue_answer: "答申",
-    A.close_session: "閉会",
-    A.redact: "会議録の不開示部分",
-    A.approve_minutes: "会議録の承認",
-    A.publish_minutes: "会議録の公開",
-    A.replace_closures: "閉庁日表の差替え",
-    A.retry_documents: "文書の再生成",
-}
+# Labels (states, item statuses, acts) live in models.labels, the one label table.
 
 # The item statuses in which nothing more is done to an item.
 FINAL_ITEMS: tuple[ItemStatus, ...] = (

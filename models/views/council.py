@@ -20,6 +20,7 @@ from models.labels import (
     ITEM_STATUS_LABELS,
     MINUTES_LABELS,
     OUTCOME_LABELS,
+    PARKED_MARK,
     QUORUM_LABELS,
     SESSION_STATE_LABELS,
     TIE_LABELS,
@@ -124,7 +125,7 @@ def session_sheet(
         Line(label="日時", value=held_text(plan, town)),
         Line(label="場所", value=plan.place),
         Line(label="公開", value=f"{OPENNESS[plan.openness]}{closed}"),
-        Line(label="state", value=f"{snap.state} ({SESSION_STATE_LABELS.get(snap.state, '')})"),
+        Line(label="state", value=f"{snap.state} ({SESSION_STATE_LABELS[snap.state]})"),
         Line(label="quorum", value=snap.quorum),
         Line(label="開催通知", value=notice, tone=notice_tone),
         Line(label="資料送付", value=materials, tone=materials_tone),
@@ -173,6 +174,15 @@ def session_sheet(
                 Line(label="warning", value=f"{w.code}: {w.message}", tone=Tone.warning)
                 for w in snap.warnings
             ),
+            *(
+                Line(
+                    label=f"{PARKED_MARK} {item.parked.case_id}",
+                    value=f"{item.parked.trigger}: {item.parked.error}",
+                    tone=Tone.warning,
+                )
+                for item in snap.items
+                if item.parked is not None
+            ),
         ],
     )
 
@@ -184,6 +194,8 @@ def _agenda(snap: SessionSnapshot, style: DateStyle) -> Grid:
         if item.answer is not None:
             by = APPROVED_BY_LABELS[ApprovedBy(item.answer.approved_by)]
             answer = f"{item.answer.number} ({by}, {format_date(item.answer.issued_on, style)})"
+        if item.parked is not None:
+            answer = f"{answer} {PARKED_MARK}".strip()
         moved = " ".join(
             part
             for part in (
@@ -198,7 +210,7 @@ def _agenda(snap: SessionSnapshot, style: DateStyle) -> Grid:
                 str(n),
                 item.case_id,
                 item.title,
-                f"{item.status} ({ITEM_STATUS_LABELS.get(item.status, '')})",
+                f"{item.status} ({ITEM_STATUS_LABELS[item.status]})",
                 outcome,
                 _votes(item),
                 answer,

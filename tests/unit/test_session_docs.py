@@ -9,7 +9,10 @@ import pytest
 
 from docs import generate
 from docs.generate import SESSION_LIFECYCLE_MD, render_session_lifecycle
-from models.session.lifecycle import ACT_LABELS, ITEM_LABELS, RULES, STATE_LABELS, Act
+from models.labels import ITEM_STATUS_LABELS as ITEM_LABELS
+from models.labels import SESSION_ACT_LABELS as ACT_LABELS
+from models.labels import SESSION_STATE_LABELS as STATE_LABELS
+from models.session.lifecycle import RULES, Act
 from models.session.record import ItemStatus, SessionState
 
 RENDERED = render_session_lifecycle()
@@ -66,3 +69,10 @@ def test_check_fails_on_a_stale_file(
     assert generate.main([]) == 0
     assert target.read_text(encoding="utf-8") == RENDERED
     assert generate.main(["--check"]) == 0
+
+
+def test_one_label_for_every_session_state_item_status_and_act() -> None:
+    """models.labels is the one label table: nothing in the session model goes unlabelled."""
+    assert set(STATE_LABELS) == set(SessionState)
+    assert set(ITEM_LABELS) == set(ItemStatus)
+    assert set(ACT_LABELS) == {a.value for a in Act}
