@@ -19,7 +19,7 @@ from models.municipality import MunicipalityConfig
 from models.session.council import Council, SessionPlan
 from models.session.council_registry import CouncilInput, CouncilSnapshot, PlanSession
 from models.session.minutes import Minutes
-from models.session.record import SessionRecord, SessionSnapshot
+from models.session.record import SessionClock, SessionRecord, SessionSnapshot
 from settings import Settings
 from workflows.council import CouncilWorkflow
 
@@ -57,11 +57,14 @@ class CouncilService:
         with translated(f"council {council_id}"):
             return await self.handle(council_id).query(CouncilWorkflow.snapshot)
 
-    async def plan(self, actor: Actor, plan: SessionPlan) -> SessionSnapshot:
-        """Plan a session of the council (the secretariat's act on the council)."""
+    async def plan(
+        self, actor: Actor, plan: SessionPlan, *, clock: SessionClock | None = None
+    ) -> SessionSnapshot:
+        """Plan a session of the council (the secretariat's act on the council). ``clock``
+        pins the session's "today" (tests, scenario runs); without it the session reads JST."""
         with translated(f"council {plan.council_id}"):
             session_id: str = await self.handle(plan.council_id).execute_update(
-                CouncilWorkflow.plan_session, PlanSession(actor=actor, plan=plan)
+                CouncilWorkflow.plan_session, PlanSession(actor=actor, plan=plan, clock=clock)
             )
         return await self.sessions.session(session_id)
 
