@@ -20,6 +20,9 @@ from models.session.council import Council, SessionPlan
 from models.session.council_registry import CouncilInput, CouncilSnapshot, PlanSession
 from models.session.minutes import Minutes
 from models.session.record import SessionClock, SessionRecord, SessionSnapshot
+from persistence import repository
+from persistence.database import make_engine
+from persistence.tables import CouncilRow, SessionRow
 from settings import Settings
 from workflows.council import CouncilWorkflow
 
@@ -83,3 +86,29 @@ class CouncilService:
 
     async def act(self, session_id: str, name: str, request: BaseModel) -> SessionSnapshot:
         return await self.sessions.act(session_id, name, request)
+
+
+def list_councils(settings: Settings) -> list[CouncilRow]:
+    """Councils from the read model (projected by their workflows)."""
+    engine = make_engine(settings.read_model_url)
+    try:
+        return repository.list_councils(engine)
+    finally:
+        engine.dispose()
+
+
+def list_sessions(
+    settings: Settings,
+    *,
+    council_id: str | None = None,
+    state: str | None = None,
+    fiscal_year: int | None = None,
+) -> list[SessionRow]:
+    """Sessions from the read model, soonest first, with filters."""
+    engine = make_engine(settings.read_model_url)
+    try:
+        return repository.list_sessions(
+            engine, council_id=council_id, state=state, fiscal_year=fiscal_year
+        )
+    finally:
+        engine.dispose()

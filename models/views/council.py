@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from typing import Protocol
 
 from pydantic import BaseModel
 
@@ -24,12 +26,13 @@ from models.labels import (
     QUORUM_LABELS,
     SESSION_STATE_LABELS,
     TIE_LABELS,
+    session_label,
 )
 from models.municipality import MunicipalityConfig
 from models.session.council import Council, MemberRole, Numbering, QuorumRule, SessionPlan
 from models.session.council_registry import CouncilSnapshot
 from models.session.minutes import CLOSED_REASONS, OPENNESS, ROLE_TITLES
-from models.session.record import AgendaItem, SessionSnapshot
+from models.session.record import AgendaItem, MinutesState, SessionSnapshot, SessionState
 from models.views.sheet import Grid, Line, Tone
 
 JST = dt.timezone(dt.timedelta(hours=9))
@@ -303,3 +306,72 @@ def council_sheet(snap: CouncilSnapshot, town: MunicipalityConfig) -> CouncilShe
             rows=[[case_id, number] for case_id, number in snap.numbers.items()],
         )
     return CouncilSheet(head=head, roster=roster, sessions=sessions, numbers=numbers)
+
+
+class SessionListRow(Protocol):
+    """What a session list shows of a read-model row (persistence's SessionRow)."""
+
+    session_id: str
+    council_id: str
+    fiscal_year: int
+    ordinal: int
+    held_on: dt.date
+    state: str
+    minutes: str | None
+    item_count: int
+    warning_count: int
+
+
+class CouncilListRow(Protocol):
+    council_id: str
+    name: str
+    seats: int
+    quorum: str
+    member_count: int
+    sessions_planned: int
+
+
+def session_list(rows: Sequence[SessionListRow]) -> Grid:
+    """Sessions from the read model, one line each."""
+    out = []
+    for row in rows:
+        state = SessionState(row.state)
+        minutes = (
+            f"{row.minutes} ({MINUTES_LABELS[MinutesState(row.minutes)]})" if row.minutes else ""
+        )
+        out.append(
+            [
+                row.session_id,
+                row.council_id,
+                session_label(row.fiscal_year, row.ordinal),
+                row.held_on.isoformat(),
+                f"{state} ({SESSION_STATE_LABELS[state]})",
+                str(row.item_count),
+                minutes,
+                str(row.warning_count or ""),
+            ]
+        )
+    return Grid(
+        title=f"sessions ({len(rows)})",
+        columns=["session", "council", "回", "held on", "state", "items", "minutes", "warnings"],
+        rows=out,
+    )
+
+
+def council_list(rows: Sequence[CouncilListRow]) -> Grid:
+    """Councils from the read model, one line each."""
+    return Grid(
+        title=f"councils ({len(rows)})",
+        columns=["council", "name", "seats", "quorum", "members", "sessions planned"],
+        rows=[
+            [
+                r.council_id,
+                r.name,
+                str(r.seats),
+                f"{QUORUM_LABELS[QuorumRule(r.quorum)]} ({r.quorum})",
+                str(r.member_count),
+                str(r.sessions_planned),
+            ]
+            for r in rows
+        ],
+    )
