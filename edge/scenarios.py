@@ -51,6 +51,18 @@ class StepResult:
     detail: str = ""
 
 
+def _base(scenario: Scenario, now: dt.datetime) -> dt.datetime:
+    """The run's base time: the next whole minute, moved earlier when a session held "today"
+    would otherwise start after midnight (JST), so every such session is held on the run's
+    day (a start a little in the past is fine: the session's clock is pinned to that day)."""
+    latest = max(
+        (s.starts_in_minutes for s in scenario.sessions.values() if s.starts_in_minutes),
+        default=0,
+    )
+    last = dt.datetime.combine(now.astimezone(JST).date(), dt.time(23, 59), JST)
+    return min(run_clock(now), last - dt.timedelta(minutes=latest))
+
+
 def load_scenario(path: Path) -> Scenario:
     try:
         scenario = Scenario.model_validate(load_structured(path))
@@ -183,9 +195,9 @@ class ScenarioRunner:
         clock: dt.datetime,
         now: dt.datetime,
     ) -> dict[str, _Session]:
-        """The sessions' plans for this run, each on a clock pinned to its day: a session
-        held "today" reads its own day (even one that starts after midnight, JST), any other
-        reads the run's day; so a run never depends on the time of day."""
+        """The sessions' plans for this run, each on a clock pinned to its day (the run's day
+        for a session held "today", ``_base`` keeps it on that day): its acts, and the case
+        acts they fire, are dated on it even after midnight (JST), so no run waits for it."""
         sessions: dict[str, _Session] = {}
         for alias, spec in scenario.sessions.items():
             council = scenario.councils[spec.council]
@@ -214,7 +226,7 @@ class ScenarioRunner:
         that exist already are reused and their steps are not repeated. Returns the ids of
         the cases and sessions by alias, and one result per step run."""
         now = dt.datetime.now(JST)
-        clock, today = run_clock(now), now.date()
+        clock, today = _base(scenario, now), now.date()
         cases, councils = self._services(scenario)
         council_ids = self._council_ids(scenario)
         sessions = self._sessions(scenario, council_ids, clock, now)  # before creating anything

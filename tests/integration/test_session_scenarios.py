@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from edge.scenarios import ScenarioRunner, load_scenario
+from edge.scenarios import ScenarioRunner, _base, load_scenario
 from models.errors import InvalidPayload
 from models.scenario import RunRelativeStart, Scenario, run_clock, run_date
 from tests.conftest import ROOT
@@ -112,3 +112,15 @@ async def test_starter_runs_a_session_scenario(system: System) -> None:
     assert {"c870", "s2017"} <= set(report["cases"])
     numbers = [s for s in report["steps"] if "第870号" in s["got"]]
     assert len(numbers) == 1
+
+
+def test_a_run_near_midnight_holds_todays_sessions_today() -> None:
+    """No wait for midnight: the run's base moves earlier so a session held "today" starts
+    on the run's day, and its clock is pinned to that day."""
+    scenario = load_scenario(SCENARIOS[0])
+    latest = max(s.starts_in_minutes or 0 for s in scenario.sessions.values())
+    late = dt.datetime(2026, 1, 30, 23, 58, 30, tzinfo=JST)
+    base = _base(scenario, late)
+    assert (base + dt.timedelta(minutes=latest)).date() == late.date()
+    noon = dt.datetime(2026, 1, 30, 12, 0, 30, tzinfo=JST)
+    assert _base(scenario, noon) == run_clock(noon)
