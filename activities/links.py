@@ -137,6 +137,7 @@ class SessionLinkActivities:
             found=True,
             council_id=snap.plan.council_id,
             state=snap.state.value,
+            case_ids=[item.case_id for item in snap.items],
         )
 
     @activity.defn(name="take_answer_number")

@@ -40,6 +40,7 @@ from pydantic import BaseModel
 from bench.transition_latency import exit_with, gather_limited, start_dev_server
 from edge.cases import CaseService
 from edge.councils import CouncilService
+from models.calendar.clock import ClockEpoch
 from models.case.payloads import Votes
 from models.ids import session_workflow_id
 from models.policy import CasePolicy
@@ -53,6 +54,7 @@ from models.session.record import (
     ItemOutcome,
     OpenSession,
     SessionAct,
+    SessionClock,
     SessionSnapshot,
 )
 from persistence.database import make_engine
@@ -69,8 +71,6 @@ SECRETARIAT = actor("secretariat", "総務課")
 CHAIR = actor("chair", "会長")
 COUNCIL = actor("council", "審議会")
 DEPARTMENT = actor("department", "担当課")
-MIDNIGHT_MARGIN = dt.timedelta(minutes=10)  # the session must be held today, start to end
-SMOKE_MARGIN = dt.timedelta(minutes=1)  # --smoke: 2 items take seconds
 HISTORY_WARN_BYTES = 10 * 1024 * 1024  # Temporal's defaults: warns past 10 MiB,
 HISTORY_ERROR_BYTES = 50 * 1024 * 1024  # terminates the workflow past 50 MiB
 
@@ -114,18 +114,12 @@ class StepFailed(Exception):
 # -- setup (not timed in the total) --------------------------------------------------------------
 
 
-async def session_start(margin: dt.timedelta) -> dt.datetime:
-    """A minute from now, on a day that lasts long enough to hold the whole session (open_session
-    must happen on the day the session is held): within ``margin`` of midnight JST, wait for
-    the next day."""
+def session_start() -> tuple[dt.datetime, SessionClock]:
+    """A minute from now, and a clock pinned to that day: the session reads its day from the
+    clock (open_session must fall on the day it is held), so a run never waits for midnight."""
     now = dt.datetime.now(JST)
-    if (now + margin).date() != now.date():
-        midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), JST)
-        wait = (midnight - now).total_seconds() + 1
-        print(f"  close to midnight JST: waiting {wait:.0f}s so the session is held on one day")
-        await asyncio.sleep(wait)
-        now = dt.datetime.now(JST)
-    return now + dt.timedelta(minutes=1)
+    starts_at = now + dt.timedelta(minutes=1)
+    return starts_at, SessionClock(epoch=ClockEpoch(at=now, on=starts_at.date()))
 
 
 # -- the timed run -----------------------------------------------------------------------------
@@ -204,7 +198,6 @@ async def measure(
     councils: CouncilService,
     n: int,
     step_timeout: float,
-    margin: dt.timedelta = MIDNIGHT_MARGIN,
 ) -> Result:
     result = Result(n=n)
     council_id = f"bench{uuid.uuid4().hex[:8]}"
@@ -216,7 +209,7 @@ async def measure(
     )
     result.prepare_s = time.perf_counter() - started
 
-    starts_at = await session_start(margin)
+    starts_at, clock = session_start()
     plan = SessionPlan(
         council_id=council_id,
         ordinal=1,
@@ -224,7 +217,7 @@ async def measure(
         ends_at=starts_at + dt.timedelta(hours=2),
         place="市役所3階庁議室",
     )
-    session_id = (await councils.plan(SECRETARIAT, plan)).session_id
+    session_id = (await councils.plan(SECRETARIAT, plan, clock=clock)).session_id
     run = SessionRun(councils, session_id, result, step_timeout)
     try:
         await run.run(case_ids)
@@ -333,7 +326,7 @@ def report(results: list[Result]) -> None:
 # -- main --------------------------------------------------------------------------------------
 
 
-async def run(sizes: list[int], step_timeout: float, margin: dt.timedelta) -> int:
+async def run(sizes: list[int], step_timeout: float) -> int:
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="toshin-bench-") as tmp:
         data_dir = Path(tmp)
@@ -353,7 +346,7 @@ async def run(sizes: list[int], step_timeout: float, margin: dt.timedelta) -> in
                     for n in sizes:
                         print(f"N={n}: preparing {n} cases, then one session…", flush=True)
                         try:
-                            result = await measure(cases, councils, n, step_timeout, margin)
+                            result = await measure(cases, councils, n, step_timeout)
                         except Exception:
                             traceback.print_exc()
                             result = Result(n=n, failed_at="setup: see the traceback above")
@@ -387,8 +380,7 @@ def main() -> int:
         parser.error("--sizes: comma-separated integers, e.g. 10,30,100")
     if not sizes or min(sizes) < 1:
         parser.error("--sizes: at least one size, each at least 1")
-    margin = SMOKE_MARGIN if args.smoke else MIDNIGHT_MARGIN
-    return asyncio.run(run(sizes, args.step_timeout, margin))
+    return asyncio.run(run(sizes, args.step_timeout))
 
 
 if __name__ == "__main__":

@@ -119,3 +119,16 @@ def setup(
             console.print("read model: tables present")
 
     run(work)
+
+
+@app.command("reproject-councils")
+def reproject_councils(as_json: JsonOpt = False) -> None:
+    """Write every registered council's read-model row now (councils started before councils
+    were projected): the council workflow's ``project_read_model`` update, for each."""
+    done = run(lambda: admin.reproject_councils(Settings()))
+    if as_json:
+        print_json(done)
+        return
+    for council_id, version in sorted(done.items()):
+        console.print(f"{council_id}: projected (version {version})")
+    console.print(f"{len(done)} council(s) reprojected")

@@ -9,11 +9,13 @@ import typer
 
 from cli import render
 from cli.common import console, open_edge, print_json, run
+from edge.councils import list_councils
 from edge.loaders import load_model
 from models.municipality import MunicipalityConfig
 from models.session.council import Council
 from models.session.council_registry import CouncilSnapshot
-from models.views import council_sheet
+from models.views import council_list, council_sheet
+from settings import Settings
 
 app = typer.Typer(
     help="Register and show councils (審議会): roster, rules, sessions, answer numbers.",
@@ -55,3 +57,13 @@ def show(council_id: str, as_json: JsonOpt = False) -> None:
         _show(await edge.councils.council(council_id), edge.municipality, as_json)
 
     run(work)
+
+
+@app.command("list")
+def list_(as_json: JsonOpt = False) -> None:
+    """List the councils from the read model."""
+    rows = list_councils(Settings())
+    if as_json:
+        print_json([row.model_dump(mode="json") for row in rows])
+    else:
+        console.print(render.table(council_list(rows)))

@@ -12,12 +12,14 @@ import typer
 from cli import render
 from cli.common import checked, console, fail, open_edge, print_json, run
 from edge.connect import Edge
+from edge.councils import list_sessions
 from edge.loaders import load_model
 from edge.sessions import decide_fields, not_on_agenda
 from models.case.payloads import ApprovedBy
 from models.session.council import SessionPlan
-from models.session.record import ItemOutcome, SessionSnapshot
-from models.views import absentees, session_sheet
+from models.session.record import ItemOutcome, SessionSnapshot, SessionState
+from models.views import absentees, session_list, session_sheet
+from settings import Settings
 
 app = typer.Typer(
     help="Plan and run council sessions: agenda, notice, materials, attendance, Q&A, "
@@ -308,3 +310,23 @@ def publish_minutes(
 def retry_documents(session_id: str, actor: ActorOpt = None, as_json: JsonOpt = False) -> None:
     """Generate again the session documents that failed (after fixing the template)."""
     _send(session_id, "retry_documents", actor, None, {}, as_json)
+
+
+@app.command("list")
+def list_(
+    council: Annotated[str | None, typer.Option(help="only this council's sessions")] = None,
+    state: Annotated[SessionState | None, typer.Option()] = None,
+    fiscal_year: Annotated[int | None, typer.Option(help="e.g. 2017 for 平成29年度")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List sessions from the read model (soonest first), with filters."""
+    rows = list_sessions(
+        Settings(),
+        council_id=council,
+        state=state.value if state else None,
+        fiscal_year=fiscal_year,
+    )
+    if as_json:
+        print_json([row.model_dump(mode="json") for row in rows])
+    else:
+        console.print(render.table(session_list(rows)))

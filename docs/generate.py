@@ -19,15 +19,13 @@ if str(ROOT) not in sys.path:  # when run as `python docs/generate.py`
     sys.path.insert(0, str(ROOT))
 
 import models.case.guards as guards_module  # noqa: E402
+import models.labels as labels  # noqa: E402
 import models.session.guards as session_guards  # noqa: E402
 import models.session.lifecycle as sl  # noqa: E402
 from models.case.lifecycle import AUTOMATIC, RULES, TERMINAL, Rule  # noqa: E402
 from models.case.states import CaseState, Role  # noqa: E402
 from models.labels import (  # noqa: E402
-    ITEM_STATUS_LABELS,
     ROLE_LABELS,
-    SESSION_ACT_LABELS,
-    SESSION_STATE_LABELS,
     STATE_LABELS,
     TRIGGER_LABELS,
 )
@@ -156,7 +154,9 @@ def _session_arrow(rule: sl.SessionRule) -> str:
 
 def _session_diagram() -> list[str]:
     lines = ["```mermaid", "stateDiagram-v2"]
-    lines += [f'    state "{s.value} {SESSION_STATE_LABELS[s]}" as {s.value}' for s in SessionState]
+    lines += [
+        f'    state "{s.value} {labels.SESSION_STATE_LABELS[s]}" as {s.value}' for s in SessionState
+    ]
     lines.append("")
     lines.append(f"    [*] --> {SessionState.planned.value}")
     for rule in sl.RULES:
@@ -171,7 +171,9 @@ def _session_diagram() -> list[str]:
 
 def _item_diagram() -> list[str]:
     lines = ["```mermaid", "stateDiagram-v2"]
-    lines += [f'    state "{s.value} {ITEM_STATUS_LABELS[s]}" as {s.value}' for s in ItemStatus]
+    lines += [
+        f'    state "{s.value} {labels.ITEM_STATUS_LABELS[s]}" as {s.value}' for s in ItemStatus
+    ]
     lines.append("")
     seen: set[str] = set()
     for rule in sl.RULES:
@@ -223,8 +225,9 @@ def _session_rule_table() -> list[str]:
         if rule.reads_case:
             trigger = "reads the case"
         guards = ", ".join(f"`{_session_guard_name(g)}`" for g in rule.guards) or "—"
+        act_label = labels.SESSION_ACT_LABELS[rule.act]
         lines.append(
-            f"| {n} | `{rule.act.value}` | {SESSION_ACT_LABELS[rule.act]} | {sources} | {dest} "
+            f"| {n} | `{rule.act.value}` | {act_label} | {sources} | {dest} "
             f"| {minutes} | {_cell(roles)} | {item} | {trigger} | {guards} |"
         )
     return lines

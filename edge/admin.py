@@ -22,15 +22,17 @@ from temporalio.api.workflowservice.v1 import (
     DescribeNamespaceRequest,
     RegisterNamespaceRequest,
 )
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError
 
 from edge.connect import connect
 from edge.errors import is_not_found, translated
 from models import search_attributes as sa
 from models.errors import CaseError
+from models.ids import council_workflow_id
 from persistence.database import make_engine
 from settings import Settings
+from workflows.council import CouncilWorkflow
 
 _TYPES = {
     "KEYWORD": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
@@ -116,3 +118,20 @@ async def _register_missing(client: Client, namespace: str) -> list[str]:
             AddSearchAttributesRequest(namespace=namespace, search_attributes=missing)
         )
     return sorted(missing)
+
+
+async def reproject_councils(settings: Settings) -> dict[str, int]:
+    """Write every registered council's read-model row now, through its workflow's
+    ``project_read_model`` update (councils started before councils were projected). The
+    councils are found by their workflows (type CouncilWorkflow), not the read model.
+    Returns the projected version by council id."""
+    client = await connect(settings)
+    done: dict[str, int] = {}
+    with translated("councils"):
+        async for wf in client.list_workflows("WorkflowType = 'CouncilWorkflow'"):
+            if wf.status is not None and wf.status != WorkflowExecutionStatus.RUNNING:
+                continue
+            handle = client.get_workflow_handle(wf.id)
+            version = await handle.execute_update(CouncilWorkflow.project_read_model)
+            done[wf.id.removeprefix(council_workflow_id(""))] = version
+    return done

@@ -19,7 +19,10 @@ from models.municipality import MunicipalityConfig
 from models.session.council import Council, SessionPlan
 from models.session.council_registry import CouncilInput, CouncilSnapshot, PlanSession
 from models.session.minutes import Minutes
-from models.session.record import SessionRecord, SessionSnapshot
+from models.session.record import SessionClock, SessionRecord, SessionSnapshot
+from persistence import repository
+from persistence.database import make_engine
+from persistence.tables import CouncilRow, SessionRow
 from settings import Settings
 from workflows.council import CouncilWorkflow
 
@@ -57,11 +60,14 @@ class CouncilService:
         with translated(f"council {council_id}"):
             return await self.handle(council_id).query(CouncilWorkflow.snapshot)
 
-    async def plan(self, actor: Actor, plan: SessionPlan) -> SessionSnapshot:
-        """Plan a session of the council (the secretariat's act on the council)."""
+    async def plan(
+        self, actor: Actor, plan: SessionPlan, *, clock: SessionClock | None = None
+    ) -> SessionSnapshot:
+        """Plan a session of the council (the secretariat's act on the council). ``clock``
+        pins the session's "today" (tests, scenario runs); without it the session reads JST."""
         with translated(f"council {plan.council_id}"):
             session_id: str = await self.handle(plan.council_id).execute_update(
-                CouncilWorkflow.plan_session, PlanSession(actor=actor, plan=plan)
+                CouncilWorkflow.plan_session, PlanSession(actor=actor, plan=plan, clock=clock)
             )
         return await self.sessions.session(session_id)
 
@@ -80,3 +86,29 @@ class CouncilService:
 
     async def act(self, session_id: str, name: str, request: BaseModel) -> SessionSnapshot:
         return await self.sessions.act(session_id, name, request)
+
+
+def list_councils(settings: Settings) -> list[CouncilRow]:
+    """Councils from the read model (projected by their workflows)."""
+    engine = make_engine(settings.read_model_url)
+    try:
+        return repository.list_councils(engine)
+    finally:
+        engine.dispose()
+
+
+def list_sessions(
+    settings: Settings,
+    *,
+    council_id: str | None = None,
+    state: str | None = None,
+    fiscal_year: int | None = None,
+) -> list[SessionRow]:
+    """Sessions from the read model, soonest first, with filters."""
+    engine = make_engine(settings.read_model_url)
+    try:
+        return repository.list_sessions(
+            engine, council_id=council_id, state=state, fiscal_year=fiscal_year
+        )
+    finally:
+        engine.dispose()

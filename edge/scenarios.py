@@ -17,6 +17,7 @@ from edge.cases import CaseService
 from edge.councils import CouncilService
 from edge.loaders import load_document, load_structured
 from edge.sessions import SESSION_ACTS, request_model
+from models.calendar.clock import ClockEpoch
 from models.case.payloads import SessionRef
 from models.case.record import ActInput, Actor
 from models.case.states import Role
@@ -33,7 +34,7 @@ from models.scenario import (
     run_date,
 )
 from models.session.council import SessionPlan
-from models.session.record import SessionSnapshot
+from models.session.record import SessionClock, SessionSnapshot
 
 PLAN = "plan"  # the session step that plans its session (CouncilWorkflow.plan_session)
 
@@ -50,9 +51,16 @@ class StepResult:
     detail: str = ""
 
 
-class NotToday(InvalidPayload):
-    """A session meant to be held today would start after midnight (JST): the run started too
-    late in the day for the scenario's sessions."""
+def _base(scenario: Scenario, now: dt.datetime) -> dt.datetime:
+    """The run's base time: the next whole minute, moved earlier when a session held "today"
+    would otherwise start after midnight (JST), so every such session is held on the run's
+    day (a start a little in the past is fine: the session's clock is pinned to that day)."""
+    latest = max(
+        (s.starts_in_minutes for s in scenario.sessions.values() if s.starts_in_minutes),
+        default=0,
+    )
+    last = dt.datetime.combine(now.astimezone(JST).date(), dt.time(23, 59), JST)
+    return min(run_clock(now), last - dt.timedelta(minutes=latest))
 
 
 def load_scenario(path: Path) -> Scenario:
@@ -88,6 +96,7 @@ class _Session:
     alias: str
     plan: SessionPlan
     ref: SessionRef
+    clock: SessionClock  # pinned to the session's day for the whole run
     fresh: bool = True  # False: its council existed already (an earlier run); steps skipped
 
 
@@ -184,10 +193,11 @@ class ScenarioRunner:
         scenario: Scenario,
         council_ids: dict[str, str],
         clock: dt.datetime,
-        today: dt.date,
+        now: dt.datetime,
     ) -> dict[str, _Session]:
-        """The sessions' plans for this run; refused (NotToday) when a session the steps act
-        on, meant to be held today, would start after midnight."""
+        """The sessions' plans for this run, each on a clock pinned to its day (the run's day
+        for a session held "today", ``_base`` keeps it on that day): its acts, and the case
+        acts they fire, are dated on it even after midnight (JST), so no run waits for it."""
         sessions: dict[str, _Session] = {}
         for alias, spec in scenario.sessions.items():
             council = scenario.councils[spec.council]
@@ -197,20 +207,15 @@ class ScenarioRunner:
                 raise InvalidPayload(
                     f"sessions.{alias}: {describe_validation_error(exc)}"
                 ) from None
-            acted_on = any(s.session == alias and s.act != PLAN for s in scenario.steps)
-            if spec.held_today and acted_on and plan.held_on != today:
-                raise NotToday(
-                    f"sessions.{alias}: starting {plan.starts_at:%H:%M} it would be held on "
-                    f"{plan.held_on}, not today ({today}, JST); its acts could not be dated on "
-                    "the session day. Run the scenario earlier in the day."
-                )
+            day = plan.held_on if spec.held_today else now.date()
             ref = SessionRef(
                 session_id=plan.session_id,
                 council=council.name,
                 held_on=plan.held_on,
                 label=session_label(plan.fiscal_year, plan.ordinal),
             )
-            sessions[alias] = _Session(alias, plan, ref)
+            pinned = SessionClock(epoch=ClockEpoch(at=now, on=day))
+            sessions[alias] = _Session(alias, plan, ref, pinned)
         return sessions
 
     # -- the run --------------------------------------------------------------------------
@@ -221,10 +226,10 @@ class ScenarioRunner:
         that exist already are reused and their steps are not repeated. Returns the ids of
         the cases and sessions by alias, and one result per step run."""
         now = dt.datetime.now(JST)
-        clock, today = run_clock(now), now.date()
+        clock, today = _base(scenario, now), now.date()
         cases, councils = self._services(scenario)
         council_ids = self._council_ids(scenario)
-        sessions = self._sessions(scenario, council_ids, clock, today)  # before creating anything
+        sessions = self._sessions(scenario, council_ids, clock, now)  # before creating anything
         council_fresh = await self._register(councils, scenario, council_ids)
         for session in sessions.values():
             session.fresh = council_fresh[scenario.sessions[session.alias].council]
@@ -244,7 +249,7 @@ class ScenarioRunner:
         for alias, session in sessions.items():
             if session.fresh and not scenario.planned_by_step(alias):
                 try:
-                    await councils.plan(secretariat, session.plan)
+                    await councils.plan(secretariat, session.plan, clock=session.clock)
                 except CaseError as err:
                     raise type(err)(f"sessions.{alias}: {err.message}") from None
 
@@ -324,9 +329,9 @@ class ScenarioRunner:
 
         try:
             if step.act == PLAN:
-                await councils.plan(actor, session.plan)
+                await councils.plan(actor, session.plan, clock=session.clock)
             else:
-                request = self._request(step, actor, ids, names, today)
+                request = self._request(step, actor, ids, names, session.clock.epoch.on)
                 await councils.act(session.plan.session_id, step.act, request)
             snap = await councils.session(session.plan.session_id)
         except CaseError as err:
@@ -343,13 +348,16 @@ class ScenarioRunner:
         names: dict[str, Any],
         today: dt.date,
     ) -> BaseModel:
-        """The act's request: its payload (aliases resolved), the actor, the date, and the
-        case_id of an item act when the step names its case."""
+        """The act's request: its payload (aliases resolved), the actor, the date (the step's,
+        else the session's day: every act is dated explicitly), and the case_id of an item act
+        when the step names its case."""
         assert step.act is not None
         model = request_model(step.act)
         data: dict[str, Any] = {**_resolve_aliases(step.payload, names, today), "actor": actor}
         if step.on is not None:
             data["on"] = run_date(step.on, today)
+        elif "on" in model.model_fields:
+            data["on"] = today
         if step.case is not None:
             if "case_id" not in model.model_fields:
                 raise InvalidPayload(f"{step.act} is not about one item; it takes no case")

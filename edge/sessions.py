@@ -2,8 +2,8 @@
 by name.
 
 ``SESSION_ACTS`` names every act (the SessionWorkflow update it is); ``roles_for`` says who
-may do it, and the CLI acts as the first of them. The roles are kept here until the session
-lifecycle table (``models.session.lifecycle.roles_for``) replaces this one mapping.
+may do it (the session table's ``models.session.lifecycle.roles_for``), and the CLI acts as
+the first of them.
 """
 
 from __future__ import annotations
@@ -50,14 +50,18 @@ SESSION_ACTS: dict[str, Any] = {
     "retry_documents": SessionWorkflow.retry_documents,
 }
 
+# Planning is an act on the council (CouncilWorkflow.plan_session), not a row of the session
+# table; every other act's roles are the table's.
+PLAN_SESSION_ROLES: tuple[Role, ...] = (Role.secretariat,)
+
 DECIDE_PAYLOAD_KEYS = ("conditions", "opinions", "action_items", "summary")
 
 
 def roles_for(act: str) -> tuple[Role, ...]:
-    """The roles that may do a session act, from the session table (planning a session is an
-    act on the council: the secretariat's)."""
+    """The roles that may do a session act: the session table's (``plan_session``, an act
+    on the council, is the secretariat's)."""
     if act == "plan_session":
-        return (Role.secretariat,)
+        return PLAN_SESSION_ROLES
     return session_lifecycle.roles_for(act)
 
 

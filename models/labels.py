@@ -6,7 +6,6 @@ from models.case.document import CaseKind, Category, Criterion
 from models.case.payloads import ApprovedBy, DueRule
 from models.case.states import CaseState, Role, Trigger
 from models.session.council import QuorumRule
-from models.session.lifecycle import Act
 from models.session.record import ItemOutcome, ItemStatus, MinutesState, SessionState
 from models.tracking.conditions import ConditionStatus
 
@@ -142,24 +141,28 @@ ITEM_STATUS_LABELS: dict[ItemStatus, str] = {
     ItemStatus.carried_over: "次回へ延期",
 }
 
-SESSION_ACT_LABELS: dict[Act, str] = {
-    Act.add_items: "議題の追加",
-    Act.receive_item: "継続案件の受入れ",
-    Act.send_notice: "開催通知",
-    Act.send_materials: "資料送付",
-    Act.open_session: "開会（出席確認）",
-    Act.carry_over: "流会による延期",
-    Act.open_item: "審議開始",
-    Act.record_qa: "質疑の記録",
-    Act.decide_item: "議決",
-    Act.issue_answer: "答申",
-    Act.close_session: "閉会",
-    Act.redact: "会議録の不開示部分",
-    Act.approve_minutes: "会議録の承認",
-    Act.publish_minutes: "会議録の公開",
-    Act.replace_closures: "閉庁日表の差替え",
-    Act.retry_documents: "文書の再生成",
+# The session acts (models.session.lifecycle.Act), by name: labels cannot import the table.
+SESSION_ACT_LABELS: dict[str, str] = {
+    "add_items": "議題の追加",
+    "receive_item": "継続案件の受入れ",
+    "send_notice": "開催通知",
+    "send_materials": "資料送付",
+    "open_session": "開会（出席確認）",
+    "carry_over": "流会による延期",
+    "open_item": "審議開始",
+    "record_qa": "質疑の記録",
+    "decide_item": "議決",
+    "issue_answer": "答申",
+    "close_session": "閉会",
+    "redact": "会議録の不開示部分",
+    "approve_minutes": "会議録の承認",
+    "publish_minutes": "会議録の公開",
+    "replace_closures": "閉庁日表の差替え",
+    "retry_documents": "文書の再生成",
 }
+
+# An agenda item whose case step parked during a session act (admin retry, then the act again).
+PARKED_MARK = "手順停止中"
 
 OUTCOME_LABELS: dict[ItemOutcome, str] = {
     ItemOutcome.approve: "可",

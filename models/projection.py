@@ -91,6 +91,7 @@ class SessionInfo(Strict):
     found: bool
     council_id: str | None = None
     state: str | None = None
+    case_ids: list[str] = Field(default_factory=list)  # the cases on its agenda
 
 
 class DeadlineStatus(StrEnum):

@@ -92,7 +92,10 @@ class SessionWorkflow:
     @workflow.update
     async def receive_item(self, inp: s.CarryIn) -> None:
         """A case continued or carried over from another session joins this agenda.
-        Idempotent: a case already on the agenda is not added twice."""
+        Idempotent: a case already on the agenda is not added twice. Only another session
+        of this council sends it: a carry-in that cannot prove so is refused."""
+        if workflow.patched("receive-item-proof"):
+            await steps.check_carry_in(self._s, inp)
         before = len(self._s.items)
         sc.apply(self._s, self._check(Act.receive_item, inp), inp, self._closures)
         if len(self._s.items) > before:

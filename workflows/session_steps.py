@@ -170,6 +170,30 @@ async def check_next_session(record: s.SessionRecord, ref: SessionRef) -> None:
         raise rejected(problem)
 
 
+async def check_carry_in(record: s.SessionRecord, inp: s.CarryIn) -> None:
+    """``receive_item`` has no actor: it is believed only when it proves it comes from a
+    session of this council that has the case on its agenda (read from that session)."""
+    source = inp.from_session
+    problem: CaseError | None = None
+    if source == record.plan.session_id:
+        problem = InvalidPayload(f"from_session: {source} is this session")
+    else:
+        info = await workflow.execute_activity_method(
+            SessionLinkActivities.describe_session,
+            source,
+            start_to_close_timeout=TIMEOUT,
+            retry_policy=RETRY,
+        )
+        if not info.found:
+            problem = InvalidPayload(f"from_session: session {source} does not exist")
+        elif info.council_id != record.council.council_id:
+            problem = InvalidPayload(f"from_session: {source} is another council's")
+        elif inp.case_id not in info.case_ids:
+            problem = InvalidPayload(f"from_session: {source} has no case {inp.case_id}")
+    if problem is not None:
+        raise rejected(problem)
+
+
 async def carry(record: s.SessionRecord, item: s.AgendaItem, ref: SessionRef) -> None:
     """Put the item on the next session's agenda (its ``receive_item``)."""
     await workflow.execute_activity_method(

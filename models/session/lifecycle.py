@@ -259,6 +259,8 @@ RULES: tuple[SessionRule, ...] = (
 # Acts nobody asks for: another session's workflow sends them (refused to anyone else).
 ENGINE_ONLY: frozenset[Act] = frozenset(r.act for r in RULES if r.roles == (R.engine,))
 
+# Labels (states, item statuses, acts) live in models.labels, the one label table.
+
 # The item statuses in which nothing more is done to an item.
 FINAL_ITEMS: tuple[ItemStatus, ...] = (
     IS.answered,

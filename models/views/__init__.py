@@ -11,10 +11,12 @@ from models.views.council import (
     CouncilSheet,
     SessionSheet,
     absentees,
+    council_list,
     council_sheet,
     held_text,
     member_label,
     quorum_needed,
+    session_list,
     session_sheet,
 )
 from models.views.sheet import Grid, Line, Tone
@@ -30,9 +32,11 @@ __all__ = [
     "absentees",
     "case_list",
     "case_sheet",
+    "council_list",
     "council_sheet",
     "held_text",
     "member_label",
     "quorum_needed",
+    "session_list",
     "session_sheet",
 ]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from typing import Protocol
 
 from pydantic import BaseModel
 
@@ -20,15 +22,17 @@ from models.labels import (
     ITEM_STATUS_LABELS,
     MINUTES_LABELS,
     OUTCOME_LABELS,
+    PARKED_MARK,
     QUORUM_LABELS,
     SESSION_STATE_LABELS,
     TIE_LABELS,
+    session_label,
 )
 from models.municipality import MunicipalityConfig
 from models.session.council import Council, MemberRole, Numbering, QuorumRule, SessionPlan
 from models.session.council_registry import CouncilSnapshot
 from models.session.minutes import CLOSED_REASONS, OPENNESS, ROLE_TITLES
-from models.session.record import AgendaItem, SessionSnapshot
+from models.session.record import AgendaItem, MinutesState, SessionSnapshot, SessionState
 from models.views.sheet import Grid, Line, Tone
 
 JST = dt.timezone(dt.timedelta(hours=9))
@@ -124,7 +128,7 @@ def session_sheet(
         Line(label="日時", value=held_text(plan, town)),
         Line(label="場所", value=plan.place),
         Line(label="公開", value=f"{OPENNESS[plan.openness]}{closed}"),
-        Line(label="state", value=f"{snap.state} ({SESSION_STATE_LABELS.get(snap.state, '')})"),
+        Line(label="state", value=f"{snap.state} ({SESSION_STATE_LABELS[snap.state]})"),
         Line(label="quorum", value=snap.quorum),
         Line(label="開催通知", value=notice, tone=notice_tone),
         Line(label="資料送付", value=materials, tone=materials_tone),
@@ -173,6 +177,15 @@ def session_sheet(
                 Line(label="warning", value=f"{w.code}: {w.message}", tone=Tone.warning)
                 for w in snap.warnings
             ),
+            *(
+                Line(
+                    label=f"{PARKED_MARK} {item.parked.case_id}",
+                    value=f"{item.parked.trigger}: {item.parked.error}",
+                    tone=Tone.warning,
+                )
+                for item in snap.items
+                if item.parked is not None
+            ),
         ],
     )
 
@@ -184,6 +197,8 @@ def _agenda(snap: SessionSnapshot, style: DateStyle) -> Grid:
         if item.answer is not None:
             by = APPROVED_BY_LABELS[ApprovedBy(item.answer.approved_by)]
             answer = f"{item.answer.number} ({by}, {format_date(item.answer.issued_on, style)})"
+        if item.parked is not None:
+            answer = f"{answer} {PARKED_MARK}".strip()
         moved = " ".join(
             part
             for part in (
@@ -201,7 +216,7 @@ def _agenda(snap: SessionSnapshot, style: DateStyle) -> Grid:
                 str(n),
                 item.case_id,
                 item.title,
-                status,
+                f"{item.status} ({ITEM_STATUS_LABELS[item.status]})",
                 outcome,
                 _votes(item),
                 answer,
@@ -294,3 +309,72 @@ def council_sheet(snap: CouncilSnapshot, town: MunicipalityConfig) -> CouncilShe
             rows=[[case_id, number] for case_id, number in snap.numbers.items()],
         )
     return CouncilSheet(head=head, roster=roster, sessions=sessions, numbers=numbers)
+
+
+class SessionListRow(Protocol):
+    """What a session list shows of a read-model row (persistence's SessionRow)."""
+
+    session_id: str
+    council_id: str
+    fiscal_year: int
+    ordinal: int
+    held_on: dt.date
+    state: str
+    minutes: str | None
+    item_count: int
+    warning_count: int
+
+
+class CouncilListRow(Protocol):
+    council_id: str
+    name: str
+    seats: int
+    quorum: str
+    member_count: int
+    sessions_planned: int
+
+
+def session_list(rows: Sequence[SessionListRow]) -> Grid:
+    """Sessions from the read model, one line each."""
+    out = []
+    for row in rows:
+        state = SessionState(row.state)
+        minutes = (
+            f"{row.minutes} ({MINUTES_LABELS[MinutesState(row.minutes)]})" if row.minutes else ""
+        )
+        out.append(
+            [
+                row.session_id,
+                row.council_id,
+                session_label(row.fiscal_year, row.ordinal),
+                row.held_on.isoformat(),
+                f"{state} ({SESSION_STATE_LABELS[state]})",
+                str(row.item_count),
+                minutes,
+                str(row.warning_count or ""),
+            ]
+        )
+    return Grid(
+        title=f"sessions ({len(rows)})",
+        columns=["session", "council", "回", "held on", "state", "items", "minutes", "warnings"],
+        rows=out,
+    )
+
+
+def council_list(rows: Sequence[CouncilListRow]) -> Grid:
+    """Councils from the read model, one line each."""
+    return Grid(
+        title=f"councils ({len(rows)})",
+        columns=["council", "name", "seats", "quorum", "members", "sessions planned"],
+        rows=[
+            [
+                r.council_id,
+                r.name,
+                str(r.seats),
+                f"{QUORUM_LABELS[QuorumRule(r.quorum)]} ({r.quorum})",
+                str(r.member_count),
+                str(r.sessions_planned),
+            ]
+            for r in rows
+        ],
+    )

@@ -19,7 +19,7 @@ from temporalio.testing import WorkflowEnvironment
 from edge.cases import CaseService
 from edge.councils import CouncilService
 from edge.documents import generate
-from edge.scenarios import NotToday, ScenarioRunner, load_scenario
+from edge.scenarios import ScenarioRunner, load_scenario
 from models.case.record import Actor, AdminInput
 from models.case.states import CaseState, Role
 from models.documents.spec import DocFormat, DocType, DocumentRequest
@@ -31,7 +31,6 @@ from tests.conftest import ROOT
 from tests.document_readback import docx_marked, docx_text, first_page_png, pdf_text, squeeze
 from tests.integration.conftest import System, _drop_schema, _fresh_url, municipality
 from tests.integration.test_cli import cli
-from tests.integration.test_session_scenarios import past_midnight_jst
 from worker import build_worker
 
 DATE_LINE = "2017年(平成29年)8月10日"  # config/municipality.yaml: seireki_wareki
@@ -79,11 +78,7 @@ async def run_scenario(system: System, relative: str) -> dict[str, str]:
     path = ROOT / "scenarios" / relative
     scenario = load_scenario(path)
     runner = ScenarioRunner(system.gateway, unique=True)
-    try:
-        ids, results = await runner.run(scenario, path.parent)
-    except NotToday:
-        await past_midnight_jst()
-        ids, results = await runner.run(scenario, path.parent)
+    ids, results = await runner.run(scenario, path.parent)
     failed = [
         f"{r.number} {r.trigger}: expected {r.expected}, got {r.got}" for r in results if not r.ok
     ]

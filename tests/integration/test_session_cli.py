@@ -4,6 +4,7 @@ one clear line plus exit 1 for bad input."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import uuid
@@ -367,3 +368,37 @@ async def test_bad_input_gets_one_clear_line(system: System, tmp_path: Path) -> 
     assert "in the future" in err
     snap = await cli.json("session", "show", sid)
     assert snap["state"] == "planned" and snap["items"] == []
+
+
+async def test_session_and_council_lists_come_from_the_read_model(
+    system: System, tmp_path: Path
+) -> None:
+    cli = Cli(system, tmp_path)
+    cid = f"c{uuid.uuid4().hex[:8]}"
+    await cli.json("council", "register", str(cli.write("council", _council(cid))))
+    later = _soon(60 * 24 * 14)
+    planned = [
+        (await cli.json("session", "plan", str(cli.write(f"p{n}", _plan(cid, n, start)))))[
+            "session_id"
+        ]
+        for n, start in ((1, later), (2, later + dt.timedelta(days=7)))
+    ]
+    rows: list[dict[str, Any]] = []
+    for _ in range(100):  # the projection is an activity: until both rows are written
+        rows = await cli.json("session", "list", "--council", cid)
+        if len(rows) == 2:
+            break
+        await asyncio.sleep(0.2)
+    assert [r["session_id"] for r in rows] == planned  # soonest first
+    assert {r["state"] for r in rows} == {"planned"}
+    assert await cli.json("session", "list", "--council", cid, "--state", "closed") == []
+    fy = rows[0]["fiscal_year"]
+    assert len(await cli.json("session", "list", "--council", cid, "--fiscal-year", str(fy))) >= 1
+    code, out, err = await cli("session", "list", "--council", cid)
+    assert code == 0, err
+    assert planned[0] in out and "開催予定" in out
+
+    councils = await cli.json("council", "list")
+    assert cid in [c["council_id"] for c in councils]
+    reprojected = await cli.json("admin", "reproject-councils")
+    assert cid in reprojected

@@ -4,14 +4,13 @@ run-relative parts behave."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
 
-from edge.scenarios import NotToday, ScenarioRunner, load_scenario
+from edge.scenarios import ScenarioRunner, _base, load_scenario
 from models.errors import InvalidPayload
 from models.scenario import RunRelativeStart, Scenario, run_clock, run_date
 from tests.conftest import ROOT
@@ -20,14 +19,6 @@ from tests.integration.test_cli import cli
 
 SCENARIOS = sorted((ROOT / "scenarios" / "sessions").glob("*.yaml"))
 JST = dt.timezone(dt.timedelta(hours=9))
-
-
-async def past_midnight_jst() -> None:
-    """Sleep into the next day (JST). NotToday is raised before anything is created, and the
-    scenarios' sessions start within 25 minutes, so this waits at most about that long."""
-    now = dt.datetime.now(JST)
-    midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), JST)
-    await asyncio.sleep((midnight - now).total_seconds() + 5)
 
 
 def test_there_are_session_scenarios() -> None:
@@ -99,11 +90,7 @@ async def test_session_scenario_runs_green(system: System, path: Path) -> None:
     scenario = load_scenario(path)
     assert scenario.sessions, "a session scenario declares its sessions"
     runner = ScenarioRunner(system.gateway, unique=True)
-    try:
-        ids, results = await runner.run(scenario, path.parent)
-    except NotToday:  # a session held "today" would start after midnight (JST): wait for it
-        await past_midnight_jst()
-        ids, results = await runner.run(scenario, path.parent)
+    ids, results = await runner.run(scenario, path.parent)
     failed = [r for r in results if not r.ok]
     assert not failed, "\n".join(
         f"step {r.number} {r.case} {r.trigger} as {r.role}: expected {r.expected}, "
@@ -119,12 +106,21 @@ async def test_session_scenario_runs_green(system: System, path: Path) -> None:
 async def test_starter_runs_a_session_scenario(system: System) -> None:
     path = ROOT / "scenarios" / "sessions" / "s02_fujisawa_870_session.yaml"
     code, out, err = await cli(system, "scenario", "run", str(path), "--unique", "--json")
-    if code and "not today" in err:  # NotToday: the run started too close to midnight
-        await past_midnight_jst()
-        code, out, err = await cli(system, "scenario", "run", str(path), "--unique", "--json")
     assert code == 0, err
     report = json.loads(out)
     assert report["ok"] and len(report["steps"]) == len(load_scenario(path).steps)
     assert {"c870", "s2017"} <= set(report["cases"])
     numbers = [s for s in report["steps"] if "第870号" in s["got"]]
     assert len(numbers) == 1
+
+
+def test_a_run_near_midnight_holds_todays_sessions_today() -> None:
+    """No wait for midnight: the run's base moves earlier so a session held "today" starts
+    on the run's day, and its clock is pinned to that day."""
+    scenario = load_scenario(SCENARIOS[0])
+    latest = max(s.starts_in_minutes or 0 for s in scenario.sessions.values())
+    late = dt.datetime(2026, 1, 30, 23, 58, 30, tzinfo=JST)
+    base = _base(scenario, late)
+    assert (base + dt.timedelta(minutes=latest)).date() == late.date()
+    noon = dt.datetime(2026, 1, 30, 12, 0, 30, tzinfo=JST)
+    assert _base(scenario, noon) == run_clock(noon)

@@ -3,12 +3,16 @@ and their re-planning when the calendar table changes (real dev server)."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import text
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from models.calendar.jcalendar import build_closure_table
@@ -24,6 +28,30 @@ from tests.integration.test_sessions import council
 from tests.keys import TEST_CONVERTER
 from worker import build_worker
 from workflows.session import SessionWorkflow
+
+
+async def settled(handle: WorkflowHandle[Any, Any], tries: int = 100) -> None:
+    """Until the workflow's last history event is a completed workflow task (it is waiting)."""
+    for _ in range(tries):
+        events = [e async for e in handle.fetch_history_events()]
+        if events and events[-1].event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the workflow did not settle")
+
+
+async def pending_timers(handle: WorkflowHandle[Any, Any]) -> set[str]:
+    """Timers started and neither fired nor cancelled."""
+    started: set[str] = set()
+    for e in [e async for e in handle.fetch_history_events()]:
+        if e.event_type == EventType.EVENT_TYPE_TIMER_STARTED:
+            started.add(e.timer_started_event_attributes.timer_id)
+        elif e.event_type == EventType.EVENT_TYPE_TIMER_FIRED:
+            started.discard(e.timer_fired_event_attributes.timer_id)
+        elif e.event_type == EventType.EVENT_TYPE_TIMER_CANCELED:
+            started.discard(e.timer_canceled_event_attributes.timer_id)
+    return started
+
 
 JST = dt.timezone(dt.timedelta(hours=9))
 TEST_SERVER = ROOT / ".venv" / "bin" / "temporal-test-server"
@@ -70,7 +98,11 @@ async def test_overdue_notice_and_materials_remind_the_secretariat_once(
             await env.sleep(dt.timedelta(days=59))  # both due dates have passed
             snap = await handle.query(SessionWorkflow.snapshot)
             assert snap.reminders == ["notice", "materials"]
-            await env.sleep(dt.timedelta(days=30))  # no second reminder for the same thing
+            # No second reminder for the same thing: rather than sleep and see nothing, wait
+            # for the positive signal that the workflow has settled (its last task completed)
+            # and show that no timer is left that could fire: time cannot remind again.
+            await settled(handle)
+            assert await pending_timers(handle) == set()
             snap = await handle.query(SessionWorkflow.snapshot)
             assert snap.reminders == ["notice", "materials"]
         with engine.connect() as conn:

@@ -12,6 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from edge.cases import CaseService
@@ -332,6 +334,20 @@ async def test_failed_quorum_carries_the_agenda_over(
             s1, "carry_over", CarryOver(actor=SECRETARIAT, next_session=ghost, reason="流会")
         )
     assert (await cases.snapshot(c1)).state == "materials_sent"  # nothing moved
+    # receive_item has no actor: a carry-in that cannot prove it comes from a session of
+    # this council with the case on its agenda is refused, with a typed error
+    target = councils.client.get_workflow_handle(session_workflow_id(s2.session_id))
+    category = snap.items[0].category
+    for made_up in (
+        CarryIn(case_id=c1, title="WEB予約", category=category, from_session="nope-2099-1"),
+        CarryIn(case_id="0" * 12, title="架空", category=category, from_session=s1),
+        CarryIn(case_id=c1, title="WEB予約", category=category, from_session=s2.session_id),
+    ):
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await target.execute_update(SessionWorkflow.receive_item, made_up)
+        assert isinstance(refused.value.cause, ApplicationError)
+        assert refused.value.cause.type == "InvalidPayload"
+    assert (await councils.session(s2.session_id)).items == []
     ref = {"session_id": s2.session_id, "council": s2.council, "held_on": s2.plan.held_on}
     snap = await councils.act(
         s1,
@@ -366,20 +382,35 @@ async def test_the_session_reads_today_from_its_clock(
 ) -> None:
     """A session held tomorrow, on a clock that says it is tomorrow already, opens now: the
     session's "today" is its clock's, not the wall clock's."""
-    _cases, councils, cid = setup
+    cases, councils, cid = setup
+    # a case carried to it by a session of the council held today (failed quorum), the only
+    # way an item arrives through receive_item
+    case_id = await ready_case(cases, "継続案件", starts=dt.date.today() + dt.timedelta(days=7))
+    s0 = (await plan_on_its_day(councils, cid, 1)).session_id
     tomorrow = dt.datetime.now(JST) + dt.timedelta(days=1)
-    snap = await plan_on_its_day(councils, cid, 1, starts_at=tomorrow)
+    snap = await plan_on_its_day(councils, cid, 2, starts_at=tomorrow)
     sid, held = snap.session_id, snap.plan.held_on
     assert snap.today == held != dt.datetime.now(JST).date()
     handle = councils.client.get_workflow_handle(session_workflow_id(sid))
-    carried = CarryIn(
-        case_id="0000deadbeef", title="継続案件", category="consultation", from_session="elsewhere"
+    made_up = CarryIn(
+        case_id=case_id, title="継続案件", category="consultation", from_session="elsewhere"
     )
-    await handle.execute_update(SessionWorkflow.receive_item, carried)
+    with pytest.raises(WorkflowUpdateFailedError):  # no such session sent it: refused
+        await handle.execute_update(SessionWorkflow.receive_item, made_up)
+    await councils.act(s0, "add_items", AddItems(actor=SECRETARIAT, all_ready=True))
+    await councils.act(s0, "send_notice", SessionAct(actor=SECRETARIAT))
+    await councils.act(s0, "send_materials", SessionAct(actor=SECRETARIAT))
+    few = Attendance(present=["m1", "m2", "m3", "m4", "m5"])
+    await councils.act(s0, "open_session", OpenSession(actor=SECRETARIAT, attendance=few))
+    ref = {"session_id": sid, "council": snap.council, "held_on": held}
+    await councils.act(
+        s0, "carry_over", CarryOver(actor=SECRETARIAT, next_session=ref, reason="流会")
+    )
     snap = await councils.act(sid, "send_notice", SessionAct(actor=SECRETARIAT))
+    assert [i.case_id for i in snap.items] == [case_id]
     assert snap.notice_sent_on == held
     snap = await councils.act(sid, "send_materials", SessionAct(actor=SECRETARIAT))
-    assert [w.code for w in snap.warnings] == ["case_not_updated"]  # no such case
+    assert snap.materials_sent_on == held
     present = Attendance(present=[f"m{n}" for n in range(1, 9)])
     later = OpenSession(actor=CHAIR, attendance=present, on=held + dt.timedelta(days=1))
     with pytest.raises(InvalidPayload, match="in the future"):
@@ -441,7 +472,8 @@ async def test_a_parked_answer_is_completed_after_the_admin_retries_the_case(
     await councils.register(council(cid))
     case_id = await ready_case(cases, "WEB予約")
     sid = (await plan_on_its_day(councils, cid, 1)).session_id
-    await councils.act(sid, "add_items", AddItems(actor=SECRETARIAT, case_ids=[case_id]))
+    snap = await councils.act(sid, "add_items", AddItems(actor=SECRETARIAT, all_ready=True))
+    assert case_id in [i.case_id for i in snap.items], snap.warnings
     await councils.act(sid, "send_notice", SessionAct(actor=SECRETARIAT))
     await councils.act(sid, "send_materials", SessionAct(actor=SECRETARIAT))
     present = Attendance(present=[f"m{n}" for n in range(1, 9)])

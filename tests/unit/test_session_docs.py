@@ -69,3 +69,10 @@ def test_check_fails_on_a_stale_file(
     assert generate.main([]) == 0
     assert target.read_text(encoding="utf-8") == RENDERED
     assert generate.main(["--check"]) == 0
+
+
+def test_one_label_for_every_session_state_item_status_and_act() -> None:
+    """models.labels is the one label table: nothing in the session model goes unlabelled."""
+    assert set(STATE_LABELS) == set(SessionState)
+    assert set(ITEM_LABELS) == set(ItemStatus)
+    assert set(ACT_LABELS) == {a.value for a in Act}

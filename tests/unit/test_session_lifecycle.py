@@ -505,7 +505,7 @@ def test_open_session_lists_both_destinations() -> None:
 
 
 def test_the_cli_acts_as_the_first_role_of_each_act() -> None:
-    """What cli/sessions.py hard-codes today; it will read roles_for at the merge."""
+    """The role each person's client acts as; edge.sessions reads it from this table."""
     cli = {
         "add_items": Role.secretariat,
         "send_notice": Role.secretariat,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from edge.loaders import load_municipality
-from models.labels import ITEM_STATUS_LABELS, SESSION_STATE_LABELS
+from models.labels import ITEM_STATUS_LABELS, PARKED_MARK, SESSION_STATE_LABELS
 from models.session.council import Council, SessionPlan
 from models.session.council_registry import CouncilSnapshot
 from models.session.record import AgendaItem, SessionSnapshot, SessionState
@@ -158,3 +158,29 @@ def test_the_council_sheet_states_the_quorum_and_says_when_no_number_is_out() ->
     lines = {line.label: line.value for line in sheet.head}
     assert lines["定足数"].startswith("委員の過半数 (majority_of_seats): 3 of 4 present")
     assert sheet.numbers is None
+
+
+def test_an_item_whose_answer_step_parked_shows_its_status_the_case_and_the_error() -> None:
+    item = AgendaItem.model_validate(
+        {
+            "case_id": "3f9a0c1d2e4b",
+            "title": "WEB予約",
+            "category": "consultation",
+            "status": "answer_pending",
+            "outcome": "approve",
+            "parked": {
+                "case_id": "3f9a0c1d2e4b",
+                "trigger": "issue_answer",
+                "error": "document renderer down",
+                "since": "2031-02-20T01:00:00+00:00",
+            },
+        }
+    )
+    sheet = session_sheet(snapshot(items=[item]), council(), TOWN, D(2031, 2, 20))
+    (row,) = sheet.agenda.rows
+    assert row[3] == f"answer_pending ({ITEM_STATUS_LABELS[item.status]})"
+    assert PARKED_MARK in row[6]
+    [note] = [n for n in sheet.notes if PARKED_MARK in n.label]
+    assert "3f9a0c1d2e4b" in note.label
+    assert note.value == "issue_answer: document renderer down"
+    assert note.tone is Tone.warning
