@@ -22,7 +22,7 @@ from temporalio.api.workflowservice.v1 import (
     DescribeNamespaceRequest,
     RegisterNamespaceRequest,
 )
-from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.client import Client
 from temporalio.service import RPCError
 
 from edge.connect import connect
@@ -120,6 +120,9 @@ async def _register_missing(client: Client, namespace: str) -> list[str]:
     return sorted(missing)
 
 
+UPDATE_TIMEOUT_S = 30.0
+
+
 async def reproject_councils(settings: Settings) -> dict[str, int]:
     """Write every registered council's read-model row now, through its workflow's
     ``project_read_model`` update (councils started before councils were projected). The
@@ -127,11 +130,23 @@ async def reproject_councils(settings: Settings) -> dict[str, int]:
     Returns the projected version by council id."""
     client = await connect(settings)
     done: dict[str, int] = {}
+    # only this deployment's councils: another task queue's may have no worker to answer
+    query = (
+        "WorkflowType = 'CouncilWorkflow' AND ExecutionStatus = 'Running' "
+        f"AND TaskQueue = '{settings.task_queue}'"
+    )
     with translated("councils"):
-        async for wf in client.list_workflows("WorkflowType = 'CouncilWorkflow'"):
-            if wf.status is not None and wf.status != WorkflowExecutionStatus.RUNNING:
-                continue
+        async for wf in client.list_workflows(query):
             handle = client.get_workflow_handle(wf.id)
-            version = await handle.execute_update(CouncilWorkflow.project_read_model)
-            done[wf.id.removeprefix(council_workflow_id(""))] = version
+            council_id = wf.id.removeprefix(council_workflow_id(""))
+            try:
+                version = await asyncio.wait_for(
+                    handle.execute_update(CouncilWorkflow.project_read_model), UPDATE_TIMEOUT_S
+                )
+            except TimeoutError:
+                raise CaseError(
+                    f"council {council_id}: no answer in {UPDATE_TIMEOUT_S:.0f} s; is the "
+                    "worker running?"
+                ) from None
+            done[council_id] = version
     return done
