@@ -93,6 +93,23 @@ _BEFORE = (S.planned, S.notice_sent)  # the agenda is still open
 _EVERY = tuple(SessionState)
 _DECIDED_BY_VOTE = (OUT.approve, OUT.approve_with_conditions, OUT.reject)
 
+
+def _decision(
+    dest: ItemStatus, trigger: Trigger, outcomes: tuple[ItemOutcome, ...], *guards: SessionGuard
+) -> SessionRule:
+    """A row of the council's decision on an item: one per kind of outcome."""
+    return SessionRule(
+        A.decide_item,
+        (S.opened,),
+        None,
+        (R.council, R.chair),
+        item=ItemStep((IS.deliberating,), dest),
+        case_trigger=trigger,
+        outcomes=outcomes,
+        guards=(g.votes_valid, *guards),
+    )
+
+
 RULES: tuple[SessionRule, ...] = (
     SessionRule(
         A.add_items,
@@ -158,46 +175,10 @@ RULES: tuple[SessionRule, ...] = (
         (R.secretariat, R.chair),
         item=ItemStep((IS.deliberating,), None),
     ),
-    SessionRule(
-        A.decide_item,
-        (S.opened,),
-        None,
-        (R.council, R.chair),
-        item=ItemStep((IS.deliberating,), IS.decided),
-        case_trigger=T.decide,
-        outcomes=_DECIDED_BY_VOTE,
-        guards=(g.votes_valid,),
-    ),
-    SessionRule(
-        A.decide_item,
-        (S.opened,),
-        None,
-        (R.council, R.chair),
-        item=ItemStep((IS.deliberating,), IS.continued),
-        case_trigger=T.continue_deliberation,
-        outcomes=(OUT.continue_,),
-        guards=(g.votes_valid, g.next_session_later),
-    ),
-    SessionRule(
-        A.decide_item,
-        (S.opened,),
-        None,
-        (R.council, R.chair),
-        item=ItemStep((IS.deliberating,), IS.noted),
-        case_trigger=T.note_report,
-        outcomes=(OUT.noted,),
-        guards=(g.votes_valid,),
-    ),
-    SessionRule(
-        A.decide_item,
-        (S.opened,),
-        None,
-        (R.council, R.chair),
-        item=ItemStep((IS.deliberating,), IS.converted),
-        case_trigger=T.convert_to_consultation,
-        outcomes=(OUT.convert,),
-        guards=(g.votes_valid,),
-    ),
+    _decision(IS.decided, T.decide, _DECIDED_BY_VOTE),
+    _decision(IS.continued, T.continue_deliberation, (OUT.continue_,), g.next_session_later),
+    _decision(IS.noted, T.note_report, (OUT.noted,)),
+    _decision(IS.converted, T.convert_to_consultation, (OUT.convert,)),
     SessionRule(
         A.issue_answer,
         (S.opened, S.closed),
