@@ -3,6 +3,8 @@ this keeps the file honest against the code it starts (settings names, commands,
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -69,3 +71,33 @@ def test_the_image_installs_the_requirements_and_the_pdf_fonts() -> None:
     assert "pip install --no-cache-dir -r requirements.txt" in dockerfile
     assert "fonts-ipaexfont-mincho" in dockerfile
     assert Path(ROOT / "deploy" / "temporal-schema.sh").stat().st_mode & 0o111
+
+
+def test_the_file_follows_the_compose_specification() -> None:
+    """check-jsonschema ships the compose specification's schema: no network needed."""
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("check-jsonschema")),
+            "--builtin-schema",
+            "vendor.compose-spec",
+            str(ROOT / "docker-compose.yml"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_no_port_is_published_on_every_interface() -> None:
+    assert any(svc.get("ports") for svc in SERVICES.values())
+    for name, svc in SERVICES.items():
+        for port in svc.get("ports", []):
+            assert str(port).startswith("127.0.0.1:"), f"{name}: {port} listens on all interfaces"
+
+
+def test_the_desk_runs_in_the_deployment() -> None:
+    desk = SERVICES["desk"]
+    assert desk["command"][:5] == ["python", "-m", "uvicorn", "--factory", "web.app:app"]
+    assert "127.0.0.1:8000:8000" in desk["ports"]
+    assert desk["depends_on"]["setup"]["condition"] == "service_completed_successfully"
