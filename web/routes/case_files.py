@@ -89,16 +89,17 @@ async def upload_evidence(
         declared = int(request.headers.get("content-length") or 0)
         if declared > MAX_BYTES + FORM_OVERHEAD:
             raise UploadRefused(f"file: a request of {declared} bytes", problem="too_large")
-        form = await request.form(max_files=1, max_fields=10)
-        check_csrf(login, _text(form.get(CSRF_FIELD)))
-        if chosen is None:
-            raise RoleNotAllowed(f"submit_evidence: not an act {login.user.username} may take now")
-        values = {"condition": _text(form.get("condition")), "note": _text(form.get("note"))}
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile):
-            raise UploadRefused("file: no file was chosen", problem="empty")
-        content = await upload.read(MAX_BYTES + 1)
-        evidence = check_upload(upload.filename or "", content)
+        async with request.form(max_files=1, max_fields=10) as form:
+            check_csrf(login, _text(form.get(CSRF_FIELD)))
+            if chosen is None:
+                who = login.user.username
+                raise RoleNotAllowed(f"submit_evidence: not an act {who} may take now")
+            values = {"condition": _text(form.get("condition")), "note": _text(form.get("note"))}
+            upload = form.get("file")
+            if not isinstance(upload, UploadFile):
+                raise UploadRefused("file: no file was chosen", problem="empty")
+            content = await upload.read(MAX_BYTES + 1)
+            evidence = check_upload(upload.filename or "", content)
         condition = values["condition"]
         if not condition.isdigit():
             raise InvalidPayload("condition: choose the condition the file is evidence for")
