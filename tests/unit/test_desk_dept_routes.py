@@ -244,7 +244,8 @@ def test_the_case_page_lights_the_current_state_on_the_lifecycle(world: World) -
     drawn = page.split('class="lifecycle"', 1)[1]
     assert drawn.index(">起案中<") < drawn.index(">事前協議<") < drawn.index(">条件履行中<")
     assert "(済)" in page  # draft, where the case has been
-    assert "この状態からの手続" in page
+    ahead = page.split("ここから進む先", 1)[1].split("</ul>", 1)[0]
+    assert "条件履行確認 → 運用中" in ahead and "取下げ" not in ahead
 
 
 def _document(world: World, content: bytes) -> tuple[str, Path]:

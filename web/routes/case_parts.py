@@ -55,11 +55,11 @@ def lifecycle(snap: CaseSnapshot) -> Lifecycle:
 
     steps: dict[tuple[str, str], NextStep] = {}
     for arrow in arrows_from(snap.state):
-        if Role.admin in arrow.rule.roles and arrow.dest is CaseState.aborted:
-            continue  # an admin's repair of a stuck step, not a way forward
+        if arrow.dest is snap.state or arrow.dest is CaseState.aborted:
+            continue  # a fact recorded in place, or an admin's repair of a stuck step
         auto = arrow.rule.trigger in AUTOMATIC or arrow.rule.roles == (Role.engine,)
         who = "自動" if auto else "・".join(ROLE_LABELS[r] for r in arrow.rule.roles)
-        dest = "(状態は変わりません)" if arrow.dest is snap.state else STATE_LABELS[arrow.dest]
+        dest = STATE_LABELS[arrow.dest]
         key = (arrow.rule.trigger.value, dest)
         steps.setdefault(key, NextStep(TRIGGER_LABELS[arrow.rule.trigger], dest, who))
     return Lifecycle(

@@ -30,6 +30,7 @@ from models.case.states import CaseState, Role, Trigger
 from models.errors import CaseError, RoleNotAllowed
 from models.labels import (
     COLUMN_LABELS,
+    OUTCOME_LABELS,
     ROLE_LABELS,
     STATE_LABELS,
     TRIGGER_LABELS,
@@ -55,6 +56,7 @@ SORT_LABELS = {
     "title": "件名順",
     "state": "状態順",
 }
+DECISIONS = {outcome.value: label for outcome, label in OUTCOME_LABELS.items()}
 ALL_CASES = frozenset({UserRole.secretariat, UserRole.it, UserRole.admin})
 
 
@@ -212,7 +214,9 @@ def timeline(snap: CaseSnapshot, style: DateStyle) -> list[dict[str, str]]:
             "what": TRIGGER_LABELS[rec.trigger] if rec.trigger else "起案",
             "dest": STATE_LABELS[rec.dest],
             "who": f"{ROLE_LABELS[rec.actor.role]} {rec.actor.name}",
-            "reason": rec.reason or "",
+            "reason": DECISIONS.get(rec.reason or "", rec.reason or "")
+            if rec.trigger is Trigger.decide
+            else rec.reason or "",
         }
         for rec in reversed(snap.history)
     ]
