@@ -53,6 +53,7 @@ KINDS: dict[str, FileKind] = {
 }
 ALLOWED_LABELS = "、".join(dict.fromkeys(k.label for k in KINDS.values()))
 _REF = re.compile(r"^(?P<name>.+) \(sha256:(?P<sha>[0-9a-f]{64})\)$")
+_HASH_MARK = re.compile(r" \(sha256:[0-9a-f]{64}\)")
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,11 @@ def parse_ref(file_ref: str) -> EvidenceFile | None:
     if found is None or Path(found["name"]).suffix.lower() not in KINDS:
         return None
     return EvidenceFile(name=found["name"], sha256=found["sha"], size=0)
+
+
+def without_hashes(text: str) -> str:
+    """A text that names uploaded files (a transition's reason), for people: names only."""
+    return _HASH_MARK.sub("", text)
 
 
 def evidence_files(snap: CaseSnapshot) -> Iterator[EvidenceFile]:

@@ -150,6 +150,9 @@ async def test_the_department_head_sees_deadlines_downloads_and_uploads(
     await upload.get_by_role("button", name="添付して報告").click()
     await expect(page.get_by_role("status")).to_contain_text("「条件の履行報告」を受け付けました")
     await expect(page.get_by_text("履行報告済（確認待ち）")).to_be_visible()
+    timeline = page.locator(".timeline")
+    await expect(timeline).to_contain_text("条件1: 契約書写し.pdf")
+    assert "sha256" not in await timeline.inner_text()  # names for people, not hashes
     await shot(page, "13-case-evidence-uploaded")
     async with page.expect_download() as fetched:
         await page.get_by_role("link", name="契約書写し.pdf").click()

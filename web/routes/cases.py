@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from edge.cases import today_jst
 from edge.documents import subject_documents
+from edge.evidence import without_hashes
 from edge.users import Login
 from models.accounts import DEPARTMENT_ROLES, USER_ROLE_LABELS, UserRole, UserView
 from models.calendar.wareki import DateStyle, format_date
@@ -216,7 +217,7 @@ def timeline(snap: CaseSnapshot, style: DateStyle) -> list[dict[str, str]]:
             "who": f"{ROLE_LABELS[rec.actor.role]} {rec.actor.name}",
             "reason": DECISIONS.get(rec.reason or "", rec.reason or "")
             if rec.trigger is Trigger.decide
-            else rec.reason or "",
+            else without_hashes(rec.reason or ""),
         }
         for rec in reversed(snap.history)
     ]
