@@ -58,7 +58,7 @@ async def answered_case(cases: CaseService) -> str:
         created_on=JOURNEY[0][3],
     )
     for trigger, role, payload, on, _ in JOURNEY[:-1]:
-        snap = await cases.act(snap.case_id, act(trigger, role, payload, on=on))
+        await cases.act(snap.case_id, act(trigger, role, payload, on=on))
     return snap.case_id
 
 

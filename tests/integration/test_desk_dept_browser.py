@@ -63,7 +63,7 @@ async def answered(desk: Running) -> AsyncIterator[Answered]:
         created_on=JOURNEY[0][3],
     )
     for trigger, role, payload, on, _ in JOURNEY[:-1]:  # up to the answer
-        snap = await cases.act(snap.case_id, act(trigger, role, payload, on=on))
+        await cases.act(snap.case_id, act(trigger, role, payload, on=on))
     await cases.act(desk.ours, act("submit", "department"))
 
     def answer_pdf() -> list[DocumentInfo]:
