@@ -383,3 +383,12 @@ def test_an_upload_without_the_csrf_token_is_refused(world: World) -> None:
     log_in(world.client)
     assert _upload(world, "forged", "契約書.pdf", PDF).status_code == 403
     assert world.cases.acts == []
+
+
+def test_an_upload_whose_outcome_is_unknown_keeps_its_file(world: World) -> None:
+    """The engine unreachable mid-act: the act may have landed, so the file it names stays."""
+    token = log_in(world.client)
+    world.cases.refuse = CaseError("engine unreachable at 127.0.0.1:7233")
+    resp = _upload(world, token, "契約書.pdf", PDF)
+    assert resp.status_code == 503
+    assert len(list((world.settings.data_dir / "evidence").rglob("*.pdf"))) == 1

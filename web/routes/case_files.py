@@ -86,7 +86,8 @@ async def upload_evidence(
     )
     values: dict[str, str] = {}
     try:
-        declared = int(request.headers.get("content-length") or 0)
+        length = request.headers.get("content-length", "")
+        declared = int(length) if length.isdigit() else 0
         if declared > MAX_BYTES + FORM_OVERHEAD:
             raise UploadRefused(f"file: a request of {declared} bytes", problem="too_large")
         async with request.form(max_files=1, max_fields=10) as form:
@@ -117,7 +118,7 @@ async def upload_evidence(
         )
         await edge.cases.act(case_id, act)
     except CaseError as err:
-        if created:
+        if created and http_error(err).status < 500:  # refused for sure: the case names no file
             store.discard(case_id, evidence)
         return _refused(request, desk, login, db, snap, err, values)
     return RedirectResponse(f"/cases/{case_id}?done=submit_evidence", status_code=303)
