@@ -224,6 +224,7 @@ FIELD_LABELS: dict[str, str] = {
     "category": "区分",
     "on": "日付",
     "file": "証拠ファイル",
+    "target": "対象",
 }
 
 # what a case's next deadline is (models/case/deadlines.py; stored as is in the read model)

@@ -22,12 +22,14 @@ from edge.cases import today_jst
 from edge.evidence import MAX_BYTES
 from edge.loaders import load_municipality
 from models.accounts import UserRole
+from models.calendar.jcalendar import build_closure_table
 from models.case.document import Category
 from models.case.payloads import Condition
 from models.case.record import ActInput, CaseSnapshot
 from models.case.states import CaseState
 from models.errors import CaseError, CaseNotFound, ConditionClosed
-from models.tracking.conditions import Evidence, TrackedCondition
+from models.tracking.conditions import Evidence, TrackedCondition, TrackedObligation
+from models.tracking.obligations import Obligation, next_due
 from persistence.tables import CaseDeadlineRow, CaseRow, DocumentRow
 from settings import Settings
 from tests.conftest import ROOT
@@ -45,6 +47,11 @@ CONDITION = Condition.model_validate(
         "owner": "保健センター",
     }
 )
+
+TRAINING = Obligation.model_validate(
+    {"id": "training", "kind": "staff_training", "anchor": dt.date(2026, 4, 1)}
+)
+TRAINING_DUE = next_due(TRAINING, build_closure_table(2025, 2032, {}), after=dt.date(2026, 4, 1))
 
 
 def snapshot(case_id: str, department: str, state: CaseState = CaseState.draft) -> CaseSnapshot:
@@ -116,7 +123,8 @@ def world(tmp_path: Path) -> Iterator[World]:
         update={
             "conditions": [
                 TrackedCondition(number=1, condition=CONDITION, due_on=dt.date(2031, 4, 1))
-            ]
+            ],
+            "obligations": [TrackedObligation(obligation=TRAINING, current=TRAINING_DUE)],
         }
     )
     cases = FakeCases({OURS: ours, THEIRS: snapshot(THEIRS, "納税課")})
@@ -296,16 +304,18 @@ def test_another_departments_files_are_403_on_every_route(world: World) -> None:
         assert world.client.get(url).status_code == 403
     resp = world.client.post(
         f"/cases/{THEIRS}/evidence",
-        data={"csrf_token": token, "condition": "1"},
+        data={"csrf_token": token, "target": "condition:1"},
         files={"file": ("報告.pdf", PDF, "application/pdf")},
     )
     assert resp.status_code == 403 and world.cases.acts == []
 
 
-def _upload(world: World, token: str, name: str, content: bytes) -> Any:
+def _upload(
+    world: World, token: str, name: str, content: bytes, target: str = "condition:1"
+) -> Any:
     return world.client.post(
         f"/cases/{OURS}/evidence",
-        data={"csrf_token": token, "condition": "1", "note": "第12条"},
+        data={"csrf_token": token, "target": target, "note": "第12条"},
         files={"file": (name, content, "application/octet-stream")},
         follow_redirects=False,
     )
@@ -392,3 +402,27 @@ def test_an_upload_whose_outcome_is_unknown_keeps_its_file(world: World) -> None
     resp = _upload(world, token, "契約書.pdf", PDF)
     assert resp.status_code == 503
     assert len(list((world.settings.data_dir / "evidence").rglob("*.pdf"))) == 1
+
+
+def test_a_file_can_be_the_evidence_of_an_obligation_due(world: World) -> None:
+    token = log_in(world.client)
+    page = world.client.get(f"/cases/{OURS}").text
+    assert 'value="obligation:training"' in page and 'value="condition:1"' in page
+    resp = _upload(world, token, "研修記録.xlsx", b"PK\x03\x04rest", "obligation:training")
+    assert resp.status_code == 303 and resp.headers["location"].endswith("fulfil_obligation")
+    [(_, act)] = world.cases.acts
+    sha = hashlib.sha256(b"PK\x03\x04rest").hexdigest()
+    assert act.trigger == "fulfil_obligation"
+    assert act.payload == {
+        "obligation": "training",
+        "file_ref": f"研修記録.xlsx (sha256:{sha})",
+        "note": "第12条",
+    }
+
+
+def test_an_upload_for_nothing_known_names_the_target_field(world: World) -> None:
+    token = log_in(world.client)
+    resp = _upload(world, token, "契約書.pdf", PDF, "somewhere:else")
+    assert resp.status_code == 422
+    assert re.search(r'id="upload-target-error">対象: ', resp.text)
+    assert world.cases.acts == []

@@ -1,8 +1,9 @@
 """A case's files: its generated documents (from the read model's ``documents`` table through
 ``edge.documents``) and its evidence files (``edge.evidence``), downloaded only while they
 still match the SHA-256 recorded for them; and the upload of a file as the evidence for a
-condition, which is the department's ``submit_evidence`` act like any other (an update
-through the edge). Every route checks the case's department first (403)."""
+condition or an obligation, which is the department's ``submit_evidence`` or
+``fulfil_obligation`` act like any other (an update through the edge). Every route checks
+the case's department first (403)."""
 
 from __future__ import annotations
 
@@ -81,9 +82,7 @@ async def upload_evidence(
     request: Request, desk: DeskDep, login: CurrentLogin, db: ReadModel, case_id: str
 ) -> Response:
     snap = await case_snapshot(desk, login, case_id)
-    chosen = next(
-        (a for a in acts_for(login.user, snap) if a.form.trigger is Trigger.submit_evidence), None
-    )
+    acts = {a.form.trigger: a for a in acts_for(login.user, snap)}
     values: dict[str, str] = {}
     try:
         length = request.headers.get("content-length", "")
@@ -92,19 +91,18 @@ async def upload_evidence(
             raise UploadRefused(f"file: a request of {declared} bytes", problem="too_large")
         async with request.form(max_files=1, max_fields=10) as form:
             check_csrf(login, _text(form.get(CSRF_FIELD)))
+            values = {"target": _text(form.get("target")), "note": _text(form.get("note"))}
+            trigger, payload = _target(values["target"])
+            chosen = acts.get(trigger)
             if chosen is None:
                 who = login.user.username
-                raise RoleNotAllowed(f"submit_evidence: not an act {who} may take now")
-            values = {"condition": _text(form.get("condition")), "note": _text(form.get("note"))}
+                raise RoleNotAllowed(f"{trigger.value}: not an act {who} may take now")
             upload = form.get("file")
             if not isinstance(upload, UploadFile):
                 raise UploadRefused("file: no file was chosen", problem="empty")
             content = await upload.read(MAX_BYTES + 1)
             evidence = check_upload(upload.filename or "", content)
-        condition = values["condition"]
-        if not condition.isdigit():
-            raise InvalidPayload("condition: choose the condition the file is evidence for")
-        payload: dict[str, object] = {"condition": int(condition), "file_ref": evidence.file_ref}
+        payload["file_ref"] = evidence.file_ref
         if values["note"].strip():
             payload["note"] = values["note"].strip()
     except CaseError as err:
@@ -113,19 +111,27 @@ async def upload_evidence(
     created = store.store(case_id, evidence, content)
     try:
         edge = await desk.get_edge()
-        act = ActInput(
-            trigger=Trigger.submit_evidence, actor=actor_of(login, chosen.role), payload=payload
-        )
+        act = ActInput(trigger=trigger, actor=actor_of(login, chosen.role), payload=payload)
         await edge.cases.act(case_id, act)
     except CaseError as err:
         if created and http_error(err).status < 500:  # refused for sure: the case names no file
             store.discard(case_id, evidence)
         return _refused(request, desk, login, db, snap, err, values)
-    return RedirectResponse(f"/cases/{case_id}?done=submit_evidence", status_code=303)
+    return RedirectResponse(f"/cases/{case_id}?done={trigger.value}", status_code=303)
 
 
 def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
+
+
+def _target(value: str) -> tuple[Trigger, dict[str, object]]:
+    """The act a file is the evidence for: ``condition:<n>`` or ``obligation:<id>``."""
+    kind, _, ref = value.partition(":")
+    if kind == "condition" and ref.isdigit():
+        return Trigger.submit_evidence, {"condition": int(ref)}
+    if kind == "obligation" and ref:
+        return Trigger.fulfil_obligation, {"obligation": ref}
+    raise InvalidPayload("target: choose the condition or obligation the file is evidence for")
 
 
 def _refused(

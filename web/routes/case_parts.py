@@ -17,11 +17,14 @@ from models.documents.spec import DOC_LABELS, DocumentInfo
 from models.labels import (
     CONDITION_LABELS,
     DUE_RULE_LABELS,
+    OBLIGATION_LAPSED,
+    OBLIGATION_OVERDUE,
     ROLE_LABELS,
     STATE_LABELS,
     TRIGGER_LABELS,
 )
-from models.tracking.conditions import AWAITING_EVIDENCE
+from models.tracking.conditions import AWAITING_EVIDENCE, Evidence
+from models.tracking.obligations import ObligationKind
 
 
 @dataclass(frozen=True)
@@ -90,21 +93,24 @@ class ConditionLine:
     verdict: str
 
 
+def evidence_line(case_id: str, e: Evidence, style: DateStyle, what: str = "") -> EvidenceLine:
+    """One piece of evidence: an uploaded file as a download link, a typed reference as is."""
+    file = parse_ref(e.file_ref)
+    extra = [f"立会 {e.witnessed_by}"] if e.witnessed_by else []
+    extra += [e.erasure_certificate] if e.erasure_certificate else []
+    return EvidenceLine(
+        on=" ".join(filter(None, [format_date(e.on, style), what])),
+        by=e.by,
+        text=file.name if file else e.file_ref,
+        href=f"/cases/{case_id}/evidence/{file.sha256}" if file else None,
+        note="; ".join(filter(None, [e.note or "", *extra])),
+    )
+
+
 def conditions(snap: CaseSnapshot, style: DateStyle) -> list[ConditionLine]:
     lines = []
     for c in snap.conditions:
-        evidence = []
-        for e in c.evidence:
-            file = parse_ref(e.file_ref)
-            evidence.append(
-                EvidenceLine(
-                    on=format_date(e.on, style),
-                    by=e.by,
-                    text=file.name if file else e.file_ref,
-                    href=f"/cases/{snap.case_id}/evidence/{file.sha256}" if file else None,
-                    note=e.note or "",
-                )
-            )
+        evidence = [evidence_line(snap.case_id, e, style) for e in c.evidence]
         due = DUE_RULE_LABELS[c.condition.due]
         lines.append(
             ConditionLine(
@@ -118,6 +124,79 @@ def conditions(snap: CaseSnapshot, style: DateStyle) -> list[ConditionLine]:
             )
         )
     return lines
+
+
+@dataclass(frozen=True)
+class ObligationLine:
+    id: str
+    next: str  # what is due now, or that nothing more is
+    window_from: str
+    due: str
+    status: str
+    awaiting: bool  # a file can be its evidence now (a data erasure needs more: its own form)
+    done: list[EvidenceLine]
+
+
+def obligations(snap: CaseSnapshot, style: DateStyle) -> list[ObligationLine]:
+    """The recurring duties, what each needs now and how the latest ones were done."""
+    lines = []
+    for o in snap.obligations:
+        cur = o.current
+        status = OBLIGATION_LAPSED if o.lapsed else OBLIGATION_OVERDUE if o.overdue else ""
+        lines.append(
+            ObligationLine(
+                id=o.obligation.id,
+                next=cur.what if cur else "(これ以上の期限はありません)",
+                window_from=format_date(cur.window_from, style) if cur and cur.window_from else "",
+                due=format_date(cur.due_on, style) if cur else "",
+                status=status,
+                awaiting=cur is not None and o.obligation.kind is not ObligationKind.data_erasure,
+                done=[
+                    evidence_line(snap.case_id, d.evidence, style, d.what) for d in reversed(o.done)
+                ],
+            )
+        )
+    return lines
+
+
+def review(snap: CaseSnapshot, style: DateStyle) -> str:
+    """The periodic re-review: the open one with its due date, or when the next one opens."""
+    if snap.review:
+        due = format_date(snap.review.due_on, style)
+        return f"第{snap.review.number}回 定期再審査への回答 (期限 {due})"
+    if snap.next_review_on:
+        return f"次回の定期再審査 {format_date(snap.next_review_on, style)}"
+    return ""
+
+
+@dataclass(frozen=True)
+class UploadTarget:
+    value: str  # condition:<number> or obligation:<id>, as the upload form posts it
+    label: str
+
+
+def upload_targets(
+    conditions: list[ConditionLine],
+    obligations: list[ObligationLine],
+    *,
+    may_submit_evidence: bool,
+    may_fulfil_obligation: bool,
+) -> list[UploadTarget]:
+    """What a file may be the evidence of now, for this user."""
+    targets = []
+    if may_submit_evidence:
+        targets += [
+            UploadTarget(f"condition:{c.number}", f"条件{c.number}: {c.text}")
+            for c in conditions
+            if c.awaiting
+        ]
+    if may_fulfil_obligation:
+        targets += [
+            UploadTarget(f"obligation:{o.id}", f"義務 {o.id}: {o.next}")
+            for o in obligations
+            if o.awaiting
+        ]
+    return targets
 
 
 @dataclass(frozen=True)

@@ -252,8 +252,9 @@ def case_page_response(
 ) -> Response:
     style = desk.town.date_style
     acts = acts_for(login.user, snap)
-    may_upload = any(a.form.trigger is Trigger.submit_evidence for a in acts)
+    may = {a.form.trigger for a in acts}
     conditions = case_parts.conditions(snap, style)
+    obligations = case_parts.obligations(snap, style)
     done_label = TRIGGER_LABELS[Trigger(done)] if done and done in Trigger.__members__ else None
     return desk.templates.TemplateResponse(
         request,
@@ -267,7 +268,14 @@ def case_page_response(
             "timeline": timeline(snap, style),
             "lifecycle": case_parts.lifecycle(snap),
             "conditions": conditions,
-            "upload_to": [c for c in conditions if c.awaiting] if may_upload else [],
+            "obligations": obligations,
+            "review": case_parts.review(snap, style),
+            "upload_to": case_parts.upload_targets(
+                conditions,
+                obligations,
+                may_submit_evidence=Trigger.submit_evidence in may,
+                may_fulfil_obligation=Trigger.fulfil_obligation in may,
+            ),
             "documents": case_parts.documents(
                 snap.case_id, subject_documents(db, snap.case_id), style
             ),
