@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,8 +83,9 @@ async def answered(desk: Running) -> AsyncIterator[Answered]:
 
 
 async def test_the_department_head_sees_deadlines_downloads_and_uploads(
-    answered: Answered, browser: Browser
+    answered: Answered, browser: Browser, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    started = time.perf_counter()
     base = answered.running.base
     context = await browser.new_context(locale="ja-JP", accept_downloads=True)
     page = await context.new_page()
@@ -189,3 +191,5 @@ async def test_the_department_head_sees_deadlines_downloads_and_uploads(
     assert across.status == 403
     expected = re.compile(r"status of (403|409|415)")
     assert [e for e in console_errors if not expected.search(e)] == []  # no CSP or JS error
+    with capsys.disabled():  # a figure for the closing note (issue 11), not a timed test
+        print(f"\n  department head's flow in the browser: {time.perf_counter() - started:.1f} s")
