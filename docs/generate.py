@@ -22,6 +22,7 @@ import models.case.guards as guards_module  # noqa: E402
 import models.labels as labels  # noqa: E402
 import models.session.guards as session_guards  # noqa: E402
 import models.session.lifecycle as sl  # noqa: E402
+from models.case.diagram import arrows  # noqa: E402
 from models.case.lifecycle import AUTOMATIC, RULES, TERMINAL, Rule  # noqa: E402
 from models.case.states import CaseState, Role  # noqa: E402
 from models.labels import (  # noqa: E402
@@ -62,9 +63,7 @@ def _diagram() -> list[str]:
     lines += [f'    state "{s.value} {STATE_LABELS[s]}" as {s.value}' for s in CaseState]
     lines.append("")
     lines.append(f"    [*] --> {CaseState.draft.value}")
-    for rule in RULES:
-        for source in rule.sources:
-            lines.append(f"    {source.value} --> {rule.dest.value} : {_arrow_label(rule)}")
+    lines += [f"    {a.source.value} --> {a.dest.value} : {_arrow_label(a.rule)}" for a in arrows()]
     lines.append("")
     lines += [f"    {s.value} --> [*]" for s in CaseState if s in TERMINAL]
     lines.append("```")

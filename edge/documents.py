@@ -1,8 +1,12 @@
-"""Documents on demand: check a request, run one DocumentWorkflow, list what was stored."""
+"""Documents on demand: check a request, run one DocumentWorkflow, list what was stored, and
+read a stored file back only when it still hashes to the SHA-256 recorded when it was made."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
+from dataclasses import dataclass
+from pathlib import Path
 
 from sqlmodel import Session
 from temporalio.client import Client
@@ -17,7 +21,7 @@ from models.documents.spec import (
     GenerateDocumentResult,
     Subject,
 )
-from models.errors import InvalidPayload
+from models.errors import FileNotFound, FileTampered, InvalidPayload
 from models.ids import document_workflow_id
 from persistence import repository
 from persistence.database import make_engine
@@ -78,3 +82,38 @@ def list_documents(
             return [DocumentInfo.model_validate(row, from_attributes=True) for row in rows]
     finally:
         engine.dispose()
+
+
+def subject_documents(db: Session, subject_id: str) -> list[DocumentInfo]:
+    """The files generated for one case or session, from the read model (newest last)."""
+    rows = repository.list_documents(db, subject_id=subject_id)
+    return [DocumentInfo.model_validate(row, from_attributes=True) for row in rows]
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    info: DocumentInfo
+    content: bytes
+
+
+def read_document(db: Session, settings: Settings, subject_id: str, doc_id: str) -> StoredFile:
+    """The bytes of one generated file of ``subject_id``. FileNotFound when there is no such
+    row or file; FileTampered when the file no longer hashes to the recorded SHA-256."""
+    info = next((d for d in subject_documents(db, subject_id) if d.id == doc_id), None)
+    if info is None:
+        raise FileNotFound(f"document {doc_id}: no such document for {subject_id}")
+    return StoredFile(info, verified_bytes(Path(info.path), info.sha256, settings.documents_path))
+
+
+def verified_bytes(path: Path, sha256: str, root: Path) -> bytes:
+    """The file's bytes when it lies under ``root`` and hashes to ``sha256``."""
+    resolved = path.resolve()
+    if not resolved.is_relative_to(root.resolve()):
+        raise FileTampered(f"{path.name}: stored outside its folder")
+    try:
+        content = resolved.read_bytes()
+    except FileNotFoundError:
+        raise FileNotFound(f"{path.name}: the stored file is missing") from None
+    if hashlib.sha256(content).hexdigest() != sha256:
+        raise FileTampered(f"{path.name}: does not match the SHA-256 recorded for it")
+    return content

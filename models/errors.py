@@ -19,10 +19,13 @@
     │   ├── MailUnavailable   the mail server is unreachable or said "try later" (4xx): retried
     │   └── MailRejected      the mail server refused it for good (5xx): not retried
     ├── TemplateError         a document template is broken: names the template and the field
-    └── AccountError          a desk account cannot be used or changed
-        ├── LoginRefused      wrong name or password, or a disabled account (one message)
-        ├── AccountLocked     too many failed logins: locked for a while
-        └── UnknownUser       no account has this name (admin commands only)
+    ├── AccountError          a desk account cannot be used or changed
+    │   ├── LoginRefused      wrong name or password, or a disabled account (one message)
+    │   ├── AccountLocked     too many failed logins: locked for a while
+    │   └── UnknownUser       no account has this name (admin commands only)
+    ├── FileNotFound          no stored document or evidence file with this id for this case
+    ├── FileTampered          a stored file no longer matches the SHA-256 recorded for it
+    └── UploadRefused         an uploaded file is too large or of a type that is not allowed
 
 Every class has an ``ErrorType`` value equal to its class name; that string travels as
 ``ApplicationError.type`` through Temporal and is turned back into the class at the edges
@@ -56,6 +59,9 @@ class ErrorType(StrEnum):
     LoginRefused = "LoginRefused"
     AccountLocked = "AccountLocked"
     UnknownUser = "UnknownUser"
+    FileNotFound = "FileNotFound"
+    FileTampered = "FileTampered"
+    UploadRefused = "UploadRefused"
 
 
 class CaseError(Exception):
@@ -165,6 +171,28 @@ class UnknownUser(AccountError):
     error_type = ErrorType.UnknownUser
 
 
+class FileNotFound(CaseError):
+    error_type = ErrorType.FileNotFound
+
+
+class FileTampered(CaseError):
+    """A stored document or evidence file whose bytes no longer hash to the recorded SHA-256:
+    it is refused, never served."""
+
+    error_type = ErrorType.FileTampered
+
+
+class UploadRefused(CaseError):
+    """``problem`` says why, for people: ``empty``, ``too_large``, ``type`` (a file type that
+    is not allowed) or ``content`` (the bytes are not what the file's name says)."""
+
+    error_type = ErrorType.UploadRefused
+
+    def __init__(self, message: str, *, problem: str = "type") -> None:
+        super().__init__(message)
+        self.problem = problem
+
+
 _BY_TYPE: dict[str, type[CaseError]] = {
     cls.error_type.value: cls
     for cls in (
@@ -189,6 +217,9 @@ _BY_TYPE: dict[str, type[CaseError]] = {
         LoginRefused,
         AccountLocked,
         UnknownUser,
+        FileNotFound,
+        FileTampered,
+        UploadRefused,
     )
 }
 

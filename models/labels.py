@@ -223,6 +223,8 @@ FIELD_LABELS: dict[str, str] = {
     "erasure_certificate": "消去証明書",
     "category": "区分",
     "on": "日付",
+    "file": "証拠ファイル",
+    "target": "対象",
 }
 
 # what a case's next deadline is (models/case/deadlines.py; stored as is in the read model)

@@ -27,7 +27,9 @@ from web.auth import LoginRequired
 from web.deps import Desk
 from web.errors import http_error
 from web.routes import auth as auth_routes
+from web.routes import case_files as case_file_routes
 from web.routes import cases as case_routes
+from web.routes import deadlines as deadline_routes
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger("toshin.desk")
@@ -66,6 +68,8 @@ def create_app(settings: Settings | None = None, *, edge: Edge | None = None) ->
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(auth_routes.router)
     app.include_router(case_routes.router)
+    app.include_router(case_file_routes.router)
+    app.include_router(deadline_routes.router)
 
     @app.middleware("http")
     async def security_headers(

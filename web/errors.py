@@ -5,9 +5,11 @@ in Japanese that names the field when the error names one ("payload.reason: …"
 
     InvalidPayload, GuardFailed, UnknownCondition, UnknownObligation,
     UnknownDepartment, ConditionClosed ───────────────→ 422 (shown next to the field)
-    InvalidTransition, DuplicateCase, NoParkedStep ───→ 409
+    UploadRefused ─────────────── 422, 413 (too large) or 415 (type): shown next to the file
+    InvalidTransition, DuplicateCase, NoParkedStep,
+    FileTampered ─────────────────────────────────────→ 409
     RoleNotAllowed, EngineOnly, Forbidden ────────────→ 403
-    CaseNotFound, UnknownUser ────────────────────────→ 404
+    CaseNotFound, UnknownUser, FileNotFound ──────────→ 404
     LoginRefused ──────────────────────────────────────→ 401   AccountLocked → 423
     anything else (engine unreachable, mail, …) ───────→ 503
 """
@@ -16,12 +18,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from edge.evidence import ALLOWED_LABELS, MAX_BYTES
 from models.errors import (
     AccountLocked,
     CaseError,
     CaseNotFound,
     ConditionClosed,
     DuplicateCase,
+    FileNotFound,
+    FileTampered,
     GuardFailed,
     InvalidPayload,
     InvalidTransition,
@@ -32,6 +37,7 @@ from models.errors import (
     UnknownDepartment,
     UnknownObligation,
     UnknownUser,
+    UploadRefused,
 )
 from models.labels import FIELD_LABELS
 
@@ -50,6 +56,13 @@ _STATUS: tuple[tuple[type[CaseError], int, str], ...] = (
     (RoleNotAllowed, 403, "この操作を行う権限がありません"),
     (CaseNotFound, 404, "案件が見つかりません"),
     (UnknownUser, 404, "アカウントが見つかりません"),
+    (FileNotFound, 404, "ファイルが見つかりません"),
+    (
+        FileTampered,
+        409,
+        "保存されているファイルが作成時の内容と一致しないため、お渡しできません。"
+        "事務局に連絡してください",
+    ),
     (InvalidPayload, 422, "入力内容に誤りがあります"),
     (GuardFailed, 422, "この操作の条件を満たしていません"),
     (UnknownCondition, 422, "その番号の条件はありません"),
@@ -80,8 +93,19 @@ def field_of(message: str) -> str | None:
     return head.strip().split(".")[-1] or None
 
 
+UPLOAD_PROBLEMS: dict[str, tuple[int, str]] = {
+    "empty": (422, "ファイルを選んでください"),
+    "too_large": (413, f"ファイルが大きすぎます(上限 {MAX_BYTES // (1024 * 1024)} MB)"),
+    "type": (415, f"この種類のファイルは添付できません(添付できるもの: {ALLOWED_LABELS})"),
+    "content": (415, "ファイルの中身がファイル名の拡張子と合っていません"),
+}
+
+
 def http_error(err: CaseError) -> HttpError:
     """The status and the Japanese message for a domain error."""
+    if isinstance(err, UploadRefused):
+        status, text = UPLOAD_PROBLEMS.get(err.problem, UPLOAD_PROBLEMS["type"])
+        return HttpError(status=status, message=text, field="file", detail=err.message)
     status, text = 503, "処理を完了できませんでした。時間をおいてもう一度お試しください"
     for cls, code, message in _STATUS:
         if isinstance(err, cls):

@@ -27,6 +27,11 @@ NUMBER = r"[0-9]+(?:\.[0-9]+)?"
 
 # bench → lines its smoke run must print (regular expressions, one line each)
 FIGURES: dict[str, list[str]] = {
+    "case_page": [
+        r"^case page GET /cases/\{id\}, query included; read model SQLite; 5 samples each \(ms\)$",
+        rf"^draft \(1 transition\)(?:\s+{NUMBER}){{4}}$",
+        rf"^answered \(11, 2 documents\)(?:\s+{NUMBER}){{4}}$",
+    ],
     "transition_latency": [
         r"^read model: SQLite \(WAL\); 5 samples each \(ms\)$",
         rf"^case act\(submit\) \+ row read(?:\s+{NUMBER}){{4}}$",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -28,7 +29,7 @@ CONDITION = {
     "due": "before_contract",
     "owner": "保健センター",
 }
-JOURNEY = [
+JOURNEY: list[tuple[str, str, dict[str, Any], dt.date, str]] = [
     ("submit", "department", {}, D(2018, 1, 5), "triage"),
     (
         "require_consultation",
@@ -76,9 +77,9 @@ async def _drive(gateway: CaseService) -> str:
         document=doc, actor=actor("department", "島田"), created_on=D(2018, 1, 5)
     )
     for trigger, role, payload, on, expected in JOURNEY:
-        snap = await gateway.act(snap.case_id, act(trigger, role, payload, on=on))
-        assert snap.state == expected, trigger
-        assert snap.parked is None
+        result = await gateway.act(snap.case_id, act(trigger, role, payload, on=on))
+        assert result.state == expected, trigger
+        assert result.parked is None
     return snap.case_id
 
 

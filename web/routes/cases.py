@@ -17,8 +17,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import RedirectResponse
+from sqlmodel import Session
 
 from edge.cases import today_jst
+from edge.documents import subject_documents
+from edge.evidence import without_hashes
 from edge.users import Login
 from models.accounts import DEPARTMENT_ROLES, USER_ROLE_LABELS, UserRole, UserView
 from models.calendar.wareki import DateStyle, format_date
@@ -28,6 +31,7 @@ from models.case.states import CaseState, Role, Trigger
 from models.errors import CaseError, RoleNotAllowed
 from models.labels import (
     COLUMN_LABELS,
+    OUTCOME_LABELS,
     ROLE_LABELS,
     STATE_LABELS,
     TRIGGER_LABELS,
@@ -40,6 +44,7 @@ from web.auth import CSRF_FIELD, check_csrf
 from web.deps import CurrentLogin, Desk, DeskDep, ReadModel
 from web.errors import Forbidden, http_error
 from web.forms import ActForm, FormErrors, act_form, payload_of
+from web.routes import case_parts
 
 router = APIRouter()
 log = logging.getLogger("toshin.desk")
@@ -52,6 +57,7 @@ SORT_LABELS = {
     "title": "件名順",
     "state": "状態順",
 }
+DECISIONS = {outcome.value: label for outcome, label in OUTCOME_LABELS.items()}
 ALL_CASES = frozenset({UserRole.secretariat, UserRole.it, UserRole.admin})
 
 
@@ -81,7 +87,8 @@ def deadline_tone(due: dt.date | None, today: dt.date) -> str:
     return "soon" if (due - today).days <= DUE_SOON_DAYS else ""
 
 
-def _base(desk: Desk, login: Login) -> dict[str, Any]:
+def page_context(desk: Desk, login: Login) -> dict[str, Any]:
+    """What every desk page shows: who is logged in, the CSRF token, the municipality."""
     roles = "・".join(USER_ROLE_LABELS[r] for r in login.user.roles)
     return {
         "login": login,
@@ -134,7 +141,7 @@ def case_list(
         request,
         "cases.html",
         {
-            **_base(desk, login),
+            **page_context(desk, login),
             "items": items,
             "total": total,
             "page": page,
@@ -208,24 +215,33 @@ def timeline(snap: CaseSnapshot, style: DateStyle) -> list[dict[str, str]]:
             "what": TRIGGER_LABELS[rec.trigger] if rec.trigger else "起案",
             "dest": STATE_LABELS[rec.dest],
             "who": f"{ROLE_LABELS[rec.actor.role]} {rec.actor.name}",
-            "reason": rec.reason or "",
+            "reason": DECISIONS.get(rec.reason or "", rec.reason or "")
+            if rec.trigger is Trigger.decide
+            else without_hashes(rec.reason or ""),
         }
         for rec in reversed(snap.history)
     ]
 
 
-async def _snapshot(desk: Desk, login: Login, case_id: str) -> CaseSnapshot:
+async def case_snapshot(desk: Desk, login: Login, case_id: str) -> CaseSnapshot:
+    """The case's live snapshot; Forbidden (403) when it is another department's."""
     edge = await desk.get_edge()
     snap = await edge.cases.snapshot(case_id)
     check_case_access(login.user, snap)
     return snap
 
 
-def _case_page(
+def actor_of(login: Login, role: Role) -> Actor:
+    """The actor the engine records for the logged-in user acting in ``role``."""
+    return Actor(role=role, name=f"{login.user.display_name}({login.user.username})")
+
+
+def case_page_response(
     request: Request,
     desk: DeskDep,
     login: Login,
     snap: CaseSnapshot,
+    db: Session,
     *,
     done: str | None = None,
     failed: str | None = None,
@@ -236,17 +252,33 @@ def _case_page(
 ) -> Response:
     style = desk.town.date_style
     acts = acts_for(login.user, snap)
+    may = {a.form.trigger for a in acts}
+    conditions = case_parts.conditions(snap, style)
+    obligations = case_parts.obligations(snap, style)
     done_label = TRIGGER_LABELS[Trigger(done)] if done and done in Trigger.__members__ else None
     return desk.templates.TemplateResponse(
         request,
         "case.html",
         {
-            **_base(desk, login),
+            **page_context(desk, login),
             "snap": snap,
             "state_label": STATE_LABELS[snap.state],
             "sheet": case_sheet(snap, desk.town, None),
             "columns": COLUMN_LABELS,
             "timeline": timeline(snap, style),
+            "lifecycle": case_parts.lifecycle(snap),
+            "conditions": conditions,
+            "obligations": obligations,
+            "review": case_parts.review(snap, style),
+            "upload_to": case_parts.upload_targets(
+                conditions,
+                obligations,
+                may_submit_evidence=Trigger.submit_evidence in may,
+                may_fulfil_obligation=Trigger.fulfil_obligation in may,
+            ),
+            "documents": case_parts.documents(
+                snap.case_id, subject_documents(db, snap.case_id), style
+            ),
             "deadline": format_date(snap.next_deadline, style) if snap.next_deadline else "",
             "deadline_what": deadline_label(snap.next_deadline_what),
             "tone": deadline_tone(snap.next_deadline, snap.business_today or today_jst()),
@@ -264,39 +296,44 @@ def _case_page(
 
 @router.get("/cases/{case_id}")
 async def case_page(
-    request: Request, desk: DeskDep, login: CurrentLogin, case_id: str, done: str | None = None
+    request: Request,
+    desk: DeskDep,
+    login: CurrentLogin,
+    db: ReadModel,
+    case_id: str,
+    done: str | None = None,
 ) -> Response:
-    snap = await _snapshot(desk, login, case_id)
-    return _case_page(request, desk, login, snap, done=done)
+    snap = await case_snapshot(desk, login, case_id)
+    return case_page_response(request, desk, login, snap, db, done=done)
 
 
 @router.post("/cases/{case_id}/acts/{trigger}")
 async def act(
-    request: Request, desk: DeskDep, login: CurrentLogin, case_id: str, trigger: str
+    request: Request, desk: DeskDep, login: CurrentLogin, db: ReadModel, case_id: str, trigger: str
 ) -> Response:
     posted = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     check_csrf(login, posted.get(CSRF_FIELD))
-    snap = await _snapshot(desk, login, case_id)
+    snap = await case_snapshot(desk, login, case_id)
     chosen = next((a for a in acts_for(login.user, snap) if a.form.trigger == trigger), None)
     if chosen is None or not chosen.form.supported:
         raise RoleNotAllowed(f"{trigger}: not an act {login.user.username} may take now")
     values = {s.name: posted.get(s.name, "") for s in chosen.form.fields}
     try:
         payload = payload_of(chosen.form, posted)
-        actor = Actor(role=chosen.role, name=f"{login.user.display_name}({login.user.username})")
+        actor = actor_of(login, chosen.role)
         edge = await desk.get_edge()
         await edge.cases.act(case_id, ActInput(trigger=trigger, actor=actor, payload=payload))
     except FormErrors as err:
-        return _case_page(
-            request, desk, login, snap, failed=trigger, errors=err.errors, values=values,
+        return case_page_response(
+            request, desk, login, snap, db, failed=trigger, errors=err.errors, values=values,
             message="入力内容を確認してください", status=422,
         )  # fmt: skip
     except CaseError as err:
         failure = http_error(err)
         log.info("act %s on %s refused: %s", trigger, case_id, err.message)
         errors = {failure.field: failure.message} if failure.field else {}
-        return _case_page(
-            request, desk, login, snap, failed=trigger, errors=errors, values=values,
+        return case_page_response(
+            request, desk, login, snap, db, failed=trigger, errors=errors, values=values,
             message=failure.message, status=failure.status,
         )  # fmt: skip
     return RedirectResponse(f"/cases/{case_id}?done={trigger}", status_code=303)
