@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -37,8 +38,13 @@ from settings import Settings
 
 MIN_PASSWORD = 10
 _hasher = PasswordHasher()
-# verified against when the name is unknown, so a miss costs as long as a wrong password
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the name is unknown, so a miss costs as long as a wrong password
+    (made on first use: hashing costs tens of ms that every CLI start would otherwise pay)."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def _utcnow() -> dt.datetime:
@@ -181,7 +187,7 @@ class UserService:
         with self._session() as session:
             row = repo.get_user(session, username=username)
             if row is None:
-                self._verify(_DUMMY_HASH, password)
+                self._verify(_dummy_hash(), password)
                 raise LoginRefused("ユーザー名またはパスワードが正しくありません")
             if row.locked_until is not None and repo.aware(row.locked_until) > now:
                 raise AccountLocked(
