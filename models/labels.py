@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from models.case.document import CaseKind, Category, Criterion
-from models.case.payloads import ApprovedBy, ConditionType, DueRule
+from models.case.payloads import ApprovedBy, CheckResult, ConditionType, DueRule
 from models.case.states import CaseState, Role, Trigger
 from models.session.council import ClosedReason, Openness, QuorumRule
 from models.session.record import ItemOutcome, ItemStatus, MinutesState, SessionState
@@ -331,3 +331,11 @@ CONDITION_TYPE_LABELS: dict[ConditionType, str] = {
 
 # who speaks in a session's Q&A (models.session.record.QA.speaker_role holds the label itself)
 SPEAKER_ROLES: tuple[str, ...] = ("委員", "会長", "担当課", "事務局", "参考人")
+
+# a pre-check item's result (models/case/payloads.py CheckResult; DOMAIN.md §5, C1–C27)
+CHECK_RESULT_LABELS: dict[CheckResult, str] = {
+    CheckResult.conforming: "適合",
+    CheckResult.nonconforming: "不適合",
+    CheckResult.not_applicable: "該当なし",
+    CheckResult.to_confirm: "要確認",
+}

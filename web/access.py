@@ -8,7 +8,7 @@ creates it so (``starter.py user add m3 --role council``); names are never match
 
 from __future__ import annotations
 
-from models.accounts import UserRole, UserView
+from models.accounts import DEPARTMENT_ROLES, UserRole, UserView
 from models.case.states import Role
 from models.session.council import Council, Member
 from web.errors import PageForbidden
@@ -31,3 +31,12 @@ def seat_of(council: Council, user: UserView) -> Member | None:
     if not any(role in MEMBER_PAGES for role in user.roles):
         return None
     return council.member(user.username)
+
+
+def landing(user: UserView, target: str) -> str:
+    """Where a login lands: ``target``, except that a council member who holds no role with
+    a case list lands on their own page instead of the case list."""
+    case_list = DEPARTMENT_ROLES | {UserRole.secretariat, UserRole.it, UserRole.admin}
+    if target == "/cases" and not any(r in case_list for r in user.roles):
+        return "/member"
+    return target

@@ -28,6 +28,9 @@ from web.deps import Desk
 from web.errors import http_error
 from web.routes import auth as auth_routes
 from web.routes import cases as case_routes
+from web.routes import intake as intake_routes
+from web.routes import members as member_routes
+from web.routes import sessions as session_routes
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger("toshin.desk")
@@ -66,6 +69,9 @@ def create_app(settings: Settings | None = None, *, edge: Edge | None = None) ->
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(auth_routes.router)
     app.include_router(case_routes.router)
+    app.include_router(session_routes.router)
+    app.include_router(intake_routes.router)
+    app.include_router(member_routes.router)
 
     @app.middleware("http")
     async def security_headers(

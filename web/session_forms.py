@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from models.case.payloads import ApprovedBy, ConditionType, DueRule
+from models.case.payloads import ConditionType, DueRule
 from models.labels import (
     APPROVED_BY_LABELS,
     CLOSED_REASON_LABELS,
@@ -36,10 +36,11 @@ class Field:
     kind: str  # text, textarea, lines, number, select, checks, date, time
     required: bool = False
     choices: Choices = ()
+    title: str | None = None  # when the one label table names the field elsewhere
 
     @property
     def label(self) -> str:
-        return SESSION_FIELD_LABELS.get(self.name, self.name)
+        return self.title or SESSION_FIELD_LABELS.get(self.name, self.name)
 
 
 def _options(labels: Mapping[Any, str], only: Sequence[Any] | None = None) -> Choices:
@@ -195,7 +196,9 @@ def act_request(
             "observers": got.get("observers", 0),
         }
     elif act == "record_qa":
-        data["qa"] = {k: got[k] for k in ("speaker_role", "speaker", "question", "answer") if k in got}
+        data["qa"] = {
+            k: got[k] for k in ("speaker_role", "speaker", "question", "answer") if k in got
+        }
     elif act == "decide_item":
         data.update(_decision(got, owner))
     elif act == "redact":
@@ -283,6 +286,3 @@ def session_plan(posted: Mapping[str, list[str]], councils: Choices) -> SessionP
                 name = str(item["loc"][0]) if item["loc"] else "place"
                 errors.setdefault(name, f"入力内容を確認してください({msg})")
         raise FormErrors(errors) from None
-
-
-APPROVED_BY_DEFAULT = ApprovedBy.session.value
