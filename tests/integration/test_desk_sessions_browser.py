@@ -251,7 +251,13 @@ async def test_the_secretariat_runs_a_session_and_members_read_it(
     await chair.locator(item).get_by_label("質問・意見").fill(f"{SECRET}を確認したい")
     await chair.locator(item).get_by_label("回答", exact=True).fill("契約書で定めている")
     await do(chair, "質疑の記録", item)
+    # more votes than members present: the engine refuses, the page says why, nothing changes
     await chair.locator(item).get_by_label("議決の内容").select_option(label="可")
+    await chair.locator(item).get_by_label("賛成").fill("9")
+    await chair.locator(item).get_by_role("button", name="議決", exact=True).click()
+    await expect(chair.get_by_role("alert")).to_contain_text("exceed members present")
+    await expect(chair.locator(item)).to_contain_text("審議中")
+    await accessible(chair, "chair-02-refused-by-the-engine")
     await chair.locator(item).get_by_label("賛成").fill("7")
     await chair.locator(item).get_by_label("反対").fill("1")
     await do(chair, "議決", item)
@@ -264,6 +270,14 @@ async def test_the_secretariat_runs_a_session_and_members_read_it(
     # closing and the minutes
     await sec.reload()
     await do(sec, "閉会")
+    # the chair may not redact (the secretariat's act), whatever the form says
+    csrf = await chair.locator("input[name=csrf_token]").first.input_value()
+    forged = await chair.request.post(
+        f"{base}/sessions/{desk.session_id}/acts/redact",
+        form={"csrf_token": csrf, "passage": SECRET, "legal_basis": BASIS},
+    )
+    assert forged.status == 403
+    assert (await desk.edge.sessions.session(desk.session_id)).redactions == []
     await sec.get_by_label("不開示とする記載").fill(SECRET)
     await sec.get_by_label("不開示の根拠").fill(BASIS)
     await do(sec, "会議録の不開示部分")
