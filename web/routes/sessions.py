@@ -16,10 +16,12 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
 import models.session.lifecycle as table
+from edge.connect import Edge
 from edge.sessions import request_model
 from edge.users import Login
 from models.accounts import USER_ROLE_LABELS
 from models.calendar.wareki import format_date
+from models.case.payloads import SessionRef
 from models.case.record import Actor
 from models.case.states import Role
 from models.errors import CaseError, RoleNotAllowed
@@ -35,7 +37,6 @@ from models.labels import (
 from models.session.council import SessionPlan
 from models.session.record import SessionRecord, SessionSnapshot, SessionState
 from persistence import repository
-from persistence.tables import CaseRow
 from web.access import SECRETARIAT_PAGES, SESSION_ACTING, SESSION_PAGES, require
 from web.auth import CSRF_FIELD, check_csrf
 from web.deps import CurrentLogin, Desk, DeskDep, ReadModel
@@ -336,9 +337,9 @@ async def session_act(
     base: dict[str, Any] = {"actor": _actor(login, role)}
     if case_id:
         base["case_id"] = case_id
-    case = db.get(CaseRow, case_id) if case_id else None
     try:
-        data = act_request(act, fields, posted, base, owner=case.department if case else "担当課")
+        owner = await _condition_owner(edge, act, case_id, posted)
+        data = act_request(act, fields, posted, base, owner=owner)
         if "next_session" in data:
             data["next_session"] = await _next_ref(edge, session_id, data["next_session"])
         model = request_model(act)
@@ -363,7 +364,14 @@ async def session_act(
     return RedirectResponse(f"/sessions/{session_id}?done={act}{anchor}", status_code=303)
 
 
-async def _next_ref(edge: Any, session_id: str, next_id: str) -> Any:
+async def _condition_owner(edge: Edge, act: str, case_id: str, posted: dict[str, list[str]]) -> str:
+    """Who fulfils the conditions a decision sets: the item's department (the case's query)."""
+    if act != "decide_item" or not "".join(posted.get("conditions", [])).strip():
+        return ""
+    return (await edge.cases.snapshot(case_id)).document.department
+
+
+async def _next_ref(edge: Edge, session_id: str, next_id: str) -> SessionRef:
     try:
         return await edge.sessions.next_ref(session_id, next_id)
     except CaseError as err:
