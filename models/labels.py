@@ -45,6 +45,7 @@ TRIGGER_LABELS: dict[Trigger, str] = {
     Trigger.decide: "議決",
     Trigger.continue_deliberation: "継続審議",
     Trigger.reschedule: "次回へ延期",
+    Trigger.unschedule: "付議の取消し",
     Trigger.note_report: "報告了承",
     Trigger.convert_to_consultation: "諮問へ切替",
     Trigger.issue_answer: "答申",
@@ -144,6 +145,7 @@ ITEM_STATUS_LABELS: dict[ItemStatus, str] = {
 # The session acts (models.session.lifecycle.Act), by name: labels cannot import the table.
 SESSION_ACT_LABELS: dict[str, str] = {
     "add_items": "議題の追加",
+    "remove_item": "議題から外す",
     "receive_item": "継続案件の受入れ",
     "send_notice": "開催通知",
     "send_materials": "資料送付",

@@ -65,6 +65,7 @@ PLAN_FIELDS: tuple[Field, ...] = (
 # Each session act's fields; acts on one agenda item get its case_id from the form's URL.
 ACT_FIELDS: dict[str, tuple[Field, ...]] = {
     "add_items": (Field("case_ids", "checks", True),),
+    "remove_item": (Field("reason", "textarea", True),),
     "send_notice": (),
     "send_materials": (),
     "open_session": (
@@ -107,7 +108,7 @@ ACT_FIELDS: dict[str, tuple[Field, ...]] = {
     "publish_minutes": (),
 }
 
-ITEM_ACTS = frozenset({"open_item", "record_qa", "decide_item", "issue_answer"})
+ITEM_ACTS = frozenset({"remove_item", "open_item", "record_qa", "decide_item", "issue_answer"})
 
 
 def with_choices(fields: tuple[Field, ...], choices: Mapping[str, Choices]) -> list[Field]:

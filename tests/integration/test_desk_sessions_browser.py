@@ -2,7 +2,7 @@
 Playwright) against a real uvicorn server and the real engine.
 
 The secretariat takes a case through the intake queue (triage, pre-check), plans a session,
-puts the case on a session's agenda, sends the notice and the materials and opens it with
+puts the case on a session's agenda (takes it off and back on), sends the notice and the materials and opens it with
 the members present; the chair opens the item, records the Q&A (a missing question is shown
 next to its field), decides and answers; the secretariat closes the session and redacts a
 passage with its legal basis; the chair approves the minutes and the secretariat publishes
@@ -226,6 +226,16 @@ async def test_the_secretariat_runs_a_session_and_members_read_it(
     await sec.get_by_label(TITLE).check()
     await do(sec, "議題の追加")
     await expect(sec.locator(item)).to_contain_text("付議")
+    # off the agenda again (a reason is required), and back on
+    await sec.locator(item).get_by_role("button", name="議題から外す").click()
+    await expect(sec.locator(f"#remove_item-{desk.case_id}-reason-error")).to_be_visible()
+    await sec.locator(item).get_by_label("理由").fill("担当課の資料差替えのため")
+    await sec.locator(item).get_by_role("button", name="議題から外す").click()
+    await expect(sec.get_by_role("status")).to_contain_text("「議題から外す」を受け付けました")
+    await expect(sec.locator(item)).to_have_count(0)
+    assert (await desk.edge.cases.snapshot(desk.case_id)).state == "ready"
+    await sec.get_by_label(TITLE).check()
+    await do(sec, "議題の追加")
     await do(sec, "開催通知")
     await do(sec, "資料送付")
     await accessible(sec, "sec-03-session-materials-sent")
