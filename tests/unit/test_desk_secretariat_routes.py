@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from models.accounts import UserRole
+from models.calendar.jcalendar import fiscal_year
 from persistence.tables import CaseRow, CouncilRow, SessionRow
 from settings import Settings
 from web.app import create_app
@@ -22,6 +23,7 @@ from web.deps import Desk
 
 PW = "correct horse battery"
 TODAY = dt.date.today()
+THIS_YEAR = fiscal_year(TODAY)
 
 
 @pytest.fixture
@@ -78,9 +80,9 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
         )
         session.add(
             SessionRow(
-                session_id="toshin-privacy-2026-1",
+                session_id=f"toshin-privacy-{THIS_YEAR}-1",
                 council_id="toshin-privacy",
-                fiscal_year=2026,
+                fiscal_year=THIS_YEAR,
                 ordinal=1,
                 held_on=TODAY - dt.timedelta(days=40),
                 starts_at=now - dt.timedelta(days=40),
@@ -139,9 +141,11 @@ def test_the_secretariat_sees_councils_and_sessions_from_the_read_model(
     login(client, "jimu")
     page = client.get("/sessions").text
     assert "とうしん市個人情報保護審議会" in page
-    assert 'href="/sessions/toshin-privacy-2026-1"' in page and "2026年度第1回" in page
-    assert "閉会" in page and "会長承認済" in page
-    assert "会議の計画" in page  # the secretariat may plan
+    assert f'href="/sessions/toshin-privacy-{THIS_YEAR}-1"' in page
+    assert f"{THIS_YEAR}年度第1回" in page and "閉会" in page and "会長承認済" in page
+    # the secretariat may plan: the one council and its next ordinal are filled in
+    assert re.search(r'<option value="toshin-privacy" selected>', page)
+    assert 'id="plan-ordinal" name="ordinal" value="2"' in page
 
 
 def test_the_intake_queue_lists_triage_and_precheck_cases_with_their_acts(
@@ -164,7 +168,7 @@ def test_the_overview_shows_every_departments_overdue_cases_and_counts(
     overdue = page.split('id="overdue-title"')[1].split("</section>")[0]
     assert "健診結果の外部委託" in overdue and "3日" in overdue
     assert "滞納整理システムの更新" not in overdue  # due in nine days
-    assert "2026年度第1回" in page  # its minutes were due ten days ago, still unpublished
+    assert f"{THIS_YEAR}年度第1回" in page  # its minutes were due ten days ago, unpublished
     counts = page.split('id="counts-title"')[1]
     assert re.search(r"事前協議</a></th><td>1</td>", counts)
     assert re.search(r"合計</th><td>3</td>", counts)

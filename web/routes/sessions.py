@@ -16,10 +16,12 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
 import models.session.lifecycle as table
+from edge.cases import today_jst
 from edge.connect import Edge
 from edge.sessions import request_model
 from edge.users import Login
 from models.accounts import USER_ROLE_LABELS
+from models.calendar.jcalendar import fiscal_year
 from models.calendar.wareki import format_date
 from models.case.payloads import SessionRef
 from models.case.record import Actor
@@ -34,9 +36,10 @@ from models.labels import (
     SESSION_STATE_LABELS,
     session_label,
 )
-from models.session.council import SessionPlan
+from models.session.council import Openness, SessionPlan
 from models.session.record import SessionRecord, SessionSnapshot, SessionState
 from persistence import repository
+from persistence.tables import CouncilRow, SessionRow
 from web.access import SECRETARIAT_PAGES, SESSION_ACTING, SESSION_PAGES, require
 from web.auth import CSRF_FIELD, check_csrf
 from web.deps import CurrentLogin, Desk, DeskDep, ReadModel
@@ -129,11 +132,22 @@ def _sessions_page(
             "can_plan": can_plan,
             "plan_fields": plan_fields,
             "errors": errors or {},
-            "values": values or {},
+            "values": values if values is not None else plan_defaults(councils, sessions),
             "message": message,
         },
         status_code=status,
     )
+
+
+def plan_defaults(councils: list[CouncilRow], sessions: list[SessionRow]) -> dict[str, str]:
+    """What the plan form starts with: open to the public; with one council, that council
+    and the next ordinal (第N回) of this fiscal year."""
+    values = {"openness": Openness.open.value}
+    if len(councils) == 1:
+        this_year = fiscal_year(today_jst())
+        held = [s.ordinal for s in sessions if s.fiscal_year == this_year]
+        values |= {"council_id": councils[0].council_id, "ordinal": str(max(held, default=0) + 1)}
+    return values
 
 
 @router.get("/sessions")
@@ -286,6 +300,7 @@ async def _session_page(
                 for item in snap.items
             ],
             "session_acts": [a for a in acts if a not in ITEM_ACTS],
+            "sees_cases": any(r in SECRETARIAT_PAGES for r in login.user.roles),
             "forms": forms,
             "act_labels": SESSION_ACT_LABELS,
             "minutes_label": MINUTES_LABELS[snap.minutes] if snap.minutes else "",
