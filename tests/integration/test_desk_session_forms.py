@@ -16,7 +16,7 @@ from edge.connect import Edge
 from models.accounts import UserRole
 from tests.factories import act, actor, document
 from tests.integration.conftest import System, municipality
-from tests.integration.test_desk_sessions_browser import POLICY, _council, _session_held_today
+from tests.integration.councils import POLICY, council, session_held_today
 from web.app import create_app
 
 PW = "council-desk-password-2026"
@@ -32,7 +32,7 @@ def _csrf(html: str) -> str:
 async def desk(system: System) -> AsyncIterator[tuple[httpx.AsyncClient, Edge, str]]:
     edge = Edge(system.client, system.settings, municipality(POLICY))
     council_id = f"c{uuid.uuid4().hex[:8]}"
-    await edge.councils.register(_council(council_id))
+    await edge.councils.register(council(council_id))
     app = create_app(system.settings, edge=edge)
     app.state.desk.users.add(
         username="jimukyoku",
@@ -61,7 +61,7 @@ async def test_a_failed_session_carries_its_agenda_over_by_the_form(
         ("pass_precheck", "it", {"items": [{"check_id": "C1", "result": "conforming"}]}),
     ):
         await edge.cases.act(case.case_id, act(trigger, role, payload))
-    today = await _session_held_today(edge, council_id)
+    today = await session_held_today(edge, council_id)
     page = (await client.get("/sessions")).text
     csrf = _csrf(page)
     later = dt.date.today() + dt.timedelta(days=40)

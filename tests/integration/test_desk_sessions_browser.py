@@ -27,34 +27,20 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 
 from edge.connect import Edge
 from models.accounts import UserRole
-from models.calendar.clock import ClockEpoch
-from models.ids import council_workflow_id
-from models.policy import CasePolicy
-from models.session.council import Council, SessionPlan
-from models.session.council_registry import PlanSession
-from models.session.record import SessionClock
 from tests.conftest import ROOT
 from tests.factories import act, actor, document
-from tests.integration.conftest import FAST_POLICY, System, municipality
+from tests.integration.conftest import System, municipality
+from tests.integration.councils import POLICY, council, session_held_today
 from web.app import create_app
 from web.deps import Desk
-from workflows.council import CouncilWorkflow
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = ROOT / "var" / "test-artifacts" / "web"
 WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-JST = dt.timezone(dt.timedelta(hours=9))
 PW = "council-desk-password-2026"
 TITLE = "健診予約システムの外部結合"
 SECRET = "保守業者のID・パスワードの管理方法"
 BASIS = "情報公開条例第6条第7号"
-POLICY = CasePolicy(
-    **{
-        **FAST_POLICY.model_dump(),
-        "notice_lead_business_days": 0,
-        "materials_lead_business_days": 0,
-    }
-)
 
 
 @dataclass
@@ -72,59 +58,12 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _council(council_id: str) -> Council:
-    members = [
-        {
-            "member_id": f"m{n}",
-            "name": f"委員{n}",
-            "role": "chair" if n == 1 else "member",
-            "term_start": "2020-04-01",
-        }
-        for n in range(1, 11)
-    ]
-    return Council.model_validate(
-        {
-            "council_id": council_id,
-            "name": "とうしん市個人情報保護審議会",
-            "seats": 10,
-            "members": members,
-            "numbering": "cumulative",
-            "first_number": 870,
-            "notice_lead_business_days": 0,
-            "materials_lead_business_days": 0,
-        }
-    )
-
-
-async def _session_held_today(edge: Edge, council_id: str) -> str:
-    """A session held today (JST) on a clock pinned to its day, so its acts fall on the
-    session day even after midnight and no test waits for a day to come."""
-    now = dt.datetime.now(JST)
-    starts = min(
-        now + dt.timedelta(minutes=1), dt.datetime.combine(now.date(), dt.time(23, 59), JST)
-    )
-    plan = SessionPlan(
-        council_id=council_id,
-        ordinal=1,
-        starts_at=starts,
-        ends_at=starts + dt.timedelta(hours=2),
-        place="市役所3階庁議室",
-    )
-    clock = SessionClock(epoch=ClockEpoch(at=now, on=plan.held_on))
-    handle = edge.client.get_workflow_handle(council_workflow_id(council_id))
-    session_id: str = await handle.execute_update(
-        CouncilWorkflow.plan_session,
-        PlanSession(actor=actor("secretariat", "総務課"), plan=plan, clock=clock),
-    )
-    return session_id
-
-
 @pytest.fixture
 async def desk(system: System) -> AsyncIterator[Running]:
     edge = Edge(system.client, system.settings, municipality(POLICY))
     council_id = f"c{uuid.uuid4().hex[:8]}"
-    await edge.councils.register(_council(council_id))
-    session_id = await _session_held_today(edge, council_id)
+    await edge.councils.register(council(council_id))
+    session_id = await session_held_today(edge, council_id)
     case = await edge.cases.create_case(
         document=document(title=TITLE, department="保健センター"), actor=actor("department")
     )
