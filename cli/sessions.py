@@ -129,6 +129,19 @@ def add(
 
 
 @app.command()
+def remove(
+    session_id: str,
+    case_id: str,
+    reason: Annotated[str, typer.Option(help="why it leaves the agenda (the case records it)")],
+    actor: ActorOpt = None,
+    on: OnOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Take a case off the agenda before the materials go out; it waits in ready again."""
+    _send(session_id, "remove_item", actor, on, {"case_id": case_id, "reason": reason}, as_json)
+
+
+@app.command()
 def notice(
     session_id: str, actor: ActorOpt = None, on: OnOpt = None, as_json: JsonOpt = False
 ) -> None:

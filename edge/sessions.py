@@ -34,6 +34,7 @@ from workflows.session import SessionWorkflow
 
 SESSION_ACTS: dict[str, Any] = {
     "add_items": SessionWorkflow.add_items,
+    "remove_item": SessionWorkflow.remove_item,
     "send_notice": SessionWorkflow.send_notice,
     "send_materials": SessionWorkflow.send_materials,
     "open_session": SessionWorkflow.open_session,

@@ -285,6 +285,9 @@ DEMO_ACCOUNTS = (
     DemoAccount("hoken-kacho", "demo-hoken-2026", "保健 花子", (HEAD,), "保健センター"),
     DemoAccount("jimukyoku", "demo-jimu-2026", "総務 一郎", (UserRole.secretariat,)),
     DemoAccount("admin", "demo-admin-2026", "情報 管理者", (UserRole.admin,)),
+    # council members: the username is the roster's member_id (config/council.example.yaml)
+    DemoAccount("m1", "demo-kaicho-2026", "木村 一郎", (UserRole.chair,)),
+    DemoAccount("m3", "demo-iin-2026", "鈴木 健", (UserRole.council,)),
 )
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from models.case.document import CaseKind, Category, Criterion
-from models.case.payloads import ApprovedBy, DueRule
+from models.case.payloads import ApprovedBy, CheckResult, ConditionType, DueRule
 from models.case.states import CaseState, Role, Trigger
-from models.session.council import QuorumRule
+from models.session.council import ClosedReason, Openness, QuorumRule
 from models.session.record import ItemOutcome, ItemStatus, MinutesState, SessionState
 from models.tracking.conditions import ConditionStatus
 
@@ -45,6 +45,7 @@ TRIGGER_LABELS: dict[Trigger, str] = {
     Trigger.decide: "議決",
     Trigger.continue_deliberation: "継続審議",
     Trigger.reschedule: "次回へ延期",
+    Trigger.unschedule: "付議の取消し",
     Trigger.note_report: "報告了承",
     Trigger.convert_to_consultation: "諮問へ切替",
     Trigger.issue_answer: "答申",
@@ -144,6 +145,7 @@ ITEM_STATUS_LABELS: dict[ItemStatus, str] = {
 # The session acts (models.session.lifecycle.Act), by name: labels cannot import the table.
 SESSION_ACT_LABELS: dict[str, str] = {
     "add_items": "議題の追加",
+    "remove_item": "議題から外す",
     "receive_item": "継続案件の受入れ",
     "send_notice": "開催通知",
     "send_materials": "資料送付",
@@ -265,4 +267,79 @@ COLUMN_LABELS: dict[str, str] = {
     "from": "受付開始",
     "by": "期限",
     "last done": "前回の実施",
+}
+
+
+# -- the desk's session pages (web/routes/sessions.py, web/session_forms.py) -----------------
+
+# the fields of the session acts' forms and the plan form, as the desk shows them
+SESSION_FIELD_LABELS: dict[str, str] = {
+    "council_id": "審議会",
+    "ordinal": "回(第N回)",
+    "held_on": "開催日",
+    "starts": "開始時刻",
+    "ends": "終了時刻",
+    "place": "会場",
+    "openness": "公開・非公開",
+    "closed_reason": "非公開の理由",
+    "closed_reason_text": "非公開の理由(説明)",
+    "case_ids": "議題に追加する案件",
+    "present": "出席委員",
+    "staff": "事務局職員(1行に1名)",
+    "explainers": "説明者・参考人(1行に1名)",
+    "observers": "傍聴者数",
+    "next_session": "次の会",
+    "reason": "理由",
+    "speaker_role": "発言者の区分",
+    "speaker": "発言者",
+    "question": "質問・意見",
+    "answer": "回答",
+    "outcome": "議決の内容",
+    "yes": "賛成",
+    "no": "反対",
+    "abstain": "棄権",
+    "chair_casting": "可否同数のときの会長裁決",
+    "summary": "審議の要旨",
+    "conditions": "条件(1行に1件)",
+    "condition_type": "条件の種類",
+    "condition_due": "条件の期限",
+    "opinions": "附帯意見(1行に1件)",
+    "conclusion": "結論",
+    "explanation_summary": "説明要旨",
+    "reasons": "判断理由",
+    "approved_by": "答申の決定",
+    "passage": "不開示とする記載",
+    "legal_basis": "不開示の根拠",
+}
+
+OPENNESS_LABELS: dict[Openness, str] = {
+    Openness.open: "公開",
+    Openness.partly_closed: "一部公開",
+    Openness.closed: "非公開",
+}
+
+CLOSED_REASON_LABELS: dict[ClosedReason, str] = {
+    ClosedReason.law: "法令により非公開",
+    ClosedReason.nondisclosure: "非開示情報を審議する",
+    ClosedReason.proceedings: "公正・円滑な議事運営に支障",
+}
+
+CONDITION_TYPE_LABELS: dict[ConditionType, str] = {
+    ConditionType.contract_clause: "契約条項",
+    ConditionType.vendor_written_answer: "業者の書面回答",
+    ConditionType.staff_attendance: "職員の立会い",
+    ConditionType.specification_clause: "仕様書への記載",
+    ConditionType.technical_measure: "技術的措置",
+    ConditionType.report: "報告",
+}
+
+# who speaks in a session's Q&A (models.session.record.QA.speaker_role holds the label itself)
+SPEAKER_ROLES: tuple[str, ...] = ("委員", "会長", "担当課", "事務局", "参考人")
+
+# a pre-check item's result (models/case/payloads.py CheckResult; DOMAIN.md §5, C1–C27)
+CHECK_RESULT_LABELS: dict[CheckResult, str] = {
+    CheckResult.conforming: "適合",
+    CheckResult.nonconforming: "不適合",
+    CheckResult.not_applicable: "該当なし",
+    CheckResult.to_confirm: "要確認",
 }

@@ -304,3 +304,30 @@ def list_session_items(
     query = query.order_by(col(SessionItemRow.session_id), col(SessionItemRow.position))
     with Session(engine) as session:
         return list(session.exec(query))
+
+
+def count_cases_by_state(session: Session) -> dict[str, int]:
+    """How many cases are in each state (states with none are left out)."""
+    query = select(CaseRow.state, func.count()).group_by(col(CaseRow.state))
+    return {state: int(n) for state, n in session.exec(query)}
+
+
+def overdue_cases(session: Session, *, today: dt.date, limit: int = 500) -> list[CaseRow]:
+    """Every department's cases whose next deadline has passed, the longest overdue first."""
+    query = (
+        select(CaseRow)
+        .where(col(CaseRow.next_deadline) < today)
+        .order_by(col(CaseRow.next_deadline), col(CaseRow.case_id))
+    )
+    return list(session.exec(query.limit(limit)))
+
+
+def overdue_minutes(session: Session, *, today: dt.date) -> list[SessionRow]:
+    """Closed sessions whose minutes are not published by their due date."""
+    query = (
+        select(SessionRow)
+        .where(col(SessionRow.minutes_due) < today)
+        .where(col(SessionRow.minutes) != "published")
+        .order_by(col(SessionRow.minutes_due))
+    )
+    return list(session.exec(query))

@@ -30,6 +30,9 @@ from web.routes import auth as auth_routes
 from web.routes import case_files as case_file_routes
 from web.routes import cases as case_routes
 from web.routes import deadlines as deadline_routes
+from web.routes import intake as intake_routes
+from web.routes import members as member_routes
+from web.routes import sessions as session_routes
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger("toshin.desk")
@@ -70,6 +73,9 @@ def create_app(settings: Settings | None = None, *, edge: Edge | None = None) ->
     app.include_router(case_routes.router)
     app.include_router(case_file_routes.router)
     app.include_router(deadline_routes.router)
+    app.include_router(session_routes.router)
+    app.include_router(intake_routes.router)
+    app.include_router(member_routes.router)
 
     @app.middleware("http")
     async def security_headers(

@@ -8,7 +8,7 @@ in Japanese that names the field when the error names one ("payload.reason: …"
     UploadRefused ─────────────── 422, 413 (too large) or 415 (type): shown next to the file
     InvalidTransition, DuplicateCase, NoParkedStep,
     FileTampered ─────────────────────────────────────→ 409
-    RoleNotAllowed, EngineOnly, Forbidden ────────────→ 403
+    RoleNotAllowed, EngineOnly, Forbidden, PageForbidden → 403
     CaseNotFound, UnknownUser, FileNotFound ──────────→ 404
     LoginRefused ──────────────────────────────────────→ 401   AccountLocked → 423
     anything else (engine unreachable, mail, …) ───────→ 503
@@ -46,6 +46,11 @@ class Forbidden(RoleNotAllowed):
     """The logged-in user may not see or act on this (another department's case)."""
 
 
+class PageForbidden(RoleNotAllowed):
+    """The logged-in user's roles do not open this page (a department user on the
+    secretariat's or the council members' pages)."""
+
+
 class CsrfRefused(CaseError):
     """A form came without the session's CSRF token."""
 
@@ -53,6 +58,7 @@ class CsrfRefused(CaseError):
 _STATUS: tuple[tuple[type[CaseError], int, str], ...] = (
     (CsrfRefused, 403, "フォームの有効期限が切れました。ページを開き直してください"),
     (Forbidden, 403, "この案件を見る権限がありません"),
+    (PageForbidden, 403, "このページを見る権限がありません"),
     (RoleNotAllowed, 403, "この操作を行う権限がありません"),
     (CaseNotFound, 404, "案件が見つかりません"),
     (UnknownUser, 404, "アカウントが見つかりません"),

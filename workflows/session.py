@@ -90,6 +90,20 @@ class SessionWorkflow:
         self._check(Act.add_items, inp)
 
     @workflow.update
+    async def remove_item(self, inp: s.RemoveItem) -> s.SessionAck:
+        """Take a case off the agenda before the materials go out (its case goes back to
+        ready, the reason in its history). A refusal by the case fails the act."""
+        async with self._lock:
+            checked = self._check(Act.remove_item, inp)
+            payload = sc.case_payload(self._s, checked, inp)
+            parked = await steps.fire_item(self._s, checked, inp.case_id, payload, inp)
+            return await self._apply(checked, inp, parked=parked)
+
+    @remove_item.validator
+    def _v_remove(self, inp: s.RemoveItem) -> None:
+        self._check(Act.remove_item, inp)
+
+    @workflow.update
     async def receive_item(self, inp: s.CarryIn) -> None:
         """A case continued or carried over from another session joins this agenda.
         Idempotent: a case already on the agenda is not added twice. Only another session

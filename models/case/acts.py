@@ -215,6 +215,8 @@ def _record_facts(case: CaseRecord, act: CheckedAct) -> None:
         case p.SchedulePayload():
             case.session = payload.session
             _ex_post_check(case, payload.session.held_on, "the session on")
+        case p.UnschedulePayload():
+            case.session = None
         case p.SendMaterialsPayload() if payload.late_reason:
             _warn(case, "materials_late", f"materials sent late: {payload.late_reason}")
         case p.OpenDeliberationPayload():

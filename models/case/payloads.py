@@ -149,6 +149,12 @@ class ContinuePayload(Strict):
     next_session: SessionRef
 
 
+class UnschedulePayload(Strict):
+    """Why the secretariat took the case off the session's agenda (it waits in ready)."""
+
+    reason: str = Field(min_length=1)
+
+
 class ApprovedBy(StrEnum):
     session = "session"
     chair = "chair"  # 会長一任

@@ -42,6 +42,7 @@ class Trigger(StrEnum):
     decide = "decide"
     continue_deliberation = "continue_deliberation"
     reschedule = "reschedule"  # the session failed its quorum: on to the next session
+    unschedule = "unschedule"  # taken off a session's agenda before the materials went out
     note_report = "note_report"
     convert_to_consultation = "convert_to_consultation"
     issue_answer = "issue_answer"

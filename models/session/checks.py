@@ -147,6 +147,8 @@ def case_payload(record: SessionRecord, checked: CheckedAct, inp: Any) -> dict[s
         return {"session": record.ref}
     if checked.act is Act.carry_over:
         return {"reason": inp.reason, "next_session": inp.next_session}
+    if checked.act is Act.remove_item:
+        return {"reason": inp.reason}
     if checked.act is Act.open_item:
         assert record.attendance is not None
         return {
@@ -205,6 +207,8 @@ def apply(
     if checked.case_id is not None and rule.item is not None:
         item = record.item(checked.case_id)
         assert item is not None
+        if rule.item.leaves:
+            record.items.remove(item)
         after = rule.item.on_park if parked is not None and rule.item.on_park else rule.item.after
         if after is not None:
             item.status = after
@@ -317,6 +321,7 @@ def _retry(r: SessionRecord, c: CheckedAct, inp: Any, cl: ClosureTable, n: Any) 
 
 _FACTS = {
     Act.add_items: _none,
+    Act.remove_item: _none,
     Act.receive_item: _receive,
     Act.send_notice: _notice,
     Act.send_materials: _materials,

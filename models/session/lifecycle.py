@@ -35,6 +35,7 @@ class Act(StrEnum):
     """A session act: the name of the update handler that carries it out."""
 
     add_items = "add_items"
+    remove_item = "remove_item"
     receive_item = "receive_item"
     send_notice = "send_notice"
     send_materials = "send_materials"
@@ -61,12 +62,14 @@ class ItemStep:
 
     ``each``: the act goes over every item in ``needs`` (or adds new ones when ``needs`` is
     empty) instead of acting on the one named by ``case_id``. ``on_park``: the status the
-    item takes when the case accepted the trigger but a case step after it parked."""
+    item takes when the case accepted the trigger but a case step after it parked.
+    ``leaves``: the item leaves the agenda (its case is no longer this session's)."""
 
     needs: tuple[ItemStatus, ...]
     after: ItemStatus | None  # None: the status stays
     each: bool = False
     on_park: ItemStatus | None = None
+    leaves: bool = False
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,14 @@ RULES: tuple[SessionRule, ...] = (
         item=ItemStep((), IS.on_agenda, each=True),
         case_trigger=T.schedule,
         guards=(g.not_yet_on_agenda,),
+    ),
+    SessionRule(
+        A.remove_item,
+        _BEFORE,
+        None,
+        (R.secretariat,),
+        item=ItemStep((IS.on_agenda,), None, leaves=True),
+        case_trigger=T.unschedule,
     ),
     SessionRule(
         A.receive_item,

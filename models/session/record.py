@@ -223,6 +223,12 @@ class ItemAct(SessionAct):
     case_id: str
 
 
+class RemoveItem(ItemAct):
+    """Take a case off the agenda before the materials go out; it waits in ready again."""
+
+    reason: str = Field(min_length=1)
+
+
 class RecordQA(ItemAct):
     qa: QA
 

@@ -120,6 +120,7 @@ PAYLOAD: dict[Trigger, dict[str, Any]] = {
     T.decide: {"outcome": "approve", "votes": {"yes": 6, "no": 1}},
     T.continue_deliberation: {"reason": "資料の追加提出を求める", "next_session": LATER},
     T.reschedule: {"reason": "定足数に達しなかった", "next_session": LATER},
+    T.unschedule: {"reason": "担当課の資料差替えのため次回以降に付議する"},
     T.note_report: {},
     T.convert_to_consultation: {"reason": "審議が必要"},
     T.issue_answer: {"number": "第870号"},

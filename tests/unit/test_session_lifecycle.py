@@ -52,6 +52,7 @@ from models.session.record import (
     RecordQA,
     Redact,
     Redaction,
+    RemoveItem,
     ReplaceClosures,
     SessionAct,
     SessionRecord,
@@ -175,6 +176,8 @@ def valid_input(act: Act, rule: SessionRule | None = None, role: Role | None = N
         return OpenSession(**a, attendance=Attendance(present=present))
     if act is Act.carry_over:
         return CarryOver(**a, next_session=NEXT, reason="定足数に達しなかった")
+    if act is Act.remove_item:
+        return RemoveItem(**a, **item, reason="担当課の資料差替えのため")
     if act is Act.open_item:
         return ItemAct(**a, **item)
     if act is Act.record_qa:
@@ -244,7 +247,10 @@ def test_every_allowed_pair_applies_to_a_real_record(
     assert rec.state is rule.dest_from(source)
     assert rec.minutes is (rule.minutes_after or minutes)
     assert rec.version == before.version + 1
-    if rule.item is not None and not rule.item.each:
+    if rule.item is not None and rule.item.leaves:
+        assert rec.item(inp.case_id) is None
+        assert len(rec.items) == len(before.items) - 1
+    elif rule.item is not None and not rule.item.each:
         item = rec.item(inp.case_id)
         assert item is not None
         assert item.status is (rule.item.after or rule.item.needs[0])
@@ -508,6 +514,7 @@ def test_the_cli_acts_as_the_first_role_of_each_act() -> None:
     """The role each person's client acts as; edge.sessions reads it from this table."""
     cli = {
         "add_items": Role.secretariat,
+        "remove_item": Role.secretariat,
         "send_notice": Role.secretariat,
         "send_materials": Role.secretariat,
         "open_session": Role.secretariat,
@@ -532,6 +539,7 @@ def test_the_session_acts_on_its_cases_as_the_case_table_says() -> None:
         Trigger.schedule: Role.secretariat,
         Trigger.send_materials: Role.secretariat,
         Trigger.reschedule: Role.secretariat,
+        Trigger.unschedule: Role.secretariat,
         Trigger.open_deliberation: Role.chair,
         Trigger.decide: Role.council,
         Trigger.continue_deliberation: Role.council,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
 from models.errors import AccountLocked, LoginRefused
+from web.access import landing
 from web.auth import (
     CSRF_FIELD,
     check_csrf,
@@ -73,7 +74,7 @@ def login(
             request, desk, next_=_next(next), error=failure.message, status=failure.status
         )
     login_ = desk.users.open_session(user)
-    response = RedirectResponse(_next(next), status_code=303)
+    response = RedirectResponse(landing(user, _next(next)), status_code=303)
     set_session_cookie(response, desk.settings, login_)
     return response
 

@@ -23,7 +23,7 @@ from edge.cases import today_jst
 from edge.documents import subject_documents
 from edge.evidence import without_hashes
 from edge.users import Login
-from models.accounts import DEPARTMENT_ROLES, USER_ROLE_LABELS, UserRole, UserView
+from models.accounts import DEPARTMENT_ROLES, UserView
 from models.calendar.wareki import DateStyle, format_date
 from models.case.lifecycle import allowed_actions
 from models.case.record import ActInput, Actor, CaseSnapshot
@@ -40,10 +40,12 @@ from models.labels import (
 from models.views.case import case_sheet
 from persistence.repository import CASE_SORTS, page_cases
 from persistence.tables import CaseRow
+from web.access import ALL_CASES
 from web.auth import CSRF_FIELD, check_csrf
 from web.deps import CurrentLogin, Desk, DeskDep, ReadModel
 from web.errors import Forbidden, http_error
 from web.forms import ActForm, FormErrors, act_form, payload_of
+from web.frame import page_frame
 from web.routes import case_parts
 
 router = APIRouter()
@@ -58,7 +60,6 @@ SORT_LABELS = {
     "state": "状態順",
 }
 DECISIONS = {outcome.value: label for outcome, label in OUTCOME_LABELS.items()}
-ALL_CASES = frozenset({UserRole.secretariat, UserRole.it, UserRole.admin})
 
 
 def scope(user: UserView) -> str | None:
@@ -88,15 +89,8 @@ def deadline_tone(due: dt.date | None, today: dt.date) -> str:
 
 
 def page_context(desk: Desk, login: Login) -> dict[str, Any]:
-    """What every desk page shows: who is logged in, the CSRF token, the municipality."""
-    roles = "・".join(USER_ROLE_LABELS[r] for r in login.user.roles)
-    return {
-        "login": login,
-        "csrf": login.csrf_token,
-        "roles": roles,
-        "town": desk.town.name,
-        "department": scope(login.user),
-    }
+    """The frame of a page of cases: scoped to the user's department unless they see all."""
+    return page_frame(desk, login, department=scope(login.user))
 
 
 def _state_filter(state: str | None) -> str | None:
