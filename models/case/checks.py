@@ -39,6 +39,13 @@ from models.errors import (
     describe_validation_error,
 )
 from models.labels import STATE_LABELS
+from models.limits import (
+    ACT_GROWTH_FACTOR,
+    ACT_OVERHEAD_BYTES,
+    CASE_RECORD_BYTES,
+    json_bytes,
+    kib,
+)
 from models.projection import SupersedeInput
 
 ENGINE = Actor(role=Role.engine, name="toshin")
@@ -94,6 +101,7 @@ def check_act(
         payload = PAYLOADS[trigger].model_validate(act.payload)
     except ValidationError as exc:
         raise InvalidPayload(describe_validation_error(exc, "payload")) from None
+    _room_for(case, payload)
     return _guarded(
         case, machine, CheckedAct(trigger, act.actor, payload, GuardContext(config, on))
     )
@@ -170,6 +178,18 @@ def check_supersede(
     return _guarded(
         case, machine, CheckedAct(Trigger.supersede, ENGINE, payload, GuardContext(config, on))
     )
+
+
+def _room_for(case: CaseRecord, payload: BaseModel) -> None:
+    """InvalidPayload when this act could take the case record past ``CASE_RECORD_BYTES``: past
+    that, the case's continue-as-new input and snapshot would near Temporal's payload limit."""
+    record = json_bytes(case)
+    projected = record + ACT_GROWTH_FACTOR * json_bytes(payload) + ACT_OVERHEAD_BYTES
+    if projected > CASE_RECORD_BYTES:
+        raise InvalidPayload(
+            f"payload: the case record is {kib(record)} and this act could take it past the "
+            f"{kib(CASE_RECORD_BYTES)} a case may hold"
+        )
 
 
 def _not_parked(case: CaseRecord) -> None:
