@@ -78,6 +78,10 @@ def _paragraphs_or_empty(value: str) -> str:
     return _refuse_hidden_characters(value, _LINE_BREAKS)
 
 
+def _line_or_empty(value: str) -> str:
+    return _refuse_hidden_characters(value, frozenset())
+
+
 def _not_blank(value: str) -> str:
     if not value.strip():
         raise ValueError("must not be blank")
@@ -114,7 +118,11 @@ LongText = Annotated[
 TextOrEmpty = Annotated[
     str, Field(max_length=LONG_TEXT_CHARS), AfterValidator(_paragraphs_or_empty)
 ]
-"""Free text that may be empty (the "before" of an item a change adds)."""
+"""Free text that may be empty: a draft's field not written yet, the "before" of an item a
+change adds."""
+
+LineOrEmpty = Annotated[str, Field(max_length=LINE_CHARS), AfterValidator(_line_or_empty)]
+"""A single line that may be empty (a draft's field not written yet)."""
 
 CalendarDate = Annotated[dt.date, AfterValidator(in_calendar)]
 """A date the calendar, the closure table and the documents (和暦) can all handle."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ValidationError
 
 import models.case.payloads as p
+from models.case.document import ConsultationDocument
 from models.case.guards import GuardContext
 from models.case.lifecycle import (
     PAYLOADS,
@@ -43,6 +44,7 @@ from models.limits import (
     ACT_GROWTH_FACTOR,
     ACT_OVERHEAD_BYTES,
     CASE_RECORD_BYTES,
+    in_calendar,
     json_bytes,
     kib,
 )
@@ -118,6 +120,22 @@ def engine_act(
     """The engine's own act, when the table lets it fire now; None when it may not."""
     act = CheckedAct(trigger, ENGINE, payload, GuardContext(config, on))
     return act if machine.can(trigger, case, payload, act.ctx) else None
+
+
+def check_creation(
+    document: ConsultationDocument, created_on: dt.date | None, today: dt.date
+) -> None:
+    """InvalidPayload for a creation date the case could not live with: outside the calendar,
+    or after today (no act could then be dated on or after it)."""
+    for field, day in (("created_on", created_on), ("document.filed_on", document.filed_on)):
+        if day is None:
+            continue
+        try:
+            in_calendar(day)
+        except ValueError as exc:
+            raise InvalidPayload(f"{field}: {exc}") from None
+        if day > today:
+            raise InvalidPayload(f"{field}: {day.isoformat()} is in the future (today is {today})")
 
 
 def check_abort(

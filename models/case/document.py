@@ -19,8 +19,8 @@ from models.limits import (
     MAX_LIST_ITEMS,
     CalendarDate,
     Line,
+    LineOrEmpty,
     LongText,
-    ShortText,
     TextOrEmpty,
     in_calendar,
     one_line,
@@ -117,22 +117,22 @@ class Affair(Strict):
     """事業の概要: the affair (個人情報取扱事務) the case is about."""
 
     name: Line  # 事業名
-    purpose: LongText | None = None  # 目的
-    subjects: LongText | None = None  # 対象者
-    description: LongText | None = None  # 事業内容
-    registration_name: Line | None = None  # 登録業務の名称
+    purpose: TextOrEmpty | None = None  # 目的
+    subjects: TextOrEmpty | None = None  # 対象者
+    description: TextOrEmpty | None = None  # 事業内容
+    registration_name: LineOrEmpty | None = None  # 登録業務の名称
 
 
 class Vendor(Strict):
     """The contractor: the profile and handling facts the council asks for (P3)."""
 
     name: Line
-    founded: ShortText | None = None
-    capital: ShortText | None = None
-    track_record: LongText | None = None
-    selection: LongText | None = None  # how the vendor was chosen
-    data_handling: LongText | None = None  # what personal data the vendor touches, when
-    work_place: LongText | None = None
+    founded: LineOrEmpty | None = None
+    capital: LineOrEmpty | None = None
+    track_record: TextOrEmpty | None = None
+    selection: TextOrEmpty | None = None  # how the vendor was chosen
+    data_handling: TextOrEmpty | None = None  # what personal data the vendor touches, when
+    work_place: TextOrEmpty | None = None
     certifications: list[Line] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
 
 
@@ -151,15 +151,15 @@ class ConsultationDocument(Strict):
     category: Category = Category.consultation
     title: Title  # 件名
     department: Department  # 担当課
-    legal_basis: LongText | None = None  # 条例・法の根拠
+    legal_basis: TextOrEmpty | None = None  # 条例・法の根拠
     affair: Affair | None = None
-    subjects_scope: LongText | None = None  # 個人の範囲
+    subjects_scope: TextOrEmpty | None = None  # 個人の範囲
     record_items: list[Line] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)  # 記録項目
-    counterparty: LongText | None = None  # 結合の相手方 / 提供先 / 委託先
-    reason: LongText | None = None  # 結合する理由 / 諮問の理由
-    linkage_form: LongText | None = None  # 結合の形態
+    counterparty: TextOrEmpty | None = None  # 結合の相手方 / 提供先 / 委託先
+    reason: TextOrEmpty | None = None  # 結合する理由 / 諮問の理由
+    linkage_form: TextOrEmpty | None = None  # 結合の形態
     planned_start: PlannedStart | None = None  # 開始時期
-    period: Line | None = None  # 期間
+    period: LineOrEmpty | None = None  # 期間
     scope: Scope = Scope.individual
     operational_measures: list[Measure] = Field(
         default_factory=list, max_length=MAX_LIST_ITEMS

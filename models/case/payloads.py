@@ -8,7 +8,16 @@ from typing import Annotated, Self
 from pydantic import AfterValidator, Field, model_validator
 
 from models.case.document import CaseRef, Category, ConsultationDocument, Strict
-from models.limits import MAX_LIST_ITEMS, CalendarDate, Count, Line, LongText, ShortText, paragraphs
+from models.limits import (
+    MAX_LIST_ITEMS,
+    CalendarDate,
+    Count,
+    Line,
+    LongText,
+    ShortText,
+    TextOrEmpty,
+    paragraphs,
+)
 from models.tracking.certificates import Certificate, CertificateScheme
 from models.tracking.obligations import Obligation
 
@@ -51,7 +60,7 @@ class CheckResult(StrEnum):
 class CheckItem(Strict):
     check_id: str = Field(pattern=r"^C([1-9]|1[0-9]|2[0-7])$")  # DOMAIN.md §5, C1–C27
     result: CheckResult
-    note: LongText | None = None
+    note: TextOrEmpty | None = None  # the guard asks a nonconforming item for a real note
 
 
 class PassPrecheckPayload(Strict):
