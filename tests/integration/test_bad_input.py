@@ -11,7 +11,8 @@ from pathlib import Path
 
 from temporalio.client import WorkflowUpdateFailedError
 
-from models.case.record import ActInput
+from models.case.record import ActInput, Actor
+from models.case.states import Role
 from models.ids import case_workflow_id
 from tests.factories import act, actor, document
 from tests.integration.conftest import System
@@ -124,7 +125,7 @@ def _decide_file(name: str) -> Callable[[Path, str, str], list[str]]:
 VOTES = "--set=votes.yes=8"
 OUTCOME = "--set=outcome=approve"
 PROBES = [
-    Probe("non-UTF-8 file", _create("not_utf8.yaml"), "InvalidPayload: not UTF-8 text"),
+    Probe("non-UTF-8 file", _create("not_utf8.yaml"), "not UTF-8 text (byte 0xff at offset 30)"),
     Probe("100k-deep YAML", _create("deep.yaml"), "InvalidPayload: "),
     Probe("100k-deep JSON", _create("deep.json"), "InvalidPayload: "),
     Probe("filed_on year 1", _create("filed_year_1.yaml"), "filed_on: Value error, 0001-01-01"),
@@ -262,16 +263,19 @@ async def test_the_workflow_refuses_what_the_cli_refuses_when_a_caller_bypasses_
         raw,
         raw.model_copy(update={"payload": {"outcome": "approve", "votes": {"yes": 8}, "summary": f"a{RLO}b"}}),
         raw.model_copy(update={"payload": {"outcome": "approve", "votes": {"yes": 8}, "summary": "s" * 70_000}}),
+        raw.model_copy(update={"actor": Actor.model_construct(role=Role.council, name="名" * 150)}),
     ):  # fmt: skip
         try:
             await handle.execute_update(CaseWorkflow.act, payload)
         except WorkflowUpdateFailedError as exc:
-            refusals.append(str(exc.cause))
+            refusals.append(f"{getattr(exc.cause, 'type', None)}: {exc.cause}")
         else:
             refusals.append("accepted")
+    assert all(refusal.startswith("InvalidPayload: ") for refusal in refusals), refusals
     assert "payload.conditions: List should have at most 50 items" in refusals[0]
     assert "payload.summary: Value error, a bidirectional control character" in refusals[1]
     assert "payload: Value error, the payload is 68.4 KiB" in refusals[2]
+    assert "actor.name: String should have at most 100 characters" in refusals[3]
     after = await system.gateway.snapshot(case_id)
     assert after.history == before.history
     decided = await system.gateway.act(
