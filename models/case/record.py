@@ -163,7 +163,7 @@ class CaseInput(Strict):
     """Start a case, or continue one (``record`` set) after continue-as-new."""
 
     case_id: str
-    external_ref: str | None = None
+    external_ref: ShortText | None = None
     document: ConsultationDocument
     created_by: Actor
     created_on: CalendarDate | None = None

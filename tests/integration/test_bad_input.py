@@ -150,6 +150,7 @@ PROBES = [
     Probe("kind is a number", _create("kind_number.yaml"), "kind: Input should be"),
     Probe("unknown department", _create("unknown_department.yaml"), "UnknownDepartment: document.department"),
     Probe("missing file", _create("no_such_file.yaml"), "InvalidPayload: "),
+    Probe("--ref of 300 characters", _create("doc.yaml", "--ref", "参" * 300), "external_ref: String should have at most 200"),
     Probe("--actor of 150 characters", _create("filed_future.yaml", "--actor", "名" * 150), "--actor: name: String should have at most 100"),
     Probe("--actor with U+202E", _create("filed_future.yaml", "--actor", f"a{RLO}b"), "--actor: name: Value error, a bidirectional"),
     Probe("create --on 2023-02-30", _create("filed_future.yaml", "--on", "2023-02-30"), "InvalidPayload: Invalid value for '--on'"),
