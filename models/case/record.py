@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import AfterValidator, BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from models.calendar.clock import ClockEpoch
 from models.calendar.jcalendar import ClosureTable
@@ -26,7 +26,6 @@ from models.limits import (
     CalendarDate,
     LongText,
     ShortText,
-    one_line,
     within_budget,
     within_nesting,
 )
@@ -37,7 +36,7 @@ from models.tracking.notices import DueNotice
 
 class Actor(Strict):
     role: Role
-    name: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(one_line)]
+    name: ShortText  # room for the desk's "display name (username)"
 
 
 class TransitionRecord(Strict):

@@ -151,7 +151,7 @@ PROBES = [
     Probe("unknown department", _create("unknown_department.yaml"), "UnknownDepartment: document.department"),
     Probe("missing file", _create("no_such_file.yaml"), "InvalidPayload: "),
     Probe("--ref of 300 characters", _create("doc.yaml", "--ref", "参" * 300), "external_ref: String should have at most 200"),
-    Probe("--actor of 150 characters", _create("filed_future.yaml", "--actor", "名" * 150), "--actor: name: String should have at most 100"),
+    Probe("--actor of 250 characters", _create("filed_future.yaml", "--actor", "名" * 250), "--actor: name: String should have at most 200"),
     Probe("--actor with U+202E", _create("filed_future.yaml", "--actor", f"a{RLO}b"), "--actor: name: Value error, a bidirectional"),
     Probe("create --on 2023-02-30", _create("filed_future.yaml", "--on", "2023-02-30"), "InvalidPayload: Invalid value for '--on'"),
     Probe("create --on 0001-01-01", lambda tmp, _d, _o: ["case", "create", str(tmp / "doc.yaml"), "--on", "0001-01-01"], "created_on: 0001-01-01 is outside"),
@@ -264,7 +264,7 @@ async def test_the_workflow_refuses_what_the_cli_refuses_when_a_caller_bypasses_
         raw,
         raw.model_copy(update={"payload": {"outcome": "approve", "votes": {"yes": 8}, "summary": f"a{RLO}b"}}),
         raw.model_copy(update={"payload": {"outcome": "approve", "votes": {"yes": 8}, "summary": "s" * 70_000}}),
-        raw.model_copy(update={"actor": Actor.model_construct(role=Role.council, name="名" * 150)}),
+        raw.model_copy(update={"actor": Actor.model_construct(role=Role.council, name="名" * 250)}),
     ):  # fmt: skip
         try:
             await handle.execute_update(CaseWorkflow.act, payload)
@@ -276,7 +276,7 @@ async def test_the_workflow_refuses_what_the_cli_refuses_when_a_caller_bypasses_
     assert "payload.conditions: List should have at most 50 items" in refusals[0]
     assert "payload.summary: Value error, a bidirectional control character" in refusals[1]
     assert "payload: Value error, the payload is 68.4 KiB" in refusals[2]
-    assert "actor.name: String should have at most 100 characters" in refusals[3]
+    assert "actor.name: String should have at most 200 characters" in refusals[3]
     after = await system.gateway.snapshot(case_id)
     assert after.history == before.history
     decided = await system.gateway.act(

@@ -125,7 +125,7 @@ def _act_input(**fields: Any) -> dict[str, Any]:
     [
         ({"payload": {"summary": "s" * 70_000}}, "payload: Value error, the payload is 68.4 KiB; at most 64.0 KiB"),
         ({"payload": {"conditions": [CONDITION] * 10_000}}, "payload: Value error, the payload is"),
-        ({"actor": {"role": "council", "name": "名" * 101}}, "actor.name: String should have at most 100"),
+        ({"actor": {"role": "council", "name": "名" * 201}}, "actor.name: String should have at most 200"),
         ({"actor": {"role": "council", "name": f"a{RLO}"}}, "actor.name: Value error, a bidirectional"),
         ({"on": "0001-01-01"}, "on: Value error, 0001-01-01 is outside"),
         ({"trigger": "x" * 201}, "trigger: String should have at most 200 characters"),
