@@ -7,6 +7,7 @@ import sys
 from typing import Annotated
 
 import typer
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
 from cli import (
     admin,
@@ -20,7 +21,7 @@ from cli import (
     users,
     vendors,
 )
-from cli.common import console, print_json
+from cli.common import console, fail_usage, print_json
 from cli.render import lifecycle_table
 from models.case.lifecycle import RULES
 
@@ -65,7 +66,17 @@ def lifecycle(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
 def main() -> None:
     code = 0
     try:
-        app(standalone_mode=True)
+        result = app(standalone_mode=False)
+        code = result if isinstance(result, int) else 0
+    except NoArgsIsHelpError as exc:
+        code = exc.exit_code  # Typer has printed the help already
+    except UsageError as exc:
+        code = fail_usage(exc)
+    except ClickException as exc:
+        exc.show()
+        code = exc.exit_code
+    except typer.Abort:
+        code = 1
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     sys.stdout.flush()

@@ -11,7 +11,14 @@ import typer
 from cli import render
 from cli.common import checked, console, fail, open_edge, print_json, run
 from edge.cases import list_cases
-from edge.loaders import load_document, load_mapping, load_municipality, load_structured, parse_sets
+from edge.loaders import (
+    load_document,
+    load_mapping,
+    load_municipality,
+    load_structured,
+    parse,
+    parse_sets,
+)
 from models.case.lifecycle import REPAIRS, RULES, is_engine_only
 from models.case.record import ActInput, Actor, CaseSnapshot
 from models.case.states import PERSON_ROLES, CaseState, Role
@@ -39,6 +46,10 @@ def _person(role: Role) -> Role:
     return role
 
 
+def _actor(role: Role, name: str) -> Actor:
+    return parse(Actor, {"role": role, "name": name}, "--actor")
+
+
 def _show(snap: CaseSnapshot, as_json: bool, role: Role | None, town: MunicipalityConfig) -> None:
     if as_json:
         print_json(snap)
@@ -62,7 +73,7 @@ def create(
         edge = await open_edge()
         snap = await edge.cases.create_case(
             document=document,
-            actor=Actor(role=Role.department, name=actor),
+            actor=_actor(Role.department, actor),
             external_ref=ref,
             created_on=on.date() if on else None,
         )
@@ -92,7 +103,7 @@ def act(
         person = _person(role)
         request = ActInput(
             trigger=trigger,
-            actor=Actor(role=person, name=actor or ROLE_LABELS[person]),
+            actor=_actor(person, actor or ROLE_LABELS[person]),
             payload=data,
             on=on.date() if on else None,
         )

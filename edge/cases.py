@@ -24,6 +24,7 @@ from edge.errors import translated
 from models import search_attributes as sa
 from models.calendar.clock import JST
 from models.calendar.jcalendar import build_closure_table, fiscal_year
+from models.case.checks import check_creation
 from models.case.document import ConsultationDocument
 from models.case.lifecycle import is_engine_only
 from models.case.record import (
@@ -35,6 +36,7 @@ from models.case.record import (
     CaseInput,
     CaseSnapshot,
 )
+from models.case.states import Trigger
 from models.case.triage import TriageTable
 from models.errors import (
     CaseNotFound,
@@ -108,6 +110,7 @@ class CaseService:
         and so is a department the municipality's directory does not know (no one could be
         reminded of its deadlines)."""
         contacts_known(self.municipality, document.department)
+        check_creation(document, created_on, today_jst())
         case_id = self.case_id_for(external_ref)
         start = document.planned_start.earliest if document.planned_start else None
         config = case_config(self.municipality, created_on, document.filed_on, start)
@@ -156,8 +159,15 @@ class CaseService:
             await asyncio.sleep(0.02)
 
     async def act(self, case_id: str, act: ActInput, *, request_id: str | None = None) -> ActResult:
-        """Fire a trigger on a case (an update; the workflow's validator checks it)."""
+        """Fire a trigger on a case (an update; the workflow's validator checks it). An amended
+        document must name a department of the directory, as a created one must."""
         refuse_engine_only(act.trigger)
+        if act.trigger == Trigger.amend:
+            document = act.payload.get("document")
+            if isinstance(document, dict) and isinstance(document.get("department"), str):
+                contacts_known(
+                    self.municipality, document["department"], "payload.document.department"
+                )
         try:
             with translated(f"case {case_id}"):
                 return await self.handle(case_id).execute_update(
@@ -206,12 +216,14 @@ class CaseService:
         return [s for s in snaps if s.parked is not None]
 
 
-def contacts_known(municipality: MunicipalityConfig, department: str) -> None:
+def contacts_known(
+    municipality: MunicipalityConfig, department: str, field: str = "document.department"
+) -> None:
     """UnknownDepartment (naming the document's field) for a department not in the directory."""
     try:
         department_contacts(municipality, department)
     except UnknownDepartment as err:
-        raise UnknownDepartment(f"document.department: {err.message}") from None
+        raise UnknownDepartment(f"{field}: {err.message}") from None
 
 
 def list_cases(

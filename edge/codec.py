@@ -48,6 +48,8 @@ from temporalio.converter import (
     PayloadCodec,
 )
 
+from edge.converter import ModelPayloadConverter
+
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
 NONCE_BYTES = 12
@@ -238,9 +240,11 @@ class KeyringCodec(PayloadCodec):
 
 
 def data_converter(keyring: Keyring) -> DataConverter:
-    """THE data converter: pydantic JSON, payloads and failure details encrypted."""
+    """THE data converter: pydantic JSON (a model's refusal is InvalidPayload), payloads and
+    failure details encrypted."""
     return dataclasses.replace(
         pydantic_data_converter,
+        payload_converter_class=ModelPayloadConverter,
         payload_codec=KeyringCodec(keyring),
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator
 
 from models.case.states import Role
+from models.limits import one_line
 
 USERNAME = re.compile(r"^[a-z][a-z0-9._-]{1,39}$")
 
@@ -49,7 +51,7 @@ class UserSpec(BaseModel):
     """A new account, checked before it is stored."""
 
     username: str
-    display_name: str = Field(min_length=1, max_length=100)
+    display_name: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(one_line)]
     roles: list[UserRole] = Field(min_length=1)
     department: str | None = Field(default=None, max_length=100)
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ValidationError
 
 import models.case.payloads as p
+from models.case.document import ConsultationDocument
 from models.case.guards import GuardContext
 from models.case.lifecycle import (
     PAYLOADS,
@@ -39,6 +40,14 @@ from models.errors import (
     describe_validation_error,
 )
 from models.labels import STATE_LABELS
+from models.limits import (
+    ACT_GROWTH_FACTOR,
+    ACT_OVERHEAD_BYTES,
+    CASE_RECORD_BYTES,
+    in_calendar,
+    json_bytes,
+    kib,
+)
 from models.projection import SupersedeInput
 
 ENGINE = Actor(role=Role.engine, name="toshin")
@@ -94,6 +103,7 @@ def check_act(
         payload = PAYLOADS[trigger].model_validate(act.payload)
     except ValidationError as exc:
         raise InvalidPayload(describe_validation_error(exc, "payload")) from None
+    _room_for(case, payload)
     return _guarded(
         case, machine, CheckedAct(trigger, act.actor, payload, GuardContext(config, on))
     )
@@ -110,6 +120,22 @@ def engine_act(
     """The engine's own act, when the table lets it fire now; None when it may not."""
     act = CheckedAct(trigger, ENGINE, payload, GuardContext(config, on))
     return act if machine.can(trigger, case, payload, act.ctx) else None
+
+
+def check_creation(
+    document: ConsultationDocument, created_on: dt.date | None, today: dt.date
+) -> None:
+    """InvalidPayload for a creation date the case could not live with: outside the calendar,
+    or after today (no act could then be dated on or after it)."""
+    for field, day in (("created_on", created_on), ("document.filed_on", document.filed_on)):
+        if day is None:
+            continue
+        try:
+            in_calendar(day)
+        except ValueError as exc:
+            raise InvalidPayload(f"{field}: {exc}") from None
+        if day > today:
+            raise InvalidPayload(f"{field}: {day.isoformat()} is in the future (today is {today})")
 
 
 def check_abort(
@@ -170,6 +196,18 @@ def check_supersede(
     return _guarded(
         case, machine, CheckedAct(Trigger.supersede, ENGINE, payload, GuardContext(config, on))
     )
+
+
+def _room_for(case: CaseRecord, payload: BaseModel) -> None:
+    """InvalidPayload when this act could take the case record past ``CASE_RECORD_BYTES``: past
+    that, the case's continue-as-new input and snapshot would near Temporal's payload limit."""
+    record = json_bytes(case)
+    projected = record + ACT_GROWTH_FACTOR * json_bytes(payload) + ACT_OVERHEAD_BYTES
+    if projected > CASE_RECORD_BYTES:
+        raise InvalidPayload(
+            f"payload: the case record is {kib(record)} and this act could take it past the "
+            f"{kib(CASE_RECORD_BYTES)} a case may hold"
+        )
 
 
 def _not_parked(case: CaseRecord) -> None:

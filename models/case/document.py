@@ -9,11 +9,27 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from models.calendar.jcalendar import Jun, jun_range
+from models.limits import (
+    DOCUMENT_BYTES,
+    MAX_LIST_ITEMS,
+    CalendarDate,
+    Line,
+    LineOrEmpty,
+    LongText,
+    TextOrEmpty,
+    in_calendar,
+    one_line,
+    within_budget,
+)
+
+Title = Annotated[str, Field(min_length=1, max_length=300), AfterValidator(one_line)]
+Department = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(one_line)]
+CaseRef = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(one_line)]
 
 
 class Strict(BaseModel):
@@ -81,6 +97,7 @@ class PlannedStart(Strict):
             raise ValueError("give either day or jun (上旬/中旬/下旬), not both and not neither")
         if self.day is not None:
             dt.date(self.year, self.month, self.day)  # raises for 2月30日
+        in_calendar(self.earliest)
         return self
 
     @property
@@ -92,39 +109,39 @@ class PlannedStart(Strict):
 
 
 class Measure(Strict):
-    text: str = Field(min_length=1)
+    text: LongText
     criterion: Criterion | None = None
 
 
 class Affair(Strict):
     """事業の概要: the affair (個人情報取扱事務) the case is about."""
 
-    name: str = Field(min_length=1)  # 事業名
-    purpose: str | None = None  # 目的
-    subjects: str | None = None  # 対象者
-    description: str | None = None  # 事業内容
-    registration_name: str | None = None  # 登録業務の名称
+    name: Line  # 事業名
+    purpose: TextOrEmpty | None = None  # 目的
+    subjects: TextOrEmpty | None = None  # 対象者
+    description: TextOrEmpty | None = None  # 事業内容
+    registration_name: LineOrEmpty | None = None  # 登録業務の名称
 
 
 class Vendor(Strict):
     """The contractor: the profile and handling facts the council asks for (P3)."""
 
-    name: str = Field(min_length=1)
-    founded: str | None = None
-    capital: str | None = None
-    track_record: str | None = None
-    selection: str | None = None  # how the vendor was chosen
-    data_handling: str | None = None  # what personal data the vendor touches, when
-    work_place: str | None = None
-    certifications: list[str] = Field(default_factory=list)
+    name: Line
+    founded: LineOrEmpty | None = None
+    capital: LineOrEmpty | None = None
+    track_record: TextOrEmpty | None = None
+    selection: TextOrEmpty | None = None  # how the vendor was chosen
+    data_handling: TextOrEmpty | None = None  # what personal data the vendor touches, when
+    work_place: TextOrEmpty | None = None
+    certifications: list[Line] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
 
 
 class MarkedChange(Strict):
     """One change against the parent approval, shown marked in a change consultation."""
 
-    item: str = Field(min_length=1)
-    before: str
-    after: str
+    item: Line
+    before: TextOrEmpty
+    after: TextOrEmpty
 
 
 class ConsultationDocument(Strict):
@@ -132,25 +149,34 @@ class ConsultationDocument(Strict):
 
     kind: CaseKind
     category: Category = Category.consultation
-    title: str = Field(min_length=1, max_length=300)  # 件名
-    department: str = Field(min_length=1, max_length=100)  # 担当課
-    legal_basis: str | None = None  # 条例・法の根拠
+    title: Title  # 件名
+    department: Department  # 担当課
+    legal_basis: TextOrEmpty | None = None  # 条例・法の根拠
     affair: Affair | None = None
-    subjects_scope: str | None = None  # 個人の範囲
-    record_items: list[str] = Field(default_factory=list)  # 記録項目
-    counterparty: str | None = None  # 結合の相手方 / 提供先 / 委託先
-    reason: str | None = None  # 結合する理由 / 諮問の理由
-    linkage_form: str | None = None  # 結合の形態
+    subjects_scope: TextOrEmpty | None = None  # 個人の範囲
+    record_items: list[Line] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)  # 記録項目
+    counterparty: TextOrEmpty | None = None  # 結合の相手方 / 提供先 / 委託先
+    reason: TextOrEmpty | None = None  # 結合する理由 / 諮問の理由
+    linkage_form: TextOrEmpty | None = None  # 結合の形態
     planned_start: PlannedStart | None = None  # 開始時期
-    period: str | None = None  # 期間
+    period: LineOrEmpty | None = None  # 期間
     scope: Scope = Scope.individual
-    operational_measures: list[Measure] = Field(default_factory=list)  # 運用上の対策
-    system_measures: list[Measure] = Field(default_factory=list)  # システム上の対策
+    operational_measures: list[Measure] = Field(
+        default_factory=list, max_length=MAX_LIST_ITEMS
+    )  # 運用上の対策
+    system_measures: list[Measure] = Field(
+        default_factory=list, max_length=MAX_LIST_ITEMS
+    )  # システム上の対策
     vendor: Vendor | None = None
-    parent_case: str | None = None  # the approval this change consultation amends
-    changes: list[MarkedChange] = Field(default_factory=list)
-    attachments: list[str] = Field(default_factory=list)
-    filed_on: dt.date | None = None  # 諮問日
+    parent_case: CaseRef | None = None  # the approval this change consultation amends
+    changes: list[MarkedChange] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
+    attachments: list[Line] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
+    filed_on: CalendarDate | None = None  # 諮問日
+
+    @model_validator(mode="after")
+    def _within_budget(self) -> Self:
+        within_budget(self, DOCUMENT_BYTES, "the document")
+        return self
 
 
 _NEEDS_COUNTERPARTY = {CaseKind.external_linkage, CaseKind.external_provision, CaseKind.outsourcing}

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import StrEnum
-from typing import Self
+from typing import Annotated, Self
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
-from models.case.document import Category, ConsultationDocument, Strict
+from models.case.document import CaseRef, Category, ConsultationDocument, Strict
+from models.limits import (
+    MAX_LIST_ITEMS,
+    CalendarDate,
+    Count,
+    Line,
+    LongText,
+    ShortText,
+    TextOrEmpty,
+    paragraphs,
+)
 from models.tracking.certificates import Certificate, CertificateScheme
 from models.tracking.obligations import Obligation
 
@@ -17,8 +26,13 @@ class NoPayload(Strict):
     pass
 
 
+Note2000 = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(paragraphs)]
+MAX_CONDITIONS = 50  # a decision's conditions (附帯条件); councils attach a handful
+ConditionNumber = Annotated[int, Field(ge=1, le=MAX_CONDITIONS)]  # 1-based, in the decision
+
+
 class Reason(Strict):
-    reason: str = Field(min_length=1)
+    reason: LongText
 
 
 class AmendPayload(Strict):
@@ -28,12 +42,12 @@ class AmendPayload(Strict):
 class RequireConsultationPayload(Strict):
     """事前協議の結果: consult the council (or report to it), with the reason recorded."""
 
-    reason: str = Field(min_length=1)
+    reason: LongText
     category: Category | None = None  # the secretariat may file a consultation as a report
 
 
 class ReturnPayload(Strict):
-    comments: list[str] = Field(min_length=1)
+    comments: list[LongText] = Field(min_length=1, max_length=MAX_LIST_ITEMS)
 
 
 class CheckResult(StrEnum):
@@ -46,12 +60,12 @@ class CheckResult(StrEnum):
 class CheckItem(Strict):
     check_id: str = Field(pattern=r"^C([1-9]|1[0-9]|2[0-7])$")  # DOMAIN.md §5, C1–C27
     result: CheckResult
-    note: str | None = None
+    note: TextOrEmpty | None = None  # the guard asks a nonconforming item for a real note
 
 
 class PassPrecheckPayload(Strict):
-    checklist_version: str = "2023.1"
-    items: list[CheckItem] = Field(min_length=1)
+    checklist_version: ShortText = "2023.1"
+    items: list[CheckItem] = Field(min_length=1, max_length=MAX_LIST_ITEMS)
 
     @model_validator(mode="after")
     def _unique(self) -> Self:
@@ -64,10 +78,10 @@ class PassPrecheckPayload(Strict):
 class SessionRef(Strict):
     """The session an item is put on (a SessionWorkflow will own these later)."""
 
-    session_id: str = Field(min_length=1, max_length=64)
-    council: str = Field(min_length=1)
-    held_on: dt.date
-    label: str | None = None  # e.g. 平成29年度第3回
+    session_id: CaseRef
+    council: ShortText
+    held_on: CalendarDate
+    label: ShortText | None = None  # e.g. 平成29年度第3回
 
 
 class SchedulePayload(Strict):
@@ -75,12 +89,12 @@ class SchedulePayload(Strict):
 
 
 class SendMaterialsPayload(Strict):
-    late_reason: str | None = None  # required when the materials lead time is not met
+    late_reason: LongText | None = None  # required when the materials lead time is not met
 
 
 class OpenDeliberationPayload(Strict):
-    seats: int = Field(ge=1)
-    present: int = Field(ge=0)  # members holding a seat
+    seats: int = Field(ge=1, le=1000)
+    present: int = Field(ge=0, le=1000)  # members holding a seat
     half_is_quorum: bool = False  # the council's rule is 半数以上, not 過半数
 
 
@@ -107,12 +121,12 @@ class ConditionType(StrEnum):
 
 
 class Condition(Strict):
-    text: str = Field(min_length=1)
+    text: LongText
     type: ConditionType
     due: DueRule
-    due_on: dt.date | None = None
+    due_on: CalendarDate | None = None
     business_days: int | None = Field(default=None, ge=1, le=250)
-    owner: str = Field(min_length=1)
+    owner: ShortText
 
     @model_validator(mode="after")
     def _date_rule(self) -> Self:
@@ -124,28 +138,28 @@ class Condition(Strict):
 
 
 class Votes(Strict):
-    yes: int = Field(ge=0)
-    no: int = Field(default=0, ge=0)
-    abstain: int = Field(default=0, ge=0)
+    yes: Count
+    no: Count = 0
+    abstain: Count = 0
     chair_casting: bool | None = None  # the chair's vote on a tie (可否同数)
 
 
 class Note(Strict):
-    text: str = Field(min_length=1)
-    owner: str | None = None
+    text: LongText
+    owner: ShortText | None = None
 
 
 class DecidePayload(Strict):
     outcome: Outcome
     votes: Votes
-    conditions: list[Condition] = Field(default_factory=list)
-    opinions: list[Note] = Field(default_factory=list)  # 附帯意見
-    action_items: list[Note] = Field(default_factory=list)  # 宿題
-    summary: str | None = None
+    conditions: list[Condition] = Field(default_factory=list, max_length=MAX_CONDITIONS)
+    opinions: list[Note] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)  # 附帯意見
+    action_items: list[Note] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)  # 宿題
+    summary: LongText | None = None
 
 
 class ContinuePayload(Strict):
-    reason: str = Field(min_length=1)
+    reason: LongText
     next_session: SessionRef
 
 
@@ -161,56 +175,55 @@ class ApprovedBy(StrEnum):
 
 
 class IssueAnswerPayload(Strict):
-    number: str = Field(min_length=1)  # e.g. 第870号
+    number: ShortText  # e.g. 第870号
     approved_by: ApprovedBy = ApprovedBy.session
-    conclusion: str | None = None
-    explanation_summary: str | None = None  # 実施機関の説明要旨 (答申書 section 2)
-    reasons: str | None = None  # 審議会の判断理由 (答申書 section 3)
+    conclusion: LongText | None = None
+    explanation_summary: LongText | None = None  # 実施機関の説明要旨 (答申書 section 2)
+    reasons: LongText | None = None  # 審議会の判断理由 (答申書 section 3)
 
 
 class Verification(Strict):
-    condition: int = Field(ge=1)  # 1-based position in the decision's conditions
-    evidence: str = Field(min_length=1)
+    condition: ConditionNumber
+    evidence: LongText
 
 
 class ConditionsFulfilledPayload(Strict):
-    verified: list[Verification] = Field(min_length=1)
+    verified: list[Verification] = Field(min_length=1, max_length=MAX_CONDITIONS)
 
 
 class ResolvePayload(Strict):
-    evidence: str = Field(min_length=1)
+    evidence: LongText
 
 
 class SupersedePayload(Strict):
-    change_case: str = Field(min_length=1)
+    change_case: CaseRef
 
 
 class ClosePayload(Strict):
-    end_duties: list[str] = Field(min_length=1)  # e.g. data erasure witnessed, certificate no.
+    # e.g. data erasure witnessed, certificate no.
+    end_duties: list[LongText] = Field(min_length=1, max_length=MAX_LIST_ITEMS)
 
 
 class EvidencePayload(Strict):
     """The department's evidence that a condition is met (a file reference and a note)."""
 
-    condition: int = Field(ge=1)  # 1-based position in the decision's conditions
-    file_ref: str = Field(min_length=1, max_length=500)  # e.g. 契約書第12条 (文書管理番号 …)
-    note: str | None = Field(default=None, max_length=2000)
+    condition: ConditionNumber
+    file_ref: Line  # e.g. 契約書第12条 (文書管理番号 …)
+    note: Note2000 | None = None
 
 
 class ConditionVerdict(Strict):
-    condition: int = Field(ge=1)
-    note: str | None = Field(default=None, max_length=2000)
+    condition: ConditionNumber
+    note: Note2000 | None = None
 
 
 class ConditionReason(Strict):
-    condition: int = Field(ge=1)
-    reason: str = Field(min_length=1, max_length=2000)
+    condition: ConditionNumber
+    reason: Note2000
 
 
 class ReviewConfirmation(Strict):
-    statement: str = Field(
-        min_length=1, max_length=2000
-    )  # what was checked: nothing material changed
+    statement: Note2000  # what was checked: nothing material changed
 
 
 class AddObligationPayload(Strict):
@@ -220,30 +233,30 @@ class AddObligationPayload(Strict):
 class FulfilObligationPayload(Strict):
     """Evidence that the occurrence now due of an obligation was done."""
 
-    obligation: str = Field(min_length=1)  # the obligation's id
-    file_ref: str = Field(min_length=1, max_length=500)
-    note: str | None = Field(default=None, max_length=2000)
+    obligation: ShortText  # the obligation's id
+    file_ref: Line
+    note: Note2000 | None = None
     # a lease-end data erasure needs both: who witnessed it (a post or department, 立会者)
     # and the vendor's erasure certificate (消去証明書: its number or file)
-    witnessed_by: str | None = Field(default=None, min_length=1, max_length=200)
-    erasure_certificate: str | None = Field(default=None, min_length=1, max_length=500)
+    witnessed_by: ShortText | None = None
+    erasure_certificate: Line | None = None
 
 
 class RenewCertificatePayload(Strict):
     """A new certificate (new expiry): the obligation's cycle is planned again from it."""
 
-    obligation: str = Field(min_length=1)
+    obligation: ShortText
     certificate: Certificate
 
 
 class MaterialChangePayload(Strict):
-    reason: str = Field(min_length=1, max_length=2000)  # what changed (重要な変更)
+    reason: Note2000  # what changed (重要な変更)
 
 
 class CertificateLapsedPayload(Strict):
     """A vendor's certificate was suspended, withdrawn or not renewed (news from the vendor or
     the certification body, not a date the engine could foresee)."""
 
-    vendor: str = Field(min_length=1)
+    vendor: Line
     scheme: CertificateScheme
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Note2000

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from models.calendar.clock import ClockEpoch
 from models.calendar.jcalendar import ClosureTable
@@ -21,6 +21,14 @@ from models.case.payloads import (
 )
 from models.case.states import CaseState, Role, Trigger
 from models.case.triage import Requirement, TriageTable
+from models.limits import (
+    ACT_PAYLOAD_BYTES,
+    CalendarDate,
+    LongText,
+    ShortText,
+    within_budget,
+    within_nesting,
+)
 from models.policy import CasePolicy
 from models.tracking.conditions import ConditionStatus, Review, TrackedCondition, TrackedObligation
 from models.tracking.notices import DueNotice
@@ -28,7 +36,7 @@ from models.tracking.notices import DueNotice
 
 class Actor(Strict):
     role: Role
-    name: str = Field(min_length=1, max_length=100)
+    name: ShortText  # room for the desk's "display name (username)"
 
 
 class TransitionRecord(Strict):
@@ -154,25 +162,33 @@ class CaseInput(Strict):
     """Start a case, or continue one (``record`` set) after continue-as-new."""
 
     case_id: str
-    external_ref: str | None = None
+    external_ref: ShortText | None = None
     document: ConsultationDocument
     created_by: Actor
-    created_on: dt.date | None = None
+    created_on: CalendarDate | None = None
     config: CaseConfig
     record: CaseRecord | None = None
     projected_seq: int = -1
 
 
 class ActInput(Strict):
-    trigger: str
+    trigger: ShortText
     actor: Actor
     payload: dict[str, Any] = Field(default_factory=dict)
-    on: dt.date | None = None  # business date of the act; today when omitted
+    on: CalendarDate | None = None  # business date of the act; today when omitted
+
+    @field_validator("payload", mode="before")
+    @classmethod
+    def _bounded(cls, value: Any) -> Any:
+        """Checked before pydantic walks it: a 100,000-deep payload would exhaust the stack."""
+        within_nesting(value, "the payload")
+        within_budget(value, ACT_PAYLOAD_BYTES, "the payload")
+        return value
 
 
 class AdminInput(Strict):
     actor: Actor
-    reason: str = Field(min_length=1)
+    reason: LongText
 
 
 class ChangeCaseInfo(Strict):

@@ -19,9 +19,10 @@ import calendar
 from datetime import date, timedelta
 from enum import StrEnum
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import ValidationInfo, field_validator
 
 from models.case.document import Strict
+from models.limits import CalendarDate, ShortText
 
 _ONE_DAY = timedelta(days=1)
 
@@ -79,10 +80,10 @@ class Certificate(Strict):
     """One certificate as issued; a renewal is a new Certificate (the caller replaces it)."""
 
     scheme: CertificateScheme
-    vendor: str = Field(min_length=1)
-    number: str = Field(min_length=1)
-    issued_on: date
-    expires_on: date  # the last valid day
+    vendor: ShortText
+    number: ShortText
+    issued_on: CalendarDate
+    expires_on: CalendarDate  # the last valid day
 
     @field_validator("expires_on")
     @classmethod

@@ -48,6 +48,7 @@ from pydantic import Field, ValidationInfo, field_validator
 from models.calendar.business_days import ClosureTable
 from models.calendar.wareki import DateStyle, format_date
 from models.case.document import Strict
+from models.limits import CalendarDate
 from models.tracking.certificates import (
     Certificate,
     CertificateScheme,
@@ -146,7 +147,7 @@ class Obligation(Strict):
 
     id: Slug
     kind: ObligationKind
-    anchor: date  # go-live, last PIA publication, lease end, start of tracking …
+    anchor: CalendarDate  # go-live, last PIA publication, lease end, start of tracking …
     every_months: int | None = Field(default=None, ge=1, le=120, validate_default=True)
     certificate: Certificate | None = Field(default=None, validate_default=True)
     roll: Roll = "next_business_day"
