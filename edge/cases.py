@@ -204,8 +204,12 @@ class CaseService:
             raise await self._ended(case_id, f"admin {action}") from None
 
     async def parked_case_ids(self) -> list[str]:
-        """Every running case with a parked step, from the search attribute."""
-        query = "ParkedStep IS NOT NULL AND ExecutionStatus = 'Running'"
+        """Every running case of this deployment (its task queue) with a parked step, from
+        the search attribute; another deployment's cases on the same server are not ours."""
+        query = (
+            "ParkedStep IS NOT NULL AND ExecutionStatus = 'Running' "
+            f"AND TaskQueue = '{self.settings.task_queue}'"
+        )
         with translated("parked cases"):
             ids = [case_id_of(wf.id) async for wf in self.client.list_workflows(query)]
         return [case_id for case_id in ids if case_id is not None]

@@ -8,7 +8,9 @@ creates it so (``starter.py user add m3 --role council``); names are never match
 
 from __future__ import annotations
 
+from edge.users import Login
 from models.accounts import DEPARTMENT_ROLES, UserRole, UserView
+from models.case.record import Actor
 from models.case.states import Role
 from models.session.council import Council, Member
 from web.errors import PageForbidden
@@ -43,6 +45,11 @@ def menu(user: UserView) -> list[tuple[str, str]]:
         for path, label, allowed in MENU
         if any(role in allowed for role in user.roles)
     ]
+
+
+def actor_of(login: Login, role: Role) -> Actor:
+    """The actor the engine records for the logged-in user acting in ``role``."""
+    return Actor(role=role, name=f"{login.user.display_name}({login.user.username})")
 
 
 def require(user: UserView, allowed: frozenset[UserRole], page: str) -> None:

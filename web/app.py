@@ -16,11 +16,12 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
 
 from edge.connect import Edge
 from edge.loaders import load_municipality
 from edge.users import UserService
-from models.errors import CaseError
+from models.errors import CaseError, InvalidPayload, describe_validation_error
 from persistence.database import make_engine
 from settings import Settings
 from web.auth import LoginRequired
@@ -93,6 +94,12 @@ def create_app(settings: Settings | None = None, *, edge: Edge | None = None) ->
     @app.exception_handler(LoginRequired)
     async def to_login(request: Request, exc: LoginRequired) -> Response:
         return RedirectResponse(f"/login?next={quote(exc.path)}", status_code=303)
+
+    @app.exception_handler(ValidationError)
+    async def invalid_model(request: Request, exc: ValidationError) -> Response:
+        """A value the models refuse that no form check caught first (say, an act payload
+        over the size budget): the same 422 page as any InvalidPayload, never a 500."""
+        return await domain_error(request, InvalidPayload(describe_validation_error(exc)))
 
     @app.exception_handler(CaseError)
     async def domain_error(request: Request, exc: CaseError) -> Response:

@@ -426,3 +426,14 @@ def test_an_upload_for_nothing_known_names_the_target_field(world: World) -> Non
     assert resp.status_code == 422
     assert re.search(r'id="upload-target-error">対象: ', resp.text)
     assert world.cases.acts == []
+
+
+def test_an_act_over_the_size_budget_is_a_form_error_not_a_crash(world: World) -> None:
+    token = log_in(world.client)
+    resp = world.client.post(
+        f"/cases/{OURS}/acts/report_material_change",
+        data={"csrf_token": token, "reason": "変更" * 40_000},
+    )
+    assert resp.status_code == 422
+    assert "入力内容" in resp.text or "payload" in resp.text
+    assert world.cases.acts == []

@@ -16,14 +16,15 @@ from starlette.datastructures import UploadFile
 
 from edge.documents import read_document
 from edge.evidence import MAX_BYTES, EvidenceStore, check_upload
-from models.case.record import ActInput, CaseSnapshot
+from models.case.record import CaseSnapshot
 from models.case.states import Trigger
 from models.documents.spec import DOC_LABELS, DocFormat
 from models.errors import CaseError, FileTampered, InvalidPayload, RoleNotAllowed, UploadRefused
+from web.access import actor_of
 from web.auth import CSRF_FIELD, check_csrf
 from web.deps import CurrentLogin, DeskDep, ReadModel
 from web.errors import http_error
-from web.routes.cases import actor_of, acts_for, case_page_response, case_snapshot
+from web.routes.cases import act_input, acts_for, case_page_response, case_snapshot
 
 router = APIRouter()
 log = logging.getLogger("toshin.desk")
@@ -111,7 +112,7 @@ async def upload_evidence(
     created = store.store(case_id, evidence, content)
     try:
         edge = await desk.get_edge()
-        act = ActInput(trigger=trigger, actor=actor_of(login, chosen.role), payload=payload)
+        act = act_input(trigger, actor_of(login, chosen.role), payload)
         await edge.cases.act(case_id, act)
     except CaseError as err:
         if created and http_error(err).status < 500:  # refused for sure: the case names no file

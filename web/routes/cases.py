@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
 from sqlmodel import Session
 
 from edge.cases import today_jst
@@ -28,7 +29,7 @@ from models.calendar.wareki import DateStyle, format_date
 from models.case.lifecycle import allowed_actions
 from models.case.record import ActInput, Actor, CaseSnapshot
 from models.case.states import CaseState, Role, Trigger
-from models.errors import CaseError, RoleNotAllowed
+from models.errors import CaseError, InvalidPayload, RoleNotAllowed, describe_validation_error
 from models.labels import (
     COLUMN_LABELS,
     OUTCOME_LABELS,
@@ -40,7 +41,7 @@ from models.labels import (
 from models.views.case import case_sheet
 from persistence.repository import CASE_SORTS, page_cases
 from persistence.tables import CaseRow
-from web.access import ALL_CASES
+from web.access import ALL_CASES, actor_of
 from web.auth import CSRF_FIELD, check_csrf
 from web.deps import CurrentLogin, Desk, DeskDep, ReadModel
 from web.errors import Forbidden, http_error
@@ -225,11 +226,6 @@ async def case_snapshot(desk: Desk, login: Login, case_id: str) -> CaseSnapshot:
     return snap
 
 
-def actor_of(login: Login, role: Role) -> Actor:
-    """The actor the engine records for the logged-in user acting in ``role``."""
-    return Actor(role=role, name=f"{login.user.display_name}({login.user.username})")
-
-
 def case_page_response(
     request: Request,
     desk: DeskDep,
@@ -288,6 +284,15 @@ def case_page_response(
     )
 
 
+def act_input(trigger: str, actor: Actor, payload: dict[str, Any]) -> ActInput:
+    """The act as the engine takes it; InvalidPayload naming the field when the models refuse
+    it (a payload over the size budget, a character no text may hold)."""
+    try:
+        return ActInput(trigger=trigger, actor=actor, payload=payload)
+    except ValidationError as err:
+        raise InvalidPayload(describe_validation_error(err)) from None
+
+
 @router.get("/cases/{case_id}")
 async def case_page(
     request: Request,
@@ -316,7 +321,7 @@ async def act(
         payload = payload_of(chosen.form, posted)
         actor = actor_of(login, chosen.role)
         edge = await desk.get_edge()
-        await edge.cases.act(case_id, ActInput(trigger=trigger, actor=actor, payload=payload))
+        await edge.cases.act(case_id, act_input(trigger, actor, payload))
     except FormErrors as err:
         return case_page_response(
             request, desk, login, snap, db, failed=trigger, errors=err.errors, values=values,

@@ -18,7 +18,6 @@ from edge.users import Login
 from models.calendar.wareki import format_date
 from models.case.lifecycle import allowed_actions
 from models.case.payloads import CheckResult
-from models.case.record import ActInput, Actor
 from models.case.states import CaseState, Role, Trigger
 from models.errors import CaseError, RoleNotAllowed
 from models.labels import (
@@ -30,12 +29,13 @@ from models.labels import (
     session_label,
 )
 from persistence import repository
-from web.access import INTAKE_PAGES, require
+from web.access import INTAKE_PAGES, actor_of, require
 from web.auth import CSRF_FIELD, check_csrf
 from web.deps import CurrentLogin, Desk, DeskDep, ReadModel
 from web.errors import http_error
 from web.forms import FormErrors, act_form, payload_of
 from web.frame import page_frame
+from web.routes.cases import act_input
 from web.session_forms import Field
 
 router = APIRouter()
@@ -177,8 +177,8 @@ async def intake_act(
     values = {k: v for k, v in posted.items() if k != CSRF_FIELD}
     try:
         data = payload(Trigger(trigger), posted)
-        actor = Actor(role=role, name=f"{login.user.display_name}({login.user.username})")
-        await edge.cases.act(case_id, ActInput(trigger=trigger, actor=actor, payload=data))
+        actor = actor_of(login, role)
+        await edge.cases.act(case_id, act_input(trigger, actor, data))
     except FormErrors as err:
         return _queue_page(
             request, desk, login, db, failed=(trigger, case_id), errors=err.errors,

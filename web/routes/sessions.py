@@ -23,7 +23,6 @@ from edge.users import Login
 from models.calendar.jcalendar import fiscal_year
 from models.calendar.wareki import format_date
 from models.case.payloads import SessionRef
-from models.case.record import Actor
 from models.case.states import Role
 from models.errors import CaseError, RoleNotAllowed
 from models.labels import (
@@ -39,7 +38,7 @@ from models.session.council import Openness, SessionPlan
 from models.session.record import SessionRecord, SessionSnapshot, SessionState
 from persistence import repository
 from persistence.tables import CouncilRow, SessionRow
-from web.access import SECRETARIAT_PAGES, SESSION_ACTING, SESSION_PAGES, require
+from web.access import SECRETARIAT_PAGES, SESSION_ACTING, SESSION_PAGES, actor_of, require
 from web.auth import CSRF_FIELD, check_csrf
 from web.deps import CurrentLogin, Desk, DeskDep, ReadModel
 from web.errors import http_error
@@ -159,7 +158,7 @@ async def plan_session(
     try:
         plan = session_plan(posted, councils)
         edge = await desk.get_edge()
-        snap = await edge.councils.plan(_actor(login, Role.secretariat), plan)
+        snap = await edge.councils.plan(actor_of(login, Role.secretariat), plan)
     except FormErrors as err:
         return _sessions_page(
             request, desk, login, db, errors=err.errors, values=values,
@@ -182,10 +181,6 @@ async def plan_session(
 def hours(plan: SessionPlan) -> str:
     """A session's hours in Japan: 14:00〜16:00."""
     return f"{plan.starts_at.astimezone(JST):%H:%M}〜{plan.ends_at.astimezone(JST):%H:%M}"
-
-
-def _actor(login: Login, role: Role) -> Actor:
-    return Actor(role=role, name=f"{login.user.display_name}({login.user.username})")
 
 
 def acting_roles(login: Login) -> list[Role]:
@@ -338,7 +333,7 @@ async def session_act(
     record = await edge.sessions.record(session_id)
     fields: list[Field] = with_choices(ACT_FIELDS[act], _choices(db, desk, record))
     values = _form_values(posted)
-    base: dict[str, Any] = {"actor": _actor(login, role)}
+    base: dict[str, Any] = {"actor": actor_of(login, role)}
     if case_id:
         base["case_id"] = case_id
     try:
