@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
+from edge.audit import ensure_audit_key
 from edge.codec import ensure_keyring
 from models import search_attributes as sa
 from settings import ROOT, Settings
@@ -112,6 +113,7 @@ def main() -> int:
     settings = Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     ensure_keyring(settings.keyring.get_secret_value(), settings.keyring_path)  # 0600, once
+    ensure_audit_key(settings)  # beside the keyring, 0600, once
     logs = settings.data_dir / "logs"
     logs.mkdir(exist_ok=True)
     if _port_open(settings.feed_host, settings.feed_port):

@@ -10,6 +10,7 @@ import typer
 
 from cli import (
     admin,
+    audit,
     calendars,
     cases,
     councils,
@@ -40,6 +41,7 @@ app.add_typer(calendars.app, name="calendar")
 app.add_typer(vendors.app, name="vendor")
 app.add_typer(users.app, name="user")
 app.add_typer(keys.app, name="keys")
+app.add_typer(audit.app, name="audit")
 
 
 @app.command()

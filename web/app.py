@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from edge.audit import AuditTrail, ensure_audit_key
 from edge.connect import Edge
 from edge.loaders import load_municipality
 from edge.users import UserService
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None, *, edge: Edge | None = None) ->
         town=edge.municipality if edge else load_municipality(settings.municipality_file),
         engine=engine,
         templates=templates,
+        audit=AuditTrail(engine, ensure_audit_key(settings), documents_dir=settings.documents_path),
         edge=edge,
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

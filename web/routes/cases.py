@@ -17,10 +17,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import RedirectResponse
+from starlette.concurrency import run_in_threadpool
 
 from edge.cases import today_jst
 from edge.users import Login
 from models.accounts import DEPARTMENT_ROLES, USER_ROLE_LABELS, UserRole, UserView
+from models.audit import AuditAction
 from models.calendar.wareki import DateStyle, format_date
 from models.case.lifecycle import allowed_actions
 from models.case.record import ActInput, Actor, CaseSnapshot
@@ -37,7 +39,7 @@ from models.views.case import case_sheet
 from persistence.repository import CASE_SORTS, page_cases
 from persistence.tables import CaseRow
 from web.auth import CSRF_FIELD, check_csrf
-from web.deps import CurrentLogin, Desk, DeskDep, ReadModel
+from web.deps import CurrentLogin, Desk, DeskDep, ReadModel, who
 from web.errors import Forbidden, http_error
 from web.forms import ActForm, FormErrors, act_form, payload_of
 
@@ -150,12 +152,13 @@ def case_list(
 
 @router.get("/cases.csv")
 def case_csv(
-    desk: DeskDep, login: CurrentLogin, db: ReadModel, state: str | None = None
+    request: Request, desk: DeskDep, login: CurrentLogin, db: ReadModel, state: str | None = None
 ) -> Response:
     department = scope(login.user)
-    rows, _ = page_cases(
-        db, department=department, state=_state_filter(state), offset=0, limit=100_000
-    )
+    state = _state_filter(state)
+    rows, _ = page_cases(db, department=department, state=state, offset=0, limit=100_000)
+    detail = f"{department or 'all departments'}, state {state or 'any'}: {len(rows)} cases"
+    desk.audit.record(who(request, login), AuditAction.case_list_csv, detail=detail)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(
@@ -266,7 +269,12 @@ def _case_page(
 async def case_page(
     request: Request, desk: DeskDep, login: CurrentLogin, case_id: str, done: str | None = None
 ) -> Response:
-    snap = await _snapshot(desk, login, case_id)
+    try:
+        snap = await _snapshot(desk, login, case_id)
+    except Forbidden:
+        await _audit(request, desk, login, AuditAction.case_read_refused, case_id)
+        raise
+    await _audit(request, desk, login, AuditAction.case_read, case_id)
     return _case_page(request, desk, login, snap, done=done)
 
 
@@ -287,6 +295,9 @@ async def act(
         edge = await desk.get_edge()
         await edge.cases.act(case_id, ActInput(trigger=trigger, actor=actor, payload=payload))
     except FormErrors as err:
+        await _audit(
+            request, desk, login, AuditAction.case_act_refused, case_id, f"{trigger}: form"
+        )
         return _case_page(
             request, desk, login, snap, failed=trigger, errors=err.errors, values=values,
             message="入力内容を確認してください", status=422,
@@ -294,9 +305,26 @@ async def act(
     except CaseError as err:
         failure = http_error(err)
         log.info("act %s on %s refused: %s", trigger, case_id, err.message)
+        refusal = f"{trigger}: {err.error_type}"
+        await _audit(request, desk, login, AuditAction.case_act_refused, case_id, refusal)
         errors = {failure.field: failure.message} if failure.field else {}
         return _case_page(
             request, desk, login, snap, failed=trigger, errors=errors, values=values,
             message=failure.message, status=failure.status,
         )  # fmt: skip
+    await _audit(request, desk, login, AuditAction.case_act, case_id, trigger)
     return RedirectResponse(f"/cases/{case_id}?done={trigger}", status_code=303)
+
+
+async def _audit(
+    request: Request,
+    desk: Desk,
+    login: Login,
+    action: AuditAction,
+    case_id: str,
+    detail: str = "",
+) -> None:
+    """One audit record, off the event loop (it waits for the chain head's lock)."""
+    await run_in_threadpool(
+        desk.audit.record, who(request, login), action, case_id=case_id, detail=detail
+    )

@@ -1,0 +1,333 @@
+"""The audit trail: every login, logout, read of a case, act, download, admin action and codec
+decode is one append-only record (who, role, what, which case, when in UTC, from where),
+chained by HMAC-SHA256 with a key kept outside the database.
+
+- ``record`` appends under the chain head's lock (persistence/audit.py), safe with
+  concurrent desk requests on SQLite and PostgreSQL.
+- ``verify`` walks the chain and names every record that was edited, deleted or reordered;
+  it also checks every transition row against its MAC (written by the projection activity,
+  see persistence/seal.py) and that each case's log has no gap, and every generated document
+  file against its stored SHA-256.
+- ``export_csv`` writes a period's records for the 事務局 (UTF-8 with BOM, for Excel).
+
+The key: ``TOSHIN_AUDIT_KEY`` (base64 of 32 bytes) or the key file beside the payload keyring
+(``var/keys/audit.key``, created 0600 in a 0700 folder on first start). Without the key
+nobody can write a record that verifies; a cut-off tail shows against the head row, though a
+person who can write the database and drops the newest records *and* rewinds the head is
+only caught by an earlier export (keep them).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import datetime as dt
+import hashlib
+import io
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from models.audit import AuditAction, Finding, Tampering
+from models.calendar.clock import JST
+from models.errors import CaseError, InvalidPayload
+from models.labels import AUDIT_ACTION_LABELS
+from persistence import audit as repo
+from persistence.seal import GENESIS, KEY_BYTES, Sealer, utc_text
+from settings import Settings
+
+CLI_SOURCE = "cli"
+_CHUNK = 1 << 20
+
+
+class AuditKeyError(CaseError):
+    """The audit key is missing or malformed."""
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+# -- the key ------------------------------------------------------------------------------
+
+
+def _sealer_of(text: str, where: str) -> Sealer:
+    try:
+        key = base64.b64decode(text.strip(), validate=True)
+    except binascii.Error:
+        raise AuditKeyError(f"{where}: not base64 of a {KEY_BYTES}-byte key") from None
+    if len(key) != KEY_BYTES:
+        raise AuditKeyError(f"{where}: the key is {len(key)} bytes, not {KEY_BYTES}")
+    return Sealer(key)
+
+
+def load_audit_key(settings: Settings) -> Sealer:
+    """The audit key from ``TOSHIN_AUDIT_KEY`` when set, else from the key file."""
+    env = settings.audit_key.get_secret_value()
+    if env:
+        return _sealer_of(env, "TOSHIN_AUDIT_KEY")
+    path = settings.audit_key_path
+    try:
+        return _sealer_of(path.read_text(encoding="ascii"), str(path))
+    except FileNotFoundError:
+        raise AuditKeyError(
+            f"no audit key at {path} and TOSHIN_AUDIT_KEY is unset: start with `./toshin up` "
+            "(it creates one), or point TOSHIN_AUDIT_KEY_FILE at the key that wrote the trail"
+        ) from None
+
+
+def ensure_audit_key(settings: Settings) -> Sealer:
+    """The configured audit key; a new key file (0600, 0700 folder) when there is none. Two
+    processes starting at once end up with the same key (the file is linked in, never
+    overwritten)."""
+    path = settings.audit_key_path
+    if not settings.audit_key.get_secret_value() and not path.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(path.parent, 0o700)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as out:
+            out.write(base64.b64encode(os.urandom(KEY_BYTES)).decode() + "\n")
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process was first: use its key
+        finally:
+            tmp.unlink()
+    return load_audit_key(settings)
+
+
+# -- who did it ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Who:
+    """The person, their roles and where the request came from."""
+
+    actor: str
+    role: str
+    source: str
+
+
+# -- the report of `audit verify` ---------------------------------------------------------
+
+
+@dataclass
+class VerifyReport:
+    records: int = 0
+    transitions: int = 0
+    documents: int = 0
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    @property
+    def first(self) -> Finding | None:
+        return self.findings[0] if self.findings else None
+
+
+CSV_HEADER = [
+    "連番", "日時(UTC)", "日時(日本時間)", "利用者", "役割", "操作", "操作(コード)", "案件",
+    "詳細", "接続元",
+]  # fmt: skip
+
+
+class AuditTrail:
+    """Record, verify and export the audit trail of one read model."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        sealer: Sealer,
+        *,
+        documents_dir: Path | None = None,
+        clock: Callable[[], dt.datetime] = _utcnow,
+    ) -> None:
+        self.engine = engine
+        self.sealer = sealer
+        self.documents_dir = documents_dir
+        self.clock = clock
+
+    def record(
+        self, who: Who, action: AuditAction, *, case_id: str | None = None, detail: str = ""
+    ) -> int:
+        """Append one record; its seq."""
+        return repo.append_record(
+            self.engine,
+            self.sealer,
+            self.clock,
+            actor=who.actor[:40],
+            role=who.role[:200],
+            action=action.value,
+            case_id=case_id,
+            detail=detail[:500],
+            source=who.source[:100],
+        )
+
+    # -- verify ---------------------------------------------------------------------------
+
+    def verify(self) -> VerifyReport:
+        """Every finding, the audit chain's first (they are in seq order), then the
+        transition log's, then the documents'."""
+        report = VerifyReport()
+        with self.engine.connect() as conn:
+            self._verify_chain(conn, report)
+            self._verify_transitions(conn, report)
+            self._verify_documents(conn, report)
+        return report
+
+    def _verify_chain(self, conn: Any, report: VerifyReport) -> None:
+        broken: list[tuple[int, str, int | None]] = []  # seq, its prev_mac, seq before it
+        expected_seq, last_mac, last_seq = 1, GENESIS, None
+        for row in repo.iter_records(conn):
+            report.records += 1
+            own = self.sealer.record_mac(
+                row.prev_mac, at=row.at, actor=row.actor, role=row.role, action=row.action,
+                case_id=row.case_id, detail=row.detail, source=row.source,
+            )  # fmt: skip
+            if not Sealer.same(row.mac, own):
+                report.findings.append(
+                    Finding(Tampering.edited, f"audit record {row.seq}",
+                            "its fields no longer match its MAC")
+                )  # fmt: skip
+            elif row.seq != expected_seq or row.prev_mac != last_mac:
+                broken.append((int(row.seq), str(row.prev_mac), last_seq))
+            expected_seq, last_mac, last_seq = int(row.seq) + 1, str(row.mac), int(row.seq)
+        if broken:
+            report.findings.extend(self._classify(conn, broken))
+        head_seq, head_mac = repo.head(conn)
+        if head_seq != (last_seq or 0) or head_mac != last_mac:
+            report.findings.append(
+                Finding(Tampering.deleted, f"audit record {(last_seq or 0) + 1}",
+                        f"the chain's head is at record {head_seq}: the newest records are gone")
+            )  # fmt: skip
+        report.findings.sort(key=_finding_order)
+
+    def _classify(self, conn: Any, broken: list[tuple[int, str, int | None]]) -> list[Finding]:
+        by_mac = repo.record_macs(conn)
+        found = []
+        for seq, prev_mac, before in broken:
+            where = f"audit record {seq}"
+            origin = 0 if prev_mac == GENESIS else by_mac.get(prev_mac)
+            if origin is None:
+                after = f"after record {before}" if before is not None else "at the start"
+                found.append(Finding(Tampering.deleted, where, f"the record(s) {after} are gone"))
+            else:
+                place = "first" if origin == 0 else f"after record {origin}"
+                found.append(
+                    Finding(Tampering.reordered, where, f"it belongs {place}, not after {before}")
+                )
+        return found
+
+    def _verify_transitions(self, conn: Any, report: VerifyReport) -> None:
+        newest = repo.case_seqs(conn)
+        case_id: str | None = None
+        expected = 0
+        for row in repo.iter_transitions(conn):
+            report.transitions += 1
+            if row.case_id != case_id:
+                self._check_tail(report, case_id, expected, newest)
+                case_id, expected = row.case_id, 0
+            where = f"transition {row.case_id} #{row.seq}"
+            if row.seq != expected:
+                missing = f"#{expected}" + (f"–#{row.seq - 1}" if row.seq - 1 > expected else "")
+                report.findings.append(
+                    Finding(Tampering.deleted, f"transition {row.case_id} {missing}",
+                            "missing from the case's log (deleted, or its projection skipped)")
+                )  # fmt: skip
+            expected = row.seq + 1
+            if row.mac is None:
+                report.findings.append(Finding(Tampering.unsigned, where, "the row has no MAC"))
+                continue
+            own = self.sealer.transition_mac(
+                case_id=row.case_id, seq=row.seq, trigger=row.trigger, source=row.source,
+                dest=row.dest, actor_role=row.actor_role, actor_name=row.actor_name,
+                at=row.at, on=row.on, reason=row.reason,
+            )  # fmt: skip
+            if not Sealer.same(row.mac, own):
+                report.findings.append(
+                    Finding(Tampering.edited, where, "its fields no longer match its MAC")
+                )
+        self._check_tail(report, case_id, expected, newest)
+
+    @staticmethod
+    def _check_tail(
+        report: VerifyReport, case_id: str | None, expected: int, newest: dict[str, int]
+    ) -> None:
+        if case_id is not None and newest.get(case_id, -1) >= expected:
+            report.findings.append(
+                Finding(Tampering.deleted, f"transition {case_id} #{expected}",
+                        f"the case is at #{newest[case_id]} but its log ends before")
+            )  # fmt: skip
+
+    def _verify_documents(self, conn: Any, report: VerifyReport) -> None:
+        for row in repo.iter_documents(conn):
+            report.documents += 1
+            where = f"document {row.id}"
+            path = Path(row.path)
+            if not path.is_absolute() and self.documents_dir is not None:
+                path = self.documents_dir / path
+            try:
+                digest = file_sha256(path)
+            except FileNotFoundError:
+                report.findings.append(Finding(Tampering.file_missing, where, f"{path} is gone"))
+                continue
+            if digest != row.sha256:
+                report.findings.append(
+                    Finding(Tampering.file_replaced, where,
+                            f"{path} does not hash to its stored SHA-256")
+                )  # fmt: skip
+
+    # -- export ---------------------------------------------------------------------------
+
+    def export_csv(self, since: dt.date, until: dt.date) -> str:
+        """The records of the days ``since`` … ``until`` (inclusive, days in Japan) as CSV."""
+        if until < since:
+            raise InvalidPayload(f"to: {until} is before from ({since})")
+        start = dt.datetime.combine(since, dt.time(), JST)
+        end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), JST)
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(CSV_HEADER)
+        with self.engine.connect() as conn:
+            for row in repo.iter_records(conn, since=start, until=end):
+                writer.writerow(_csv_row(row))
+        return "\ufeff" + out.getvalue()  # the BOM: Excel opens it as UTF-8
+
+
+def _finding_order(finding: Finding) -> tuple[int, str]:
+    number = finding.where.rsplit(" ", 1)[-1]
+    return (int(number) if number.isdigit() else 0, finding.kind.value)
+
+
+def _csv_row(row: Any) -> list[str]:
+    at = utc_text(row.at)
+    local = dt.datetime.fromisoformat(at).astimezone(JST).isoformat(timespec="seconds")
+    try:
+        label = AUDIT_ACTION_LABELS[AuditAction(row.action)]
+    except ValueError:
+        label = row.action
+    return [
+        str(row.seq), at, local, row.actor, row.role, label, row.action, row.case_id or "",
+        row.detail, row.source,
+    ]  # fmt: skip
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as data:
+        for chunk in iter(lambda: data.read(_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def iter_lines(report: VerifyReport) -> Iterator[str]:
+    for finding in report.findings:
+        yield finding.line()
