@@ -184,8 +184,8 @@ class AuditTrail:
         return report
 
     def _verify_chain(self, conn: Any, report: VerifyReport) -> None:
-        broken: list[tuple[int, str, int | None]] = []  # seq, its prev_mac, seq before it
-        expected_seq, last_mac, last_seq = 1, GENESIS, None
+        broken: list[Link] = []
+        expected_seq, last_mac, last_seq = 1, GENESIS, 0
         for row in repo.iter_records(conn):
             report.records += 1
             own = self.sealer.record_mac(
@@ -198,32 +198,39 @@ class AuditTrail:
                             "its fields no longer match its MAC")
                 )  # fmt: skip
             elif row.seq != expected_seq or row.prev_mac != last_mac:
-                broken.append((int(row.seq), str(row.prev_mac), last_seq))
+                broken.append(Link(int(row.seq), str(row.prev_mac), last_seq, expected_seq))
             expected_seq, last_mac, last_seq = int(row.seq) + 1, str(row.mac), int(row.seq)
         if broken:
             report.findings.extend(self._classify(conn, broken))
         head_seq, head_mac = repo.head(conn)
-        if head_seq != (last_seq or 0) or head_mac != last_mac:
+        if head_seq != last_seq or head_mac != last_mac:
             report.findings.append(
-                Finding(Tampering.deleted, f"audit record {(last_seq or 0) + 1}",
+                Finding(Tampering.deleted, f"audit record {_span(last_seq + 1, head_seq)}",
                         f"the chain's head is at record {head_seq}: the newest records are gone")
             )  # fmt: skip
         report.findings.sort(key=_finding_order)
 
-    def _classify(self, conn: Any, broken: list[tuple[int, str, int | None]]) -> list[Finding]:
+    def _classify(self, conn: Any, broken: list[Link]) -> list[Finding]:
         by_mac = repo.record_macs(conn)
         found = []
-        for seq, prev_mac, before in broken:
-            where = f"audit record {seq}"
-            origin = 0 if prev_mac == GENESIS else by_mac.get(prev_mac)
-            if origin is None:
-                after = f"after record {before}" if before is not None else "at the start"
-                found.append(Finding(Tampering.deleted, where, f"the record(s) {after} are gone"))
-            else:
+        for link in broken:
+            origin = 0 if link.prev_mac == GENESIS else by_mac.get(link.prev_mac)
+            if origin is not None:
                 place = "first" if origin == 0 else f"after record {origin}"
                 found.append(
-                    Finding(Tampering.reordered, where, f"it belongs {place}, not after {before}")
-                )
+                    Finding(Tampering.reordered, f"audit record {link.seq}",
+                            f"it belongs {place}, not after record {link.before}")
+                )  # fmt: skip
+            elif link.seq > link.expected:
+                found.append(
+                    Finding(Tampering.deleted, f"audit record {_span(link.expected, link.seq - 1)}",
+                            f"gone from between records {link.before} and {link.seq}")
+                )  # fmt: skip
+            else:
+                found.append(
+                    Finding(Tampering.deleted, f"audit record {link.seq}",
+                            f"the record before it is gone (renumbered after record {link.before})")
+                )  # fmt: skip
         return found
 
     def _verify_transitions(self, conn: Any, report: VerifyReport) -> None:
@@ -302,8 +309,22 @@ class AuditTrail:
         return "\ufeff" + out.getvalue()  # the BOM: Excel opens it as UTF-8
 
 
+@dataclass(frozen=True)
+class Link:
+    """A record whose link to the one before it is broken."""
+
+    seq: int
+    prev_mac: str
+    before: int  # the seq of the record before it in the table (0: none)
+    expected: int  # the seq that should have come here
+
+
+def _span(first: int, last: int) -> str:
+    return str(first) if first >= last else f"{first}–{last}"
+
+
 def _finding_order(finding: Finding) -> tuple[int, str]:
-    number = finding.where.rsplit(" ", 1)[-1]
+    number = finding.where.rsplit(" ", 1)[-1].split("–")[0]
     return (int(number) if number.isdigit() else 0, finding.kind.value)
 
 
