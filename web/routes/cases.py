@@ -224,6 +224,17 @@ async def _snapshot(desk: Desk, login: Login, case_id: str) -> CaseSnapshot:
     return snap
 
 
+async def _audited_snapshot(
+    request: Request, desk: Desk, login: Login, case_id: str, refused: AuditAction
+) -> CaseSnapshot:
+    """The snapshot, if the user may see the case; a refusal is recorded in the trail."""
+    try:
+        return await _snapshot(desk, login, case_id)
+    except Forbidden:
+        await _audit(request, desk, login, refused, case_id, "another department's case")
+        raise
+
+
 def _case_page(
     request: Request,
     desk: DeskDep,
@@ -269,11 +280,7 @@ def _case_page(
 async def case_page(
     request: Request, desk: DeskDep, login: CurrentLogin, case_id: str, done: str | None = None
 ) -> Response:
-    try:
-        snap = await _snapshot(desk, login, case_id)
-    except Forbidden:
-        await _audit(request, desk, login, AuditAction.case_read_refused, case_id)
-        raise
+    snap = await _audited_snapshot(request, desk, login, case_id, AuditAction.case_read_refused)
     await _audit(request, desk, login, AuditAction.case_read, case_id)
     return _case_page(request, desk, login, snap, done=done)
 
@@ -284,9 +291,12 @@ async def act(
 ) -> Response:
     posted = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     check_csrf(login, posted.get(CSRF_FIELD))
-    snap = await _snapshot(desk, login, case_id)
+    snap = await _audited_snapshot(request, desk, login, case_id, AuditAction.case_act_refused)
     chosen = next((a for a in acts_for(login.user, snap) if a.form.trigger == trigger), None)
     if chosen is None or not chosen.form.supported:
+        await _audit(
+            request, desk, login, AuditAction.case_act_refused, case_id, f"{trigger}: not now"
+        )
         raise RoleNotAllowed(f"{trigger}: not an act {login.user.username} may take now")
     values = {s.name: posted.get(s.name, "") for s in chosen.form.fields}
     try:
