@@ -186,20 +186,30 @@ class AuditTrail:
     def _verify_chain(self, conn: Any, report: VerifyReport) -> None:
         broken: list[Link] = []
         expected_seq, last_mac, last_seq = 1, GENESIS, 0
-        for row in repo.iter_records(conn):
+        mac_of = self.sealer.record_mac
+        for (
+            seq,
+            at,
+            actor,
+            role,
+            action,
+            case_id,
+            detail,
+            source,
+            prev_mac,
+            mac,
+        ) in repo.iter_records(conn):
             report.records += 1
-            own = self.sealer.record_mac(
-                row.prev_mac, at=row.at, actor=row.actor, role=row.role, action=row.action,
-                case_id=row.case_id, detail=row.detail, source=row.source,
-            )  # fmt: skip
-            if not Sealer.same(row.mac, own):
+            own = mac_of(prev_mac, at=at, actor=actor, role=role, action=action,
+                         case_id=case_id, detail=detail, source=source)  # fmt: skip
+            if not Sealer.same(mac, own):
                 report.findings.append(
-                    Finding(Tampering.edited, f"audit record {row.seq}",
+                    Finding(Tampering.edited, f"audit record {seq}",
                             "its fields no longer match its MAC")
                 )  # fmt: skip
-            elif row.seq != expected_seq or row.prev_mac != last_mac:
-                broken.append(Link(int(row.seq), str(row.prev_mac), last_seq, expected_seq))
-            expected_seq, last_mac, last_seq = int(row.seq) + 1, str(row.mac), int(row.seq)
+            elif seq != expected_seq or prev_mac != last_mac:
+                broken.append(Link(seq, prev_mac, last_seq, expected_seq))
+            expected_seq, last_mac, last_seq = seq + 1, mac, seq
         if broken:
             report.findings.extend(self._classify(conn, broken))
         head_seq, head_mac = repo.head(conn)

@@ -67,9 +67,13 @@ def head(conn: Connection) -> tuple[int, str]:
 
 def iter_records(
     conn: Connection, *, since: dt.datetime | None = None, until: dt.datetime | None = None
-) -> Iterator[Row[Any]]:
-    """Every record (or those at ``since`` ≤ at < ``until``) in chain order, streamed."""
-    query = select(RECORDS).order_by(RECORDS.c.seq)
+) -> Iterator[Any]:
+    """Every record (or those at ``since`` ≤ at < ``until``) in chain order, streamed: seq,
+    at, actor, role, action, case_id, detail, source, prev_mac, mac."""
+    c = RECORDS.c
+    query = select(
+        c.seq, c.at, c.actor, c.role, c.action, c.case_id, c.detail, c.source, c.prev_mac, c.mac
+    ).order_by(c.seq)
     if since is not None:
         query = query.where(RECORDS.c.at >= since)
     if until is not None:

@@ -24,14 +24,19 @@ _RECORD = b"toshin audit record v1\n"
 _TRANSITION = b"toshin transition v1\n"
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def utc_text(value: dt.datetime) -> str:
     """One text for one instant, whatever zone (or none: SQLite) the driver hands back."""
-    aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    return aware.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    if value.tzinfo is not dt.UTC:
+        aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        value = aware.astimezone(dt.UTC)
+    return value.isoformat(timespec="microseconds")
 
 
 def _canonical(values: list[str | int | None]) -> bytes:
-    return json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode()
+    return _JSON.encode(values).encode()
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,7 @@ class Sealer:
             raise ValueError(f"the audit key is {len(self.key)} bytes, not {KEY_BYTES}")
 
     def _mac(self, domain: bytes, body: bytes) -> str:
-        return hmac.new(self.key, domain + body, hashlib.sha256).hexdigest()
+        return hmac.digest(self.key, domain + body, hashlib.sha256).hex()
 
     def record_mac(
         self,
