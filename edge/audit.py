@@ -23,9 +23,11 @@ import base64
 import binascii
 import csv
 import datetime as dt
+import getpass
 import hashlib
 import io
 import os
+import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +40,7 @@ from models.calendar.clock import JST
 from models.errors import CaseError, InvalidPayload
 from models.labels import AUDIT_ACTION_LABELS
 from persistence import audit as repo
+from persistence.database import make_engine
 from persistence.seal import GENESIS, KEY_BYTES, Sealer, utc_text
 from settings import Settings
 
@@ -112,6 +115,26 @@ class Who:
     actor: str
     role: str
     source: str
+
+
+def record_cli_action(
+    settings: Settings, detail: str, *, case_id: str | None = None, actor: str | None = None
+) -> None:
+    """An admin action taken on the command line: the named admin (or the OS user), from
+    this host."""
+    who = Who(
+        actor=actor or getpass.getuser(),
+        role="admin",
+        source=f"{CLI_SOURCE}@{socket.gethostname()}",
+    )
+    engine = make_engine(
+        settings.read_model_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms
+    )
+    try:
+        trail = AuditTrail(engine, ensure_audit_key(settings))
+        trail.record(who, AuditAction.admin_action, case_id=case_id, detail=detail)
+    finally:
+        engine.dispose()
 
 
 # -- the report of `audit verify` ---------------------------------------------------------
