@@ -31,6 +31,13 @@ def _port_open(host: str, port: int) -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
+def codec_endpoint(settings: Settings) -> str:
+    """The desk's codec for the Web UI (admins see decoded payloads; web/routes/codec.py). The
+    trailing slash: newer UIs resolve "decode" against it, older ones append "/decode"."""
+    host = "127.0.0.1" if settings.desk_host in ("0.0.0.0", "", "::") else settings.desk_host
+    return f"http://{host}:{settings.desk_port}/codec/"
+
+
 def start_server(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
     host, _, port = settings.temporal_address.rpartition(":")
     if _port_open(host, int(port)):
@@ -47,6 +54,8 @@ def start_server(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
         "127.0.0.1",  # the Web UI shows payload metadata: loopback only, whatever --ip is
         "--ui-port",
         str(settings.ui_port),
+        "--ui-codec-endpoint",
+        codec_endpoint(settings),
         "--db-filename",
         str(settings.data_dir / "temporal.db"),
         "--namespace",

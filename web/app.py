@@ -29,6 +29,7 @@ from web.deps import Desk
 from web.errors import http_error
 from web.routes import auth as auth_routes
 from web.routes import cases as case_routes
+from web.routes import codec as codec_routes
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger("toshin.desk")
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, *, edge: Edge | None = None) ->
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(auth_routes.router)
     app.include_router(case_routes.router)
+    app.include_router(codec_routes.router)
 
     @app.middleware("http")
     async def security_headers(

@@ -10,11 +10,13 @@ from dataclasses import dataclass
 
 import httpx2 as httpx
 import pytest
+from pydantic import SecretStr
 
 from edge.connect import Edge
 from models.accounts import UserRole
 from tests.factories import actor, document
 from tests.integration.conftest import System
+from tests.keys import TEST_KEYRING_ENV
 from web.app import create_app
 from web.deps import Desk
 
@@ -27,19 +29,20 @@ class DeskClient:
     desk: Desk
     ours: str
     theirs: str
+    system: System
+    transport: httpx.ASGITransport
 
-    async def log_in(self, username: str) -> str:
+    async def log_in(self, username: str, http: httpx.AsyncClient | None = None) -> str:
         """Log in; the session's CSRF token (from the case list's logout form)."""
-        page = (await self.http.get("/login")).text
+        http = http or self.http
+        page = (await http.get("/login")).text
         token = re.search(r'name="csrf_token" value="([^"]+)"', page)
         assert token
-        resp = await self.http.post(
+        resp = await http.post(
             "/login", data={"username": username, "password": PW, "csrf_token": token.group(1)}
         )
         assert resp.status_code == 303, resp.text
-        found = re.search(
-            r'name="csrf_token" value="([^"]+)"', (await self.http.get("/cases")).text
-        )
+        found = re.search(r'name="csrf_token" value="([^"]+)"', (await http.get("/cases")).text)
         assert found
         return found.group(1)
 
@@ -61,9 +64,8 @@ async def desk_client(system: System) -> AsyncIterator[DeskClient]:
     theirs = await gateway.create_case(
         document=document(department="納税課"), actor=actor("department")
     )
-    app = create_app(
-        system.settings, edge=Edge(system.client, system.settings, gateway.municipality)
-    )
+    settings = system.settings.model_copy(update={"keyring": SecretStr(TEST_KEYRING_ENV)})
+    app = create_app(settings, edge=Edge(system.client, settings, gateway.municipality))
     desk: Desk = app.state.desk
     desk.users.add(username="kacho", display_name="保健 花子", roles=[UserRole.department_head],
                    department="保健センター", password=PW)  # fmt: skip
@@ -71,7 +73,7 @@ async def desk_client(system: System) -> AsyncIterator[DeskClient]:
                    department=None, password=PW)  # fmt: skip
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
-        yield DeskClient(http, desk, ours.case_id, theirs.case_id)
+        yield DeskClient(http, desk, ours.case_id, theirs.case_id, system, transport)
     desk.engine.dispose()
 
 
