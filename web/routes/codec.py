@@ -19,11 +19,15 @@ from typing import Literal
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from google.protobuf import json_format
 from starlette.concurrency import run_in_threadpool
-from temporalio.api.common.v1 import Payloads
 
-from edge.codec import KeyringCodec, KeyringError, TamperedPayloadError, load_keyring
+from edge.codec import (
+    KeyringError,
+    PayloadsJsonError,
+    TamperedPayloadError,
+    convert_payloads_json,
+    load_keyring,
+)
 from edge.users import Login
 from models.accounts import UserRole
 from models.audit import AuditAction
@@ -105,23 +109,19 @@ async def codec(request: Request, desk: DeskDep, path: str) -> Response:
     if len(body) > MAX_BODY_BYTES:
         return _refuse(413, f"payloads: more than {MAX_BODY_BYTES} bytes", cors)
     try:
-        payloads = json_format.Parse(body, Payloads())
-    except (json_format.ParseError, UnicodeDecodeError) as err:
-        return _refuse(400, f"payloads: not Temporal payloads JSON ({err})", cors)
-    try:
         keyring = load_keyring(desk.settings.keyring.get_secret_value(), desk.settings.keyring_path)
     except KeyringError as err:
         return _refuse(503, f"keyring: {err}", cors)
     try:
-        codec = KeyringCodec(keyring)
-        items = list(payloads.payloads)
-        done = await (codec.decode(items) if operation == "decode" else codec.encode(items))
+        answer, count = await convert_payloads_json(body, keyring, operation)
+    except PayloadsJsonError as err:
+        return _refuse(400, f"payloads: {err}", cors)
     except (KeyringError, TamperedPayloadError) as err:
         await _audit(request, desk, login, AuditAction.codec_refused, f"{operation}: {err}")
         return _refuse(422, f"payloads: {err}", cors)
     action = AuditAction.codec_decode if operation == "decode" else AuditAction.codec_encode
-    await _audit(request, desk, login, action, f"namespace {namespace}: {len(items)} payloads")
-    return JSONResponse(json_format.MessageToDict(Payloads(payloads=done)), headers=cors)
+    await _audit(request, desk, login, action, f"namespace {namespace}: {count} payloads")
+    return JSONResponse(answer, headers=cors)
 
 
 def _login(request: Request, desk: Desk) -> Login | None:
