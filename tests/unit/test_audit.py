@@ -18,7 +18,9 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import Engine, text
 from sqlmodel import Session
+from typer.testing import CliRunner
 
+import launcher
 from edge.audit import AuditKeyError, AuditTrail, Who, ensure_audit_key, load_audit_key
 from models.audit import AuditAction, Tampering
 from models.case.record import Actor, TransitionRecord
@@ -245,3 +247,26 @@ def test_a_missing_or_malformed_key_is_a_clear_error(tmp_path: Path) -> None:
     short = base64.b64encode(b"too short").decode()
     with pytest.raises(AuditKeyError, match="TOSHIN_AUDIT_KEY: the key is 9 bytes, not 32"):
         load_audit_key(Settings(data_dir=tmp_path, audit_key=SecretStr(short)))
+
+
+def test_keys_init_makes_the_audit_key_beside_the_keyring(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import starter
+
+    monkeypatch.setenv("TOSHIN_DATA_DIR", str(tmp_path))
+    for name in ("TOSHIN_KEYRING", "TOSHIN_AUDIT_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    result = CliRunner().invoke(starter.app, ["keys", "init"])
+    assert result.exit_code == 0, result.output
+    for name in ("keyring.json", "audit.key"):
+        assert stat.S_IMODE((tmp_path / "keys" / name).stat().st_mode) == 0o600
+    assert f"audit key {tmp_path / 'keys' / 'audit.key'}" in " ".join(result.output.split())
+
+
+def test_the_embedded_ui_asks_the_desks_codec() -> None:
+    assert launcher.codec_endpoint(Settings(desk_port=8000)) == "http://127.0.0.1:8000/codec/"
+    assert launcher.codec_endpoint(Settings(desk_host="0.0.0.0", desk_port=9000)) == (
+        "http://127.0.0.1:9000/codec/"
+    )
+    assert Settings(ui_port=8233).codec_origin == "http://127.0.0.1:8233"
