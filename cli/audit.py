@@ -4,8 +4,6 @@ for tampering, and export a period's records for the 事務局 (edge/audit.py)."
 from __future__ import annotations
 
 import datetime as dt
-import getpass
-import socket
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -13,7 +11,7 @@ from typing import Annotated
 import typer
 
 from cli.common import checked, console, fail, print_json
-from edge.audit import CLI_SOURCE, AuditTrail, Who, load_audit_key
+from edge.audit import AuditTrail, cli_who, load_audit_key
 from models.audit import AuditAction
 from models.errors import InvalidPayload
 from persistence.database import make_engine
@@ -74,6 +72,15 @@ def verify(as_json: JsonOpt = False) -> None:
 
 
 @app.command()
+def adopt() -> None:
+    """Seal the transition rows written before the audit trail (no MAC yet), once after an
+    upgrade; recorded as an admin action. Later edits to them are then caught by verify."""
+    settings = Settings()
+    sealed = checked(lambda: _trail(settings).adopt_unsigned_transitions(cli_who()))
+    console.print(f"sealed {sealed} transition rows", highlight=False)
+
+
+@app.command()
 def export(
     from_: Annotated[str, typer.Option("--from", help="first day (YYYY-MM-DD, in Japan)")],
     to: Annotated[str, typer.Option("--to", help="last day (YYYY-MM-DD, in Japan), inclusive")],
@@ -88,10 +95,7 @@ def export(
         since, until = _day(from_, "from"), _day(to, "to")
         trail = _trail(settings)
         text = trail.export_csv(since, until)
-        who = Who(
-            actor=getpass.getuser(), role="cli", source=f"{CLI_SOURCE}@{socket.gethostname()}"
-        )
-        trail.record(who, AuditAction.admin_action, detail=f"audit export {since}..{until}")
+        trail.record(cli_who(), AuditAction.admin_action, detail=f"audit export {since}..{until}")
         return text
 
     text = checked(work)

@@ -117,16 +117,21 @@ class Who:
     source: str
 
 
+def cli_who(actor: str | None = None) -> Who:
+    """Who acts on the command line: the named admin or the OS user, from this host."""
+    return Who(
+        actor=actor or getpass.getuser(),
+        role="admin",
+        source=f"{CLI_SOURCE}@{socket.gethostname()}",
+    )
+
+
 def record_cli_action(
     settings: Settings, detail: str, *, case_id: str | None = None, actor: str | None = None
 ) -> None:
     """An admin action taken on the command line: the named admin (or the OS user), from
     this host."""
-    who = Who(
-        actor=actor or getpass.getuser(),
-        role="admin",
-        source=f"{CLI_SOURCE}@{socket.gethostname()}",
-    )
+    who = cli_who(actor)
     engine = make_engine(
         settings.read_model_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms
     )
@@ -324,6 +329,15 @@ class AuditTrail:
                     Finding(Tampering.file_replaced, where,
                             f"{path} does not hash to its stored SHA-256")
                 )  # fmt: skip
+
+    def adopt_unsigned_transitions(self, who: Who) -> int:
+        """Seal the transition rows written before the audit trail existed (they carry no MAC);
+        the adoption itself is a record. Run it once after upgrading, on a log you trust."""
+        sealed = repo.seal_unsigned_transitions(self.engine, self.sealer)
+        if sealed:
+            detail = f"sealed {sealed} transition rows written before the audit trail"
+            self.record(who, AuditAction.admin_action, detail=detail)
+        return sealed
 
     # -- export ---------------------------------------------------------------------------
 

@@ -154,7 +154,9 @@ def _transition(seq: int, trigger: Trigger | None, dest: CaseState) -> Transitio
     )
 
 
-def _project(engine: Engine, case_id: str, seqs: int) -> None:
+def _project(
+    engine: Engine, case_id: str, seqs: int, sealer: Sealer | None = TEST_AUDIT_SEALER
+) -> None:
     summary = CaseSummary(
         case_id=case_id, external_ref=None, title="件名", kind="outsourcing",
         category="consultation", department="保健センター", state="triage",
@@ -164,9 +166,7 @@ def _project(engine: Engine, case_id: str, seqs: int) -> None:
     with Session(engine) as session:
         for seq in range(seqs):
             record = _transition(seq, None if seq == 0 else Trigger.submit, CaseState.triage)
-            project_transition(
-                session, summary=summary, transition=record, now=T0, sealer=TEST_AUDIT_SEALER
-            )
+            project_transition(session, summary=summary, transition=record, now=T0, sealer=sealer)
         session.commit()
 
 
@@ -191,6 +191,19 @@ def test_a_deleted_or_unsigned_transition_row_is_named(trail: AuditTrail) -> Non
         "transition case-a #2: unsigned: the row has no MAC",
         "transition case-a #3: deleted: the case is at #3 but its log ends before",
     ]
+
+
+def test_rows_from_before_the_audit_trail_are_adopted_once_then_guarded(
+    trail: AuditTrail,
+) -> None:
+    _project(trail.engine, "case-old", 2, sealer=None)
+    assert [f.kind for f in trail.verify().findings] == [Tampering.unsigned] * 2
+    assert trail.adopt_unsigned_transitions(KACHO) == 2
+    report = trail.verify()
+    assert report.ok and report.records == 1  # the adoption is on the record
+    assert trail.adopt_unsigned_transitions(KACHO) == 0
+    sql(trail.engine, "UPDATE case_transitions SET reason = 'x' WHERE seq = 0")
+    assert lines(trail) == ["transition case-old #0: edited: its fields no longer match its MAC"]
 
 
 def test_a_replaced_or_missing_document_file_is_named(trail: AuditTrail, tmp_path: Path) -> None:
