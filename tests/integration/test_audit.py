@@ -19,6 +19,7 @@ from tests.factories import act, actor, document
 from tests.integration.conftest import System
 from tests.integration.polling import until
 from tests.integration.test_cli import cli
+from tests.read_models import drop_append_only_guards
 
 
 async def _transition_rows(system: System, case_id: str) -> int:
@@ -54,6 +55,7 @@ async def test_audit_verify_passes_a_clean_system_and_names_each_tampering(
     assert out.strip() == "ok: 6 audit records, 2 transition rows, 1 documents verified"
 
     with system.engine.begin() as conn:
+        drop_append_only_guards(conn)
         for statement in (
             "UPDATE case_transitions SET actor_name = '別人' WHERE seq = 1",
             "DELETE FROM audit_records WHERE seq = 2",

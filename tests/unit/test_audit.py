@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 from typer.testing import CliRunner
 
@@ -34,7 +35,7 @@ from persistence.tables import DocumentRow
 from settings import Settings
 from tests.conftest import read_model_backends
 from tests.keys import TEST_AUDIT_SEALER
-from tests.read_models import fresh_url
+from tests.read_models import drop_append_only_guards, fresh_url
 
 KACHO = Who(actor="kacho", role="department_head", source="192.0.2.10")
 T0 = dt.datetime(2026, 12, 1, 0, 0, tzinfo=dt.UTC)
@@ -65,7 +66,9 @@ def fill(trail: AuditTrail, n: int) -> None:
 
 
 def sql(engine: Engine, *statements: str) -> None:
+    """Tamper, as the database's owner could."""
     with engine.begin() as conn:
+        drop_append_only_guards(conn)
         for statement in statements:
             conn.execute(text(statement))
 
@@ -78,6 +81,19 @@ def test_an_untouched_trail_verifies(trail: AuditTrail) -> None:
     fill(trail, 5)
     report = trail.verify()
     assert report.ok and report.records == 5 and report.first is None
+
+
+@pytest.mark.parametrize(
+    "statement", ["UPDATE audit_records SET actor = 'x'", "DELETE FROM audit_records"]
+)
+def test_the_database_refuses_to_change_a_record(trail: AuditTrail, statement: str) -> None:
+    fill(trail, 2)
+    with (
+        pytest.raises(DBAPIError, match="audit_records is append-only"),
+        trail.engine.begin() as conn,
+    ):
+        conn.execute(text(statement))
+    assert trail.verify().ok and trail.verify().records == 2
 
 
 def test_an_edited_record_is_named(trail: AuditTrail) -> None:

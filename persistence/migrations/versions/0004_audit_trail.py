@@ -17,6 +17,18 @@ branch_labels: str | None = None
 depends_on: str | None = None
 
 GENESIS = "0" * 64  # persistence/seal.py: the "previous MAC" of the first record
+APPEND_ONLY = "audit_records is append-only"
+SQLITE_GUARDS = [
+    f"CREATE TRIGGER audit_records_no_{verb.lower()} BEFORE {verb} ON audit_records "
+    f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END"
+    for verb in ("UPDATE", "DELETE")
+]
+PG_GUARDS = [
+    "CREATE FUNCTION audit_records_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+    f"$$ BEGIN RAISE EXCEPTION '{APPEND_ONLY}'; END $$",
+    "CREATE TRIGGER audit_records_append_only BEFORE UPDATE OR DELETE ON audit_records "
+    "FOR EACH ROW EXECUTE FUNCTION audit_records_append_only()",
+]
 
 
 def upgrade() -> None:
@@ -45,6 +57,11 @@ def upgrade() -> None:
     with op.batch_alter_table("audit_records", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_audit_records_at"), ["at"], unique=False)
         batch_op.create_index(batch_op.f("ix_audit_records_case_id"), ["case_id"], unique=False)
+    # the application only appends; the MAC chain shows what someone with the rights to drop
+    # these did anyway
+    dialect = op.get_bind().dialect.name
+    for statement in {"sqlite": SQLITE_GUARDS, "postgresql": PG_GUARDS}.get(dialect, []):
+        op.execute(statement)
 
     # a legacy database made by create_all of these tables has the column already
     columns = {c["name"] for c in sa.inspect(op.get_bind()).get_columns("case_transitions")}
@@ -61,5 +78,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_audit_records_case_id"))
         batch_op.drop_index(batch_op.f("ix_audit_records_at"))
 
-    op.drop_table("audit_records")
+    op.drop_table("audit_records")  # its triggers go with it
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP FUNCTION IF EXISTS audit_records_append_only()")
     op.drop_table("audit_head")
