@@ -4,6 +4,7 @@ which case and where from, and the trail still verifies."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -64,7 +65,9 @@ async def desk_client(system: System) -> AsyncIterator[DeskClient]:
     theirs = await gateway.create_case(
         document=document(department="納税課"), actor=actor("department")
     )
-    settings = system.settings.model_copy(update={"keyring": SecretStr(TEST_KEYRING_ENV)})
+    settings = system.settings.model_copy(  # the desk's own busy timeout (the default)
+        update={"keyring": SecretStr(TEST_KEYRING_ENV), "sqlite_busy_timeout_ms": 5_000}
+    )
     app = create_app(settings, edge=Edge(system.client, settings, gateway.municipality))
     desk: Desk = app.state.desk
     desk.users.add(username="kacho", display_name="保健 花子", roles=[UserRole.department_head],
@@ -94,3 +97,12 @@ async def test_case_reads_and_acts_are_recorded(desk_client: DeskClient) -> None
         (*head, "case_act", d.ours, "submit", "127.0.0.1"),
         (*head, "case_act_refused", d.ours, "decide: not now", "127.0.0.1"),
     ]
+
+
+async def test_desk_requests_at_once_keep_one_chain(desk_client: DeskClient) -> None:
+    d = desk_client
+    await d.log_in("admin")
+    exports = await asyncio.gather(*(d.http.get("/cases.csv") for _ in range(12)))
+    assert {e.status_code for e in exports} == {200}, [e.text[-300:] for e in exports][:1]
+    csv_records = [r for r in d.records() if r[2] == "case_list_csv"]  # records() verifies
+    assert len(csv_records) == 12
