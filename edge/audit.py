@@ -220,6 +220,11 @@ def _csv_row(row: Any) -> list[str]:
     except ValueError:
         label = row.action
     return [
-        str(row.seq), at, local, row.actor, row.role, label, row.action, row.case_id or "",
-        row.detail, row.source,
+        str(row.seq), at, local, _cell(row.actor), _cell(row.role), label, row.action,
+        _cell(row.case_id or ""), _cell(row.detail), _cell(row.source),
     ]  # fmt: skip
+
+
+def _cell(text: str) -> str:
+    """Text a spreadsheet must not run as a formula (a refused act's name comes from the URL)."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -257,6 +257,10 @@ def test_the_export_has_the_asked_days_in_utc_and_japan_time(trail: AuditTrail) 
     )
     assert len(rows) == 4
     assert trail.export_csv(dt.date(2026, 11, 30), dt.date(2026, 11, 30)).count("\n") == 1
+    trail.record(KACHO, AuditAction.case_act_refused, case_id="case-1",
+                 detail='=HYPERLINK("http://x"): not now')  # fmt: skip
+    last = trail.export_csv(dt.date(2026, 12, 1), dt.date(2026, 12, 1)).splitlines()[-1]
+    assert ',"\'=HYPERLINK(""http://x""): not now",' in last  # text, not a formula
     with pytest.raises(InvalidPayload, match=r"^to: 2026-11-30 is before from \(2026-12-01\)"):
         trail.export_csv(dt.date(2026, 12, 1), dt.date(2026, 11, 30))
 
