@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
+from edge.audit import ensure_audit_key
 from edge.codec import ensure_keyring
 from models import search_attributes as sa
 from settings import ROOT, Settings
@@ -28,6 +29,13 @@ def _port_open(host: str, port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.2)
         return sock.connect_ex((host, port)) == 0
+
+
+def codec_endpoint(settings: Settings) -> str:
+    """The desk's codec for the Web UI (admins see decoded payloads; web/routes/codec.py). The
+    trailing slash: newer UIs resolve "decode" against it, older ones append "/decode"."""
+    host = "127.0.0.1" if settings.desk_host in ("0.0.0.0", "", "::") else settings.desk_host
+    return f"http://{host}:{settings.desk_port}/codec/"
 
 
 def start_server(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
@@ -46,6 +54,8 @@ def start_server(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
         "127.0.0.1",  # the Web UI shows payload metadata: loopback only, whatever --ip is
         "--ui-port",
         str(settings.ui_port),
+        "--ui-codec-endpoint",
+        codec_endpoint(settings),
         "--db-filename",
         str(settings.data_dir / "temporal.db"),
         "--namespace",
@@ -112,6 +122,7 @@ def main() -> int:
     settings = Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     ensure_keyring(settings.keyring.get_secret_value(), settings.keyring_path)  # 0600, once
+    ensure_audit_key(settings)  # beside the keyring, 0600, once
     logs = settings.data_dir / "logs"
     logs.mkdir(exist_ok=True)
     if _port_open(settings.feed_host, settings.feed_port):

@@ -47,6 +47,13 @@ class Settings(BaseSettings):
     # over the key file; the file defaults to data_dir / "keys" / "keyring.json"
     keyring: SecretStr = SecretStr("")
     keyring_file: Path | None = None
+    # the audit trail's HMAC key (edge/audit.py): TOSHIN_AUDIT_KEY (base64 of 32 bytes) wins
+    # over the key file, which defaults to data_dir / "keys" / "audit.key" (beside the keyring)
+    audit_key: SecretStr = SecretStr("")
+    audit_key_file: Path | None = None
+    # the Temporal Web UI's origin, the one origin the desk's codec endpoint answers (CORS);
+    # empty: the embedded UI, http://127.0.0.1:<ui_port>
+    codec_ui_origin: str = ""
 
     @property
     def documents_path(self) -> Path:
@@ -55,6 +62,14 @@ class Settings(BaseSettings):
     @property
     def keyring_path(self) -> Path:
         return self.keyring_file or self.data_dir / "keys" / "keyring.json"
+
+    @property
+    def audit_key_path(self) -> Path:
+        return self.audit_key_file or self.data_dir / "keys" / "audit.key"
+
+    @property
+    def codec_origin(self) -> str:
+        return self.codec_ui_origin or f"http://127.0.0.1:{self.ui_port}"
 
     @property
     def read_model_url(self) -> str:

@@ -11,6 +11,7 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageErro
 
 from cli import (
     admin,
+    audit,
     calendars,
     cases,
     councils,
@@ -41,6 +42,7 @@ app.add_typer(calendars.app, name="calendar")
 app.add_typer(vendors.app, name="vendor")
 app.add_typer(users.app, name="user")
 app.add_typer(keys.app, name="keys")
+app.add_typer(audit.app, name="audit")
 
 
 @app.command()

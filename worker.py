@@ -13,6 +13,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities import ActivityDeps, SmtpConfig, build_activities
+from edge.audit import ensure_audit_key
 from edge.connect import connect
 from edge.loaders import load_municipality
 from models.municipality import MunicipalityConfig
@@ -50,6 +51,7 @@ def build_worker(
                 documents_dir=settings.documents_path,
                 templates_dir=settings.templates_dir,
                 style=municipality.document_style(),
+                sealer=ensure_audit_key(settings),
             )
         ),
         activity_executor=executor,

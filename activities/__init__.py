@@ -21,6 +21,7 @@ from activities.reminders import ReminderActivities
 from models.calendar.jcalendar import DateStyle
 from models.documents.spec import DocumentSettings, DocumentStyle, document_style
 from models.municipality import MailDirectory
+from persistence.seal import Sealer
 from settings import Settings
 
 __all__ = ["ActivityDeps", "SmtpConfig", "build_activities"]
@@ -38,10 +39,11 @@ class ActivityDeps:
     style: DocumentStyle = field(
         default_factory=lambda: document_style("toshin", DocumentSettings())
     )  # the worker passes the municipality's (municipality file)
+    sealer: Sealer | None = None  # the audit key: transition rows carry a MAC (edge/audit.py)
 
 
 def build_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
-    projection = ProjectionActivities(deps.engine)
+    projection = ProjectionActivities(deps.engine, deps.sealer)
     links = CaseLinkActivities(deps.client)
     sessions = SessionLinkActivities(deps.client)
     reminders = ReminderActivities(deps.engine)

@@ -18,21 +18,25 @@ from models.projection import (
     SessionProjectionInput,
 )
 from persistence import repository
+from persistence.seal import Sealer
 
 
 class ProjectionActivities:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, sealer: Sealer | None = None) -> None:
         self._engine = engine
+        self._sealer = sealer  # the audit key: each transition row gets its MAC
 
     @activity.defn(name="project_transition")
     def project_transition(self, inp: ProjectTransitionInput) -> None:
-        """Write a transition and the case row it leads to. Idempotent by (case id, seq)."""
+        """Write a transition (sealed with its MAC) and the case row it leads to. Idempotent
+        by (case id, seq)."""
         with Session(self._engine) as session:
             repository.project_transition(
                 session,
                 summary=inp.summary,
                 transition=inp.transition,
                 now=dt.datetime.now(dt.UTC),
+                sealer=self._sealer,
             )
             session.commit()
 

@@ -9,6 +9,7 @@ from rich.table import Table
 
 from cli.common import console, open_edge, print_json, run
 from edge import admin
+from edge.audit import record_cli_action
 from models.case.record import Actor, AdminInput
 from models.case.states import Role
 from settings import Settings
@@ -59,6 +60,7 @@ def _admin(action: str, case_id: str, reason: str, actor: str, as_json: bool) ->
         snap = await edge.cases.admin(
             case_id, action, AdminInput(actor=Actor(role=Role.admin, name=actor), reason=reason)
         )
+        record_cli_action(edge.settings, f"admin {action}", case_id=case_id, actor=actor)
         if as_json:
             print_json(snap)
         else:

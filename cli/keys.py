@@ -7,7 +7,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cli.common import console, print_json
+from cli.common import checked, console, print_json
+from edge.audit import ensure_audit_key
 from edge.codec import KeyringError, ensure_keyring, load_keyring, write_keyring
 from settings import Settings
 
@@ -23,10 +24,14 @@ def _fail(err: KeyringError) -> typer.Exit:
 
 @app.command()
 def init() -> None:
-    """Create the key file (0600 in a 0700 directory) unless it exists."""
+    """Create the key file and the audit key file beside it (0600 in a 0700 directory) unless
+    they exist."""
     settings = Settings()
     keyring = ensure_keyring(settings.keyring.get_secret_value(), settings.keyring_path)
     console.print(f"keyring {settings.keyring_path}: current key {keyring.current}")
+    checked(lambda: ensure_audit_key(settings))
+    where = "TOSHIN_AUDIT_KEY" if settings.audit_key.get_secret_value() else settings.audit_key_path
+    console.print(f"audit key {where}")
 
 
 @app.command()

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from cli.common import checked, console, fail, print_json
+from edge.audit import record_cli_action
 from edge.users import UserService
 from models.accounts import USER_ROLE_LABELS, UserRole
 from settings import Settings
@@ -54,6 +55,8 @@ def add(
             password=password,
         )
     )
+    roles = ",".join(user.roles)
+    checked(lambda: record_cli_action(Settings(), f"user add {user.username} ({roles})"))
     console.print(f"added {user.username} ({', '.join(user.roles)})", highlight=False)
 
 
@@ -62,6 +65,7 @@ def passwd(username: str, password_stdin: StdinOpt = False) -> None:
     """Set a new password (clears a lockout, ends the account's open sessions)."""
     password = _password(password_stdin)
     checked(lambda: UserService(Settings()).set_password(username, password))
+    checked(lambda: record_cli_action(Settings(), f"user passwd {username}"))
     console.print(f"password changed for {username}", highlight=False)
 
 
@@ -72,6 +76,8 @@ def disable(
 ) -> None:
     """Disable an account (its open sessions end at once)."""
     user = checked(lambda: UserService(Settings()).set_disabled(username, not enable))
+    change = "disable" if user.disabled else "enable"
+    checked(lambda: record_cli_action(Settings(), f"user {change} {username}"))
     console.print(f"{user.username} {'disabled' if user.disabled else 'enabled'}")
 
 

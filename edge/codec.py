@@ -37,10 +37,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, Literal
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from temporalio.api.common.v1 import Payload
+from google.protobuf import json_format
+from temporalio.api.common.v1 import Payload, Payloads
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import (
     DataConverter,
@@ -248,3 +250,25 @@ def data_converter(keyring: Keyring) -> DataConverter:
         payload_codec=KeyringCodec(keyring),
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )
+
+
+# -- the codec server protocol (the desk's /codec endpoint for the Temporal Web UI) ----------
+
+
+class PayloadsJsonError(ValueError):
+    """A codec request's body is not ``{"payloads": [...]}`` in protobuf JSON."""
+
+
+async def convert_payloads_json(
+    body: bytes, keyring: Keyring, operation: Literal["decode", "encode"]
+) -> tuple[dict[str, Any], int]:
+    """Temporal's codec server protocol: the payloads of ``body`` decrypted (``decode``) or
+    encrypted (``encode``), in the same JSON shape, and how many there were."""
+    try:
+        payloads = json_format.Parse(body, Payloads())
+    except (json_format.ParseError, UnicodeDecodeError) as err:
+        raise PayloadsJsonError(f"not Temporal payloads JSON ({err})") from None
+    codec = KeyringCodec(keyring)
+    items = list(payloads.payloads)
+    done = await (codec.decode(items) if operation == "decode" else codec.encode(items))
+    return json_format.MessageToDict(Payloads(payloads=done)), len(items)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from models.audit import AuditAction
 from models.case.document import CaseKind, Category, Criterion
 from models.case.payloads import ApprovedBy, CheckResult, ConditionType, DueRule
 from models.case.states import CaseState, Role, Trigger
@@ -342,4 +343,23 @@ CHECK_RESULT_LABELS: dict[CheckResult, str] = {
     CheckResult.nonconforming: "不適合",
     CheckResult.not_applicable: "該当なし",
     CheckResult.to_confirm: "要確認",
+}
+
+
+# the audit trail's actions (models/audit.py), as the 事務局's CSV shows them
+AUDIT_ACTION_LABELS: dict[AuditAction, str] = {
+    AuditAction.login: "ログイン",
+    AuditAction.login_refused: "ログイン失敗",
+    AuditAction.login_locked: "ログイン拒否(ロック中)",
+    AuditAction.logout: "ログアウト",
+    AuditAction.case_read: "案件の閲覧",
+    AuditAction.case_read_refused: "案件の閲覧拒否",
+    AuditAction.case_act: "案件の操作",
+    AuditAction.case_act_refused: "案件の操作拒否",
+    AuditAction.case_list_csv: "案件一覧のCSV出力",
+    AuditAction.document_download: "文書のダウンロード",
+    AuditAction.admin_action: "管理操作",
+    AuditAction.codec_decode: "ペイロードの復号",
+    AuditAction.codec_encode: "ペイロードの暗号化",
+    AuditAction.codec_refused: "ペイロード復号の拒否",
 }

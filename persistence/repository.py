@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, delete, func, select, update
@@ -16,6 +17,7 @@ from models.projection import (
     ProjectDeadlinesInput,
     SessionProjectionInput,
 )
+from persistence.seal import Sealer
 from persistence.tables import (
     CaseDeadlineRow,
     CaseRow,
@@ -28,31 +30,36 @@ from persistence.tables import (
 
 
 def project_transition(
-    session: Session, *, summary: CaseSummary, transition: TransitionRecord, now: dt.datetime
+    session: Session,
+    *,
+    summary: CaseSummary,
+    transition: TransitionRecord,
+    now: dt.datetime,
+    sealer: Sealer | None = None,
 ) -> bool:
-    """Write one transition and the case row it leads to. Idempotent: a transition already
-    written is skipped, and an older summary never overwrites a newer one. Returns whether
-    anything changed."""
+    """Write one transition (with its MAC when a sealer is given) and the case row it leads
+    to. Idempotent: a transition already written is skipped, and an older summary never
+    overwrites a newer one. Returns whether anything changed."""
     changed = False
     if session.get(TransitionRow, (summary.case_id, transition.seq)) is None:
         row = session.get(CaseRow, summary.case_id)
         if row is None:
             session.add(CaseRow(**summary.model_dump(), updated_at=now))
             session.flush()
-        session.add(
-            TransitionRow(
-                case_id=summary.case_id,
-                seq=transition.seq,
-                trigger=transition.trigger.value if transition.trigger else None,
-                source=transition.source.value if transition.source else None,
-                dest=transition.dest.value,
-                actor_role=transition.actor.role.value,
-                actor_name=transition.actor.name,
-                at=transition.at,
-                on=transition.on,
-                reason=transition.reason,
-            )
-        )
+        fields: dict[str, Any] = {
+            "case_id": summary.case_id,
+            "seq": transition.seq,
+            "trigger": transition.trigger.value if transition.trigger else None,
+            "source": transition.source.value if transition.source else None,
+            "dest": transition.dest.value,
+            "actor_role": transition.actor.role.value,
+            "actor_name": transition.actor.name,
+            "at": transition.at,
+            "on": transition.on,
+            "reason": transition.reason,
+        }
+        mac = sealer.transition_mac(**fields) if sealer else None
+        session.add(TransitionRow(**fields, mac=mac))
         changed = True
     row = session.get(CaseRow, summary.case_id)
     assert row is not None

@@ -42,6 +42,7 @@ class TransitionRow(SQLModel, table=True):
     at: dt.datetime
     on: dt.date
     reason: str | None = None
+    mac: str | None = Field(default=None, max_length=64)  # persistence/seal.py: edits show
 
 
 class ReminderRow(SQLModel, table=True):
@@ -194,3 +195,32 @@ class WebSessionRow(SQLModel, table=True):
     last_seen: dt.datetime
     expires_at: dt.datetime
     revoked: bool = False
+
+
+class AuditRecordRow(SQLModel, table=True):
+    """One audit record (edge/audit.py): who, in which role, did what, to which case, when
+    (UTC), from where. Append-only; ``mac`` chains it to the record before (``prev_mac``)."""
+
+    __tablename__ = "audit_records"
+
+    seq: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    at: dt.datetime = Field(index=True)
+    actor: str = Field(max_length=40)
+    role: str = Field(max_length=200)
+    action: str = Field(max_length=40)
+    case_id: str | None = Field(default=None, index=True, max_length=80)
+    detail: str = Field(default="", max_length=500)
+    source: str = Field(max_length=100)
+    prev_mac: str = Field(max_length=64)
+    mac: str = Field(max_length=64)
+
+
+class AuditHeadRow(SQLModel, table=True):
+    """The chain's head, one row: the last record's seq and MAC. Every writer updates it
+    first, which serialises writers (the row lock) and shows a cut-off tail."""
+
+    __tablename__ = "audit_head"
+
+    id: int = Field(primary_key=True)
+    seq: int = Field(sa_column=Column(BigInteger, nullable=False))
+    mac: str = Field(max_length=64)

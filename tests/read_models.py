@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, create_engine, text
 
 from tests.conftest import PG_URL
 
@@ -28,3 +28,13 @@ def fresh_url(backend: str, tmp_path: Path) -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
         admin.dispose()
+
+
+def drop_append_only_guards(conn: Connection) -> None:
+    """What someone with the database owner's rights can do before tampering with the audit
+    trail (migration 0004 guards it with triggers): the MAC chain must still show it."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("DROP TRIGGER IF EXISTS audit_records_append_only ON audit_records"))
+    else:
+        for verb in ("update", "delete"):
+            conn.execute(text(f"DROP TRIGGER IF EXISTS audit_records_no_{verb}"))

@@ -18,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
+from edge.audit import AuditTrail, ensure_audit_key
 from edge.connect import Edge
 from edge.loaders import load_municipality
 from edge.users import UserService
@@ -30,6 +31,7 @@ from web.errors import http_error
 from web.routes import auth as auth_routes
 from web.routes import case_files as case_file_routes
 from web.routes import cases as case_routes
+from web.routes import codec as codec_routes
 from web.routes import deadlines as deadline_routes
 from web.routes import intake as intake_routes
 from web.routes import members as member_routes
@@ -67,6 +69,7 @@ def create_app(settings: Settings | None = None, *, edge: Edge | None = None) ->
         town=edge.municipality if edge else load_municipality(settings.municipality_file),
         engine=engine,
         templates=templates,
+        audit=AuditTrail(engine, ensure_audit_key(settings), documents_dir=settings.documents_path),
         edge=edge,
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -77,6 +80,7 @@ def create_app(settings: Settings | None = None, *, edge: Edge | None = None) ->
     app.include_router(session_routes.router)
     app.include_router(intake_routes.router)
     app.include_router(member_routes.router)
+    app.include_router(codec_routes.router)
 
     @app.middleware("http")
     async def security_headers(

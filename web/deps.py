@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from edge.audit import AuditTrail, Who
 from edge.connect import Edge, open_edge
 from edge.users import Login, UserService
 from models.municipality import MunicipalityConfig
@@ -30,6 +31,7 @@ class Desk:
     town: MunicipalityConfig
     engine: Engine
     templates: Jinja2Templates
+    audit: AuditTrail
     edge: Edge | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -66,3 +68,12 @@ def current_login(request: Request, desk: DeskDep) -> Login:
 
 
 CurrentLogin = Annotated[Login, Depends(current_login)]
+
+
+def who(request: Request, login: Login | None, username: str = "") -> Who:
+    """The audit trail's "who": the logged-in user (or the name tried at the login), their
+    roles, and the address the request came from."""
+    source = request.client.host if request.client else "unknown"
+    if login is None:
+        return Who(actor=username, role="", source=source)
+    return Who(actor=login.user.username, role=",".join(login.user.roles), source=source)

@@ -60,6 +60,13 @@ FIGURES: dict[str, list[str]] = {
         rf"^  kaigiroku_public: {NUMBER} s; PDF [0-9]+ KiB, [1-9][0-9]* pages; DOCX [0-9]+ KiB$",
         rf"^  all documents of the session: {NUMBER} s$",
     ],
+    "audit_verify": [
+        rf"^filled 2000 records in {NUMBER} s \(sqlite\)$",
+        rf"^audit verify: 2000 records in {NUMBER} s \([0-9,]+ records/s\), 0 findings$",
+        rf"^after editing record 1001: {NUMBER} s, first finding: audit record 1001: edited: ",
+        rf"^append: 200 records one by one, p50 {NUMBER} ms, p95 {NUMBER} ms$",
+        r"^OK$",
+    ],
     "startup": [
         rf"^cold(?:\s+{NUMBER}){{4}}\s+0\s+True$",
         rf"^warm(?:\s+{NUMBER}){{4}}\s+0\s+True$",

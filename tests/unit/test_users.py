@@ -185,6 +185,16 @@ def test_the_cli_adds_lists_and_disables_without_echoing_the_password(
     )
     assert refused.exit_code == 1
     assert "username" in refused.output
+    with UserService(settings).engine.connect() as conn:
+        trail = conn.exec_driver_sql(
+            "SELECT role, action, detail, source FROM audit_records ORDER BY seq"
+        ).all()
+    assert [tuple(r)[:3] for r in trail] == [  # the refused add changed nothing: no record
+        ("admin", "admin_action", "user add jimu (secretariat)"),
+        ("admin", "admin_action", "user add it1 (it)"),
+        ("admin", "admin_action", "user disable jimu"),
+    ]
+    assert all(str(r[3]).startswith("cli@") for r in trail)
 
 
 def test_demo_accounts_are_added_once_and_log_in(settings: Settings) -> None:

@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
-from models.errors import AccountLocked, LoginRefused
+from models.audit import AuditAction
+from models.errors import AccountLocked, LoginRefused, UnknownUser
 from web.access import landing
 from web.auth import (
     CSRF_FIELD,
@@ -19,7 +20,7 @@ from web.auth import (
     set_login_csrf_cookie,
     set_session_cookie,
 )
-from web.deps import DeskDep
+from web.deps import Desk, DeskDep, who
 from web.errors import http_error
 
 router = APIRouter()
@@ -46,6 +47,23 @@ def _login_page(
     return response
 
 
+def _audit_failed_login(request: Request, desk: Desk, username: str, err: Exception) -> None:
+    """A refused login names the account only when one has that name (a password typed into
+    the name field must not end up in the trail); the failure that locks it says so."""
+    try:
+        account = desk.users.get(username)
+    except UnknownUser:
+        desk.audit.record(who(request, None), AuditAction.login_refused, detail="unknown account")
+        return
+    if isinstance(err, AccountLocked):
+        desk.audit.record(who(request, None, account.username), AuditAction.login_locked)
+        return
+    detail = "account now locked" if account.locked else "wrong password or disabled account"
+    desk.audit.record(
+        who(request, None, account.username), AuditAction.login_refused, detail=detail
+    )
+
+
 @router.get("/")
 def home() -> Response:
     return RedirectResponse("/cases", status_code=303)
@@ -69,11 +87,13 @@ def login(
     try:
         user = desk.users.authenticate(username.strip(), password)
     except (LoginRefused, AccountLocked) as err:
+        _audit_failed_login(request, desk, username.strip(), err)
         failure = http_error(err)
         return _login_page(
             request, desk, next_=_next(next), error=failure.message, status=failure.status
         )
     login_ = desk.users.open_session(user)
+    desk.audit.record(who(request, login_), AuditAction.login)
     response = RedirectResponse(landing(user, _next(next)), status_code=303)
     set_session_cookie(response, desk.settings, login_)
     return response
@@ -90,6 +110,7 @@ def logout(
     if login_ is not None:
         check_csrf(login_, csrf_token)
         desk.users.close_session(login_.token)
+        desk.audit.record(who(request, login_), AuditAction.logout)
     response = RedirectResponse("/login", status_code=303)
     clear_session_cookie(response, desk.settings)
     return response

@@ -16,6 +16,7 @@ from starlette.datastructures import UploadFile
 
 from edge.documents import read_document
 from edge.evidence import MAX_BYTES, EvidenceStore, check_upload
+from models.audit import AuditAction
 from models.case.record import CaseSnapshot
 from models.case.states import Trigger
 from models.documents.spec import DOC_LABELS, DocFormat
@@ -24,10 +25,17 @@ from web.access import actor_of
 from web.auth import CSRF_FIELD, check_csrf
 from web.deps import CurrentLogin, DeskDep, ReadModel
 from web.errors import http_error
-from web.routes.cases import act_input, acts_for, case_page_response, case_snapshot
+from web.routes.cases import (
+    act_input,
+    acts_for,
+    audit_event,
+    audited_snapshot,
+    case_page_response,
+)
 
 router = APIRouter()
 log = logging.getLogger("toshin.desk")
+DOWNLOAD = AuditAction.document_download
 
 MEDIA_TYPES = {
     DocFormat.pdf: "application/pdf",
@@ -44,14 +52,16 @@ def attachment(content: bytes, media_type: str, name: str, fallback: str) -> Res
 
 @router.get("/cases/{case_id}/documents/{doc_id}")
 async def download_document(
-    desk: DeskDep, login: CurrentLogin, db: ReadModel, case_id: str, doc_id: str
+    request: Request, desk: DeskDep, login: CurrentLogin, db: ReadModel, case_id: str, doc_id: str
 ) -> Response:
-    await case_snapshot(desk, login, case_id)
+    await audited_snapshot(request, desk, login, case_id, AuditAction.case_read_refused)
     try:
         stored = read_document(db, desk.settings, case_id, doc_id)
     except FileTampered as err:
         log.warning("document %s of case %s refused: %s", doc_id, case_id, err.message)
+        await audit_event(request, desk, login, DOWNLOAD, case_id, f"{doc_id}: changed, refused")
         raise
+    await audit_event(request, desk, login, DOWNLOAD, case_id, doc_id)
     info = stored.info
     ext = info.format.value
     return attachment(
@@ -64,14 +74,17 @@ async def download_document(
 
 @router.get("/cases/{case_id}/evidence/{sha256}")
 async def download_evidence(
-    desk: DeskDep, login: CurrentLogin, case_id: str, sha256: str
+    request: Request, desk: DeskDep, login: CurrentLogin, case_id: str, sha256: str
 ) -> Response:
-    snap = await case_snapshot(desk, login, case_id)
+    snap = await audited_snapshot(request, desk, login, case_id, AuditAction.case_read_refused)
     try:
         evidence, content = EvidenceStore(desk.settings).read(snap, sha256)
     except FileTampered as err:
         log.warning("evidence of case %s refused: %s", case_id, err.message)
+        detail = f"evidence {sha256[:16]}: changed, refused"
+        await audit_event(request, desk, login, DOWNLOAD, case_id, detail)
         raise
+    await audit_event(request, desk, login, DOWNLOAD, case_id, f"evidence {sha256[:16]}")
     suffix = evidence.name.rsplit(".", 1)[-1].lower()
     return attachment(
         content, evidence.kind.media_type, evidence.name, f"evidence-{sha256[:12]}.{suffix}"
@@ -82,7 +95,7 @@ async def download_evidence(
 async def upload_evidence(
     request: Request, desk: DeskDep, login: CurrentLogin, db: ReadModel, case_id: str
 ) -> Response:
-    snap = await case_snapshot(desk, login, case_id)
+    snap = await audited_snapshot(request, desk, login, case_id, AuditAction.case_act_refused)
     acts = {a.form.trigger: a for a in acts_for(login.user, snap)}
     values: dict[str, str] = {}
     try:
@@ -118,6 +131,8 @@ async def upload_evidence(
         if created and http_error(err).status < 500:  # refused for sure: the case names no file
             store.discard(case_id, evidence)
         return _refused(request, desk, login, db, snap, err, values)
+    detail = f"{trigger.value} with evidence {evidence.file_ref}"
+    await audit_event(request, desk, login, AuditAction.case_act, case_id, detail)
     return RedirectResponse(f"/cases/{case_id}?done={trigger.value}", status_code=303)
 
 

@@ -19,12 +19,14 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from edge.cases import today_jst
 from edge.documents import subject_documents
 from edge.evidence import without_hashes
 from edge.users import Login
 from models.accounts import DEPARTMENT_ROLES, UserView
+from models.audit import AuditAction
 from models.calendar.wareki import DateStyle, format_date
 from models.case.lifecycle import allowed_actions
 from models.case.record import ActInput, Actor, CaseSnapshot
@@ -43,7 +45,7 @@ from persistence.repository import CASE_SORTS, page_cases
 from persistence.tables import CaseRow
 from web.access import ALL_CASES, actor_of
 from web.auth import CSRF_FIELD, check_csrf
-from web.deps import CurrentLogin, Desk, DeskDep, ReadModel
+from web.deps import CurrentLogin, Desk, DeskDep, ReadModel, who
 from web.errors import Forbidden, http_error
 from web.forms import ActForm, FormErrors, act_form, payload_of
 from web.frame import page_frame
@@ -152,12 +154,13 @@ def case_list(
 
 @router.get("/cases.csv")
 def case_csv(
-    desk: DeskDep, login: CurrentLogin, db: ReadModel, state: str | None = None
+    request: Request, desk: DeskDep, login: CurrentLogin, db: ReadModel, state: str | None = None
 ) -> Response:
     department = scope(login.user)
-    rows, _ = page_cases(
-        db, department=department, state=_state_filter(state), offset=0, limit=100_000
-    )
+    state = _state_filter(state)
+    rows, _ = page_cases(db, department=department, state=state, offset=0, limit=100_000)
+    detail = f"{department or 'all departments'}, state {state or 'any'}: {len(rows)} cases"
+    desk.audit.record(who(request, login), AuditAction.case_list_csv, detail=detail)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(
@@ -224,6 +227,17 @@ async def case_snapshot(desk: Desk, login: Login, case_id: str) -> CaseSnapshot:
     snap = await edge.cases.snapshot(case_id)
     check_case_access(login.user, snap)
     return snap
+
+
+async def audited_snapshot(
+    request: Request, desk: Desk, login: Login, case_id: str, refused: AuditAction
+) -> CaseSnapshot:
+    """The snapshot, if the user may see the case; a refusal is recorded in the trail."""
+    try:
+        return await case_snapshot(desk, login, case_id)
+    except Forbidden:
+        await audit_event(request, desk, login, refused, case_id, "another department's case")
+        raise
 
 
 def case_page_response(
@@ -302,7 +316,8 @@ async def case_page(
     case_id: str,
     done: str | None = None,
 ) -> Response:
-    snap = await case_snapshot(desk, login, case_id)
+    snap = await audited_snapshot(request, desk, login, case_id, AuditAction.case_read_refused)
+    await audit_event(request, desk, login, AuditAction.case_read, case_id)
     return case_page_response(request, desk, login, snap, db, done=done)
 
 
@@ -312,9 +327,12 @@ async def act(
 ) -> Response:
     posted = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     check_csrf(login, posted.get(CSRF_FIELD))
-    snap = await case_snapshot(desk, login, case_id)
+    snap = await audited_snapshot(request, desk, login, case_id, AuditAction.case_act_refused)
     chosen = next((a for a in acts_for(login.user, snap) if a.form.trigger == trigger), None)
     if chosen is None or not chosen.form.supported:
+        await audit_event(
+            request, desk, login, AuditAction.case_act_refused, case_id, f"{trigger}: not now"
+        )
         raise RoleNotAllowed(f"{trigger}: not an act {login.user.username} may take now")
     values = {s.name: posted.get(s.name, "") for s in chosen.form.fields}
     try:
@@ -323,6 +341,9 @@ async def act(
         edge = await desk.get_edge()
         await edge.cases.act(case_id, act_input(trigger, actor, payload))
     except FormErrors as err:
+        await audit_event(
+            request, desk, login, AuditAction.case_act_refused, case_id, f"{trigger}: form"
+        )
         return case_page_response(
             request, desk, login, snap, db, failed=trigger, errors=err.errors, values=values,
             message="入力内容を確認してください", status=422,
@@ -330,9 +351,26 @@ async def act(
     except CaseError as err:
         failure = http_error(err)
         log.info("act %s on %s refused: %s", trigger, case_id, err.message)
+        refusal = f"{trigger}: {err.error_type}"
+        await audit_event(request, desk, login, AuditAction.case_act_refused, case_id, refusal)
         errors = {failure.field: failure.message} if failure.field else {}
         return case_page_response(
             request, desk, login, snap, db, failed=trigger, errors=errors, values=values,
             message=failure.message, status=failure.status,
         )  # fmt: skip
+    await audit_event(request, desk, login, AuditAction.case_act, case_id, trigger)
     return RedirectResponse(f"/cases/{case_id}?done={trigger}", status_code=303)
+
+
+async def audit_event(
+    request: Request,
+    desk: Desk,
+    login: Login,
+    action: AuditAction,
+    case_id: str,
+    detail: str = "",
+) -> None:
+    """One audit record, off the event loop (it waits for the chain head's lock)."""
+    await run_in_threadpool(
+        desk.audit.record, who(request, login), action, case_id=case_id, detail=detail
+    )

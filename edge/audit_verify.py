@@ -1,0 +1,200 @@
+"""`audit verify`: walk the audit chain and name every record that was edited, deleted or
+reordered; check every transition row against its MAC and each case's log for gaps; check
+every generated document file against its stored SHA-256. Read only."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from models.audit import Finding, Tampering
+from persistence import audit as repo
+from persistence.seal import GENESIS, Sealer
+
+_CHUNK = 1 << 20
+
+
+@dataclass
+class VerifyReport:
+    records: int = 0
+    transitions: int = 0
+    documents: int = 0
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    @property
+    def first(self) -> Finding | None:
+        return self.findings[0] if self.findings else None
+
+
+def verify_trail(engine: Engine, sealer: Sealer, documents_dir: Path | None) -> VerifyReport:
+    """Every finding: the audit chain's first (in seq order), then the transition log's,
+    then the documents'."""
+    return _Verifier(sealer, documents_dir).run(engine)
+
+
+@dataclass(frozen=True)
+class _Verifier:
+    sealer: Sealer
+    documents_dir: Path | None
+
+    def run(self, engine: Engine) -> VerifyReport:
+        report = VerifyReport()
+        with engine.connect() as conn:
+            self._verify_chain(conn, report)
+            self._verify_transitions(conn, report)
+            self._verify_documents(conn, report)
+        return report
+
+    def _verify_chain(self, conn: Any, report: VerifyReport) -> None:
+        broken: list[Link] = []
+        expected_seq, last_mac, last_seq = 1, GENESIS, 0
+        mac_of = self.sealer.record_mac
+        for (
+            seq,
+            at,
+            actor,
+            role,
+            action,
+            case_id,
+            detail,
+            source,
+            prev_mac,
+            mac,
+        ) in repo.iter_records(conn):
+            report.records += 1
+            own = mac_of(prev_mac, at=at, actor=actor, role=role, action=action,
+                         case_id=case_id, detail=detail, source=source)  # fmt: skip
+            if not Sealer.same(mac, own):
+                report.findings.append(
+                    Finding(Tampering.edited, f"audit record {seq}",
+                            "its fields no longer match its MAC")
+                )  # fmt: skip
+            elif seq != expected_seq or prev_mac != last_mac:
+                broken.append(Link(seq, prev_mac, last_seq, expected_seq))
+            expected_seq, last_mac, last_seq = seq + 1, mac, seq
+        if broken:
+            report.findings.extend(self._classify(conn, broken))
+        head_seq, head_mac = repo.head(conn)
+        if head_seq != last_seq or head_mac != last_mac:
+            report.findings.append(
+                Finding(Tampering.deleted, f"audit record {_span(last_seq + 1, head_seq)}",
+                        f"the chain's head is at record {head_seq}: the newest records are gone")
+            )  # fmt: skip
+        report.findings.sort(key=_finding_order)
+
+    def _classify(self, conn: Any, broken: list[Link]) -> list[Finding]:
+        by_mac = repo.record_macs(conn)
+        found = []
+        for link in broken:
+            origin = 0 if link.prev_mac == GENESIS else by_mac.get(link.prev_mac)
+            if origin is not None:
+                place = "first" if origin == 0 else f"after record {origin}"
+                found.append(
+                    Finding(Tampering.reordered, f"audit record {link.seq}",
+                            f"it belongs {place}, not after record {link.before}")
+                )  # fmt: skip
+            elif link.seq > link.expected:
+                found.append(
+                    Finding(Tampering.deleted, f"audit record {_span(link.expected, link.seq - 1)}",
+                            f"gone from between records {link.before} and {link.seq}")
+                )  # fmt: skip
+            else:
+                found.append(
+                    Finding(Tampering.deleted, f"audit record {link.seq}",
+                            f"the record before it is gone (renumbered after record {link.before})")
+                )  # fmt: skip
+        return found
+
+    def _verify_transitions(self, conn: Any, report: VerifyReport) -> None:
+        newest = repo.case_seqs(conn)
+        case_id: str | None = None
+        expected = 0
+        for row in repo.iter_transitions(conn):
+            report.transitions += 1
+            if row.case_id != case_id:
+                self._check_tail(report, case_id, expected, newest)
+                case_id, expected = row.case_id, 0
+            where = f"transition {row.case_id} #{row.seq}"
+            if row.seq != expected:
+                missing = f"#{expected}" + (f"–#{row.seq - 1}" if row.seq - 1 > expected else "")
+                report.findings.append(
+                    Finding(Tampering.deleted, f"transition {row.case_id} {missing}",
+                            "missing from the case's log (deleted, or its projection skipped)")
+                )  # fmt: skip
+            expected = row.seq + 1
+            if row.mac is None:
+                report.findings.append(Finding(Tampering.unsigned, where, "the row has no MAC"))
+                continue
+            own = self.sealer.transition_mac(
+                case_id=row.case_id, seq=row.seq, trigger=row.trigger, source=row.source,
+                dest=row.dest, actor_role=row.actor_role, actor_name=row.actor_name,
+                at=row.at, on=row.on, reason=row.reason,
+            )  # fmt: skip
+            if not Sealer.same(row.mac, own):
+                report.findings.append(
+                    Finding(Tampering.edited, where, "its fields no longer match its MAC")
+                )
+        self._check_tail(report, case_id, expected, newest)
+
+    @staticmethod
+    def _check_tail(
+        report: VerifyReport, case_id: str | None, expected: int, newest: dict[str, int]
+    ) -> None:
+        if case_id is not None and newest.get(case_id, -1) >= expected:
+            report.findings.append(
+                Finding(Tampering.deleted, f"transition {case_id} #{expected}",
+                        f"the case is at #{newest[case_id]} but its log ends before")
+            )  # fmt: skip
+
+    def _verify_documents(self, conn: Any, report: VerifyReport) -> None:
+        for row in repo.iter_documents(conn):
+            report.documents += 1
+            where = f"document {row.id}"
+            path = Path(row.path)
+            if not path.is_absolute() and self.documents_dir is not None:
+                path = self.documents_dir / path
+            try:
+                digest = file_sha256(path)
+            except FileNotFoundError:
+                report.findings.append(Finding(Tampering.file_missing, where, f"{path} is gone"))
+                continue
+            if digest != row.sha256:
+                report.findings.append(
+                    Finding(Tampering.file_replaced, where,
+                            f"{path} does not hash to its stored SHA-256")
+                )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Link:
+    """A record whose link to the one before it is broken."""
+
+    seq: int
+    prev_mac: str
+    before: int  # the seq of the record before it in the table (0: none)
+    expected: int  # the seq that should have come here
+
+
+def _span(first: int, last: int) -> str:
+    return str(first) if first >= last else f"{first}–{last}"
+
+
+def _finding_order(finding: Finding) -> tuple[int, str]:
+    number = finding.where.rsplit(" ", 1)[-1].split("–")[0]
+    return (int(number) if number.isdigit() else 0, finding.kind.value)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as data:
+        for chunk in iter(lambda: data.read(_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
