@@ -331,9 +331,10 @@ class AdminService:
 
     async def reset_points(self, case_id: str) -> list[ResetPoint]:
         """The acts of the case's current run it can be reset to (just after each)."""
+        snap = await self.edge.cases.snapshot(case_id)
         with translated(f"case {case_id}"):
             run = await history.current_run(self.client, case_workflow_id(case_id))
-            return await history.reset_points(self.client, run)
+            return await history.reset_points(self.client, run, snap.history)
 
     async def reset_plan(self, case_id: str, seq: int) -> ResetPlan:
         """The dry run of a reset to just after transition ``seq``: what is replayed, what
@@ -341,7 +342,7 @@ class AdminService:
         snap = await self.edge.cases.snapshot(case_id)
         with translated(f"case {case_id}"):
             run = await history.current_run(self.client, case_workflow_id(case_id))
-            points = await history.reset_points(self.client, run)
+            points = await history.reset_points(self.client, run, snap.history)
         latest = max(t.seq for t in snap.history)
         point = next((p for p in points if p.seq == seq), None)
         if seq >= latest:
@@ -349,7 +350,7 @@ class AdminService:
         if point is None:
             offered = ", ".join(str(p.seq) for p in points if p.seq < latest) or "none"
             raise InvalidPayload(
-                f"seq: no act of the case's current run ends at transition {seq} "
+                f"seq: no act of the case's current run follows transition {seq} "
                 f"(possible: {offered})"
             )
         kept = [t for t in snap.history if t.seq <= seq]

@@ -16,10 +16,9 @@ from temporalio.api.workflowservice.v1 import ResetWorkflowExecutionRequest
 from temporalio.client import Client, WorkflowExecutionDescription
 
 from models.admin import ResetPoint
-from models.case.record import ActInput, ActResult
+from models.case.record import ActInput, TransitionRecord
 
-# updates whose answer is an ActResult carrying the case's seq after the act
-ACT_UPDATES = ("act", "supersede_by_change")
+ACT_UPDATE = "act"  # a person's act on a case (CaseWorkflow.act)
 
 
 @dataclass
@@ -41,50 +40,41 @@ async def current_run(client: Client, workflow_id: str) -> RunHistory:
     return RunHistory(run_id=description.run_id, events=events)
 
 
-async def reset_points(client: Client, history: RunHistory) -> list[ResetPoint]:
-    """The acts of the run, each with the workflow task just after its answer: resetting
-    there keeps the act and everything before it, and drops everything after."""
-    names: dict[str, tuple[str, str]] = {}
+async def reset_points(
+    client: Client, run: RunHistory, history: list[TransitionRecord]
+) -> list[ResetPoint]:
+    """One point before each act of the run: the workflow task that accepted the act.
+    Resetting there keeps everything up to the transition before the act (``seq``) and
+    drops the act and all that followed it."""
     points: list[ResetPoint] = []
-    for event in history.events:
-        if event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
-            request = event.workflow_execution_update_accepted_event_attributes.accepted_request
-            trigger = request.input.name
-            if trigger == "act":
-                [act] = await client.data_converter.decode(
-                    list(request.input.args.payloads), [ActInput]
-                )
-                trigger = act.trigger
-            names[request.meta.update_id] = (request.input.name, trigger)
-        elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED:
-            done = event.workflow_execution_update_completed_event_attributes
-            name, trigger = names.get(done.meta.update_id, ("", ""))
-            if name not in ACT_UPDATES or not done.outcome.HasField("success"):
-                continue
-            [result] = await client.data_converter.decode(
-                list(done.outcome.success.payloads), [ActResult]
+    last_task_completed = 0
+    for event in run.events:
+        if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+            last_task_completed = event.event_id
+        if event.event_type != EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
+            continue
+        request = event.workflow_execution_update_accepted_event_attributes.accepted_request
+        if request.input.name != ACT_UPDATE:
+            continue
+        [act] = await client.data_converter.decode(list(request.input.args.payloads), [ActInput])
+        fired = [
+            t.seq
+            for t in history
+            if t.trigger is not None
+            and t.trigger.value == act.trigger
+            and t.seq > (points[-1].seq if points else -1)
+        ]
+        if not fired or last_task_completed == 0:
+            continue  # refused later by its handler, or accepted in the run's first task
+        points.append(
+            ResetPoint(
+                seq=fired[0] - 1,
+                trigger=act.trigger,
+                event_id=event.event_id,
+                reset_event_id=last_task_completed,
             )
-            finish = _next_task_completed(history.events, event.event_id)
-            if finish is not None:
-                points.append(
-                    ResetPoint(
-                        seq=result.seq,
-                        trigger=trigger,
-                        event_id=event.event_id,
-                        reset_event_id=finish,
-                    )
-                )
+        )
     return points
-
-
-def _next_task_completed(events: list[HistoryEvent], after: int) -> int | None:
-    for event in events:
-        if (
-            event.event_id > after
-            and event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
-        ):
-            return event.event_id
-    return None
 
 
 async def reset(

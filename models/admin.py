@@ -78,12 +78,12 @@ class FailingWorkflow(Strict):
 
 
 class ResetPoint(Strict):
-    """An act of the case's current run after which it can be reset."""
+    """A point of the case's current run it can be reset to: just before an act."""
 
-    seq: int
-    trigger: str
-    event_id: int  # the UpdateCompleted event of the act
-    reset_event_id: int  # the WorkflowTaskCompleted the reset goes back to
+    seq: int  # the last transition kept
+    trigger: str  # the act undone first
+    event_id: int  # the act's UpdateAccepted event
+    reset_event_id: int  # the WorkflowTaskCompleted that accepted it: the reset goes there
 
 
 class TransitionLine(Strict):

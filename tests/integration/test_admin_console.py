@@ -1,0 +1,192 @@
+"""The admin console's engine work on the real dev server: a reset and its dry run, a workflow
+whose input cannot be decoded listed with its error, reconcile repairing a deleted row, a stale
+row and an orphan, and batch retry of parked steps."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
+
+from edge.admin import AdminService
+from edge.connect import Edge
+from models.admin import AdminVerb, Subject
+from models.errors import InvalidPayload
+from models.ids import case_workflow_id
+from tests.factories import act, actor, document
+from tests.integration.conftest import System
+from tests.integration.polling import until
+from tests.integration.test_failed_steps import read_model_locked
+
+
+def admin_of(system: System) -> AdminService:
+    edge = Edge(system.client, system.settings, system.gateway.municipality)
+    return AdminService(edge, system.engine)
+
+
+async def _case_in_precheck(system: System) -> str:
+    snap = await system.gateway.create_case(document=document(), actor=actor("department"))
+    await system.gateway.act(snap.case_id, act("submit", "department"))
+    await system.gateway.act(
+        snap.case_id, act("require_consultation", "secretariat", {"reason": "外部結合のため"})
+    )
+    return snap.case_id
+
+
+def _transitions(system: System, case_id: str) -> list[tuple[object, ...]]:
+    return system.sql(
+        "select seq, dest from case_transitions where case_id = :c order by seq", c=case_id
+    )
+
+
+async def test_reset_dry_run_changes_nothing_and_the_reset_undoes_the_later_acts(
+    system: System,
+) -> None:
+    admin = admin_of(system)
+    case_id = await _case_in_precheck(system)
+    points = await admin.reset_points(case_id)
+    assert [(p.seq, p.trigger) for p in points] == [(0, "submit"), (1, "require_consultation")]
+
+    plan = await admin.reset_plan(case_id, 1)
+    assert (plan.state_now, plan.state_after) == ("precheck", "triage")
+    assert [t.seq for t in plan.replayed] == [0, 1]
+    assert [(t.seq, t.trigger, t.dest) for t in plan.undone] == [
+        (2, "require_consultation", "precheck")
+    ]
+    assert plan.read_model_rows_to_delete == 1 and plan.events_dropped > 0
+    # the dry run left the case and its rows as they were
+    assert (await system.gateway.snapshot(case_id)).state == "precheck"
+    assert _transitions(system, case_id) == [(0, "draft"), (1, "triage"), (2, "precheck")]
+
+    with pytest.raises(InvalidPayload, match="reason: required"):
+        await admin.reset(case_id, 1, "admin", "  ")
+    with pytest.raises(InvalidPayload, match="seq: 2 is the case's latest"):
+        await admin.reset_plan(case_id, 2)
+
+    done = await admin.reset(case_id, 1, "admin", "誤って事前確認へ進めたため")
+    assert done.new_run_id != plan.run_id
+    snap = await system.gateway.snapshot(case_id)
+    assert snap.state == "triage" and [t.seq for t in snap.history] == [0, 1]
+    assert system.sql("select state, seq from cases where case_id = :c", c=case_id) == [
+        ("triage", 1)
+    ]
+    assert _transitions(system, case_id) == [(0, "draft"), (1, "triage")]
+    assert done.reconcile.stale == 1
+
+    # the case goes on from there, and the read model follows it again
+    again = await system.gateway.act(
+        case_id, act("require_consultation", "secretariat", {"reason": "再判定"})
+    )
+    assert again.state == "precheck" and again.seq == 2
+    assert system.sql("select state, seq from cases where case_id = :c", c=case_id) == [
+        ("precheck", 2)
+    ]
+
+
+async def test_a_workflow_whose_input_cannot_be_decoded_is_listed_with_its_error(
+    system: System,
+) -> None:
+    admin = admin_of(system)
+    workflow_id = case_workflow_id(uuid.uuid4().hex[:12])
+    handle = await system.client.start_workflow(
+        "CaseWorkflow",
+        {"not": "a case input"},
+        id=workflow_id,
+        task_queue=system.settings.task_queue,
+    )
+    try:
+        failing = await until(
+            admin.failing,
+            lambda found: any(f.workflow_id == workflow_id for f in found),
+            timeout=30,
+            what="the bogus case among the failing workflows",
+            every=0.5,
+        )
+        [bogus] = [f for f in failing if f.workflow_id == workflow_id]
+        assert bogus.workflow_type == "CaseWorkflow"
+        assert bogus.attempt >= 2
+        assert bogus.cause == "WORKFLOW_WORKER_UNHANDLED_FAILURE"
+        assert "decoding" in bogus.error.lower()
+        assert bogus.ui_url.endswith(f"/workflows/{workflow_id}")
+    finally:
+        await handle.terminate("test over")
+
+
+async def test_reconcile_repairs_a_deleted_row_a_stale_row_and_an_orphan(system: System) -> None:
+    admin = admin_of(system)
+    missing = await _case_in_precheck(system)
+    stale = await _case_in_precheck(system)
+    orphan = await _case_in_precheck(system)
+    with system.engine.begin() as conn:
+        from sqlalchemy import text
+
+        conn.execute(text("delete from case_transitions where case_id = :c"), {"c": missing})
+        conn.execute(text("delete from cases where case_id = :c"), {"c": missing})
+        conn.execute(
+            text("update cases set state = 'draft', seq = 0 where case_id = :c"), {"c": stale}
+        )
+        conn.execute(
+            text("delete from case_transitions where case_id = :c and seq = 1"), {"c": stale}
+        )
+    await system.client.workflow_service.delete_workflow_execution(
+        DeleteWorkflowExecutionRequest(
+            namespace=system.client.namespace,
+            workflow_execution=WorkflowExecution(workflow_id=case_workflow_id(orphan)),
+        )
+    )
+    await until(
+        lambda: admin.reconciler._gone(case_workflow_id(orphan)),
+        bool,
+        timeout=30,
+        what="the deleted workflow gone",
+        every=0.2,
+    )
+
+    report = await admin.reconcile("admin", "週次の照合")
+    assert (report.missing, report.stale, report.orphaned) == (1, 1, 1)
+    assert sorted(report.repaired) == sorted(
+        [f"case {missing}: missing", f"case {stale}: stale", f"case {orphan}: orphaned"]
+    )
+    for case_id in (missing, stale):
+        assert system.sql("select state, seq from cases where case_id = :c", c=case_id) == [
+            ("precheck", 2)
+        ]
+        assert _transitions(system, case_id) == [(0, "draft"), (1, "triage"), (2, "precheck")]
+    assert system.sql("select count(*) from cases where case_id = :c", c=orphan) == [(0,)]
+    assert _transitions(system, orphan) == []
+
+    again = await admin.reconcile("admin", "再確認")
+    assert again.changed == 0 and again.cases_checked == 2
+
+
+async def test_batch_retry_shows_what_it_touches_then_retries_each(system: System) -> None:
+    admin = admin_of(system)
+    with read_model_locked(system):
+        first = await system.gateway.create_case(document=document(), actor=actor("department"))
+        second = await system.gateway.create_case(document=document(), actor=actor("department"))
+        entries = await until(
+            admin.parked,
+            lambda found: len(found) == 2,
+            timeout=10,
+            what="both cases parked",
+        )
+    assert {e.subject_id for e in entries} == {first.case_id, second.case_id}
+    assert {e.cause for e in entries} == {
+        "project_transition: OperationalError: database is locked"
+    }
+    targets = [f"case:{first.case_id}", f"case:{second.case_id}", "case:000000000000"]
+    preview = await admin.preview_batch(targets)
+    assert preview.touches == 2 and preview.not_parked == ["case:000000000000"]
+    with pytest.raises(InvalidPayload, match="reason"):
+        await admin.batch_retry(targets, "admin", "")
+    assert len(await admin.parked()) == 2  # the refused batch changed nothing
+
+    result = await admin.batch_retry(targets, "admin", "ロック解除後に一括再実行")
+    assert sorted(result.retried) == sorted(targets[:2]) and not result.still_parked
+    assert await admin.parked() == []
+    snap = await system.gateway.snapshot(first.case_id)
+    assert [(a.action, a.reason) for a in snap.admin_log] == [("retry", "ロック解除後に一括再実行")]
+    with pytest.raises(InvalidPayload, match="only be retried"):
+        await admin.repair(AdminVerb.skip, Subject.session, "s-1", "admin", "x")
