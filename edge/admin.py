@@ -32,7 +32,7 @@ from temporalio.exceptions import TemporalError
 from temporalio.service import RPCError
 
 from edge import history
-from edge.connect import Edge, connect
+from edge.connect import Edge, connect, open_edge
 from edge.errors import domain_error, is_not_found, translated
 from edge.reconcile import Reconciler
 from models import search_attributes as sa
@@ -485,6 +485,15 @@ class AdminService:
         is done. The reason is not logged (free text may name a person); the audit trail
         (edge/audit.py) is to be called here with all of it."""
         log.info("admin %s on %s by %s: %s", action.value, target, who, outcome)
+
+
+async def open_admin(settings: Settings) -> AdminService:
+    """The admin service on the settings' engine and read model."""
+    edge = await open_edge(settings)
+    engine = make_engine(
+        settings.read_model_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms
+    )
+    return AdminService(edge, engine)
 
 
 def admin_actor(who: str) -> Actor:

@@ -169,3 +169,14 @@ def reason_given(reason: str | None) -> str:
     if len(text) > REASON_MAX:
         raise InvalidPayload(f"reason: at most {REASON_MAX} characters, got {len(text)}")
     return text
+
+
+def group_by_cause(entries: list[ParkedEntry]) -> list[CauseGroup]:
+    """Parked entries grouped by cause, the biggest group first."""
+    groups: dict[str, list[ParkedEntry]] = {}
+    for entry in entries:
+        groups.setdefault(entry.cause, []).append(entry)
+    return [
+        CauseGroup(cause=cause, entries=found)
+        for cause, found in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    ]

@@ -4,9 +4,11 @@ row and an orphan, and batch retry of parked steps."""
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
+from sqlalchemy import text
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
 
@@ -18,6 +20,7 @@ from models.ids import case_workflow_id
 from tests.factories import act, actor, document
 from tests.integration.conftest import System
 from tests.integration.polling import until
+from tests.integration.test_cli import cli
 from tests.integration.test_failed_steps import read_model_locked
 
 
@@ -120,8 +123,6 @@ async def test_reconcile_repairs_a_deleted_row_a_stale_row_and_an_orphan(system:
     stale = await _case_in_precheck(system)
     orphan = await _case_in_precheck(system)
     with system.engine.begin() as conn:
-        from sqlalchemy import text
-
         conn.execute(text("delete from case_transitions where case_id = :c"), {"c": missing})
         conn.execute(text("delete from cases where case_id = :c"), {"c": missing})
         conn.execute(
@@ -190,3 +191,38 @@ async def test_batch_retry_shows_what_it_touches_then_retries_each(system: Syste
     assert [(a.action, a.reason) for a in snap.admin_log] == [("retry", "ロック解除後に一括再実行")]
     with pytest.raises(InvalidPayload, match="only be retried"):
         await admin.repair(AdminVerb.skip, Subject.session, "s-1", "admin", "x")
+
+
+async def test_the_cli_resets_with_a_dry_run_and_reconciles(system: System) -> None:
+    case_id = await _case_in_precheck(system)
+    code, out, err = await cli(system, "admin", "reset", case_id)
+    assert code == 0, err
+    assert "--to 1: undoes require_consultation" in out
+
+    code, out, err = await cli(
+        system, "admin", "reset", case_id, "--to", "1", "--dry-run", "--json"
+    )
+    assert code == 0, err
+    plan = json.loads(out)
+    assert (plan["state_now"], plan["state_after"]) == ("precheck", "triage")
+    assert [t["seq"] for t in plan["undone"]] == [2]
+    assert (await system.gateway.snapshot(case_id)).state == "precheck"
+
+    code, out, err = await cli(system, "admin", "reset", case_id, "--to", "1")
+    assert code == 1
+    assert err.strip() == "error: InvalidPayload: reason: required (why this admin action is taken)"
+    assert (await system.gateway.snapshot(case_id)).state == "precheck"
+
+    code, out, err = await cli(
+        system, "admin", "reset", case_id, "--to", "1", "--reason", "差戻しのため"
+    )
+    assert code == 0, err
+    assert "precheck → triage" in out and "1 row(s) repaired" in out
+    assert system.sql("select state from cases where case_id = :c", c=case_id) == [("triage",)]
+
+    with system.engine.begin() as conn:
+        conn.execute(text("update cases set state = 'draft' where case_id = :c"), {"c": case_id})
+    code, out, err = await cli(system, "admin", "reconcile", "--json")
+    assert code == 0, err
+    assert json.loads(out)["stale"] == 1
+    assert system.sql("select state from cases where case_id = :c", c=case_id) == [("triage",)]
