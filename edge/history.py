@@ -5,6 +5,7 @@ never logged."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -130,5 +131,16 @@ async def task_failure(
     if inner is not None and str(inner) and str(inner) not in message:
         message = f"{message}: {inner}"
     return TaskFailure(
-        cause=cause, error=message[:1000], failed_at_seconds=last.event_time.ToSeconds()
+        cause=cause,
+        error=without_values(message)[:1000],
+        failed_at_seconds=last.event_time.ToSeconds(),
     )
+
+
+_INPUT_VALUE = re.compile(r"input_value=.*?, (?=input_type=)")
+_MORE_AT = re.compile(r"\s*For further information visit \S+")
+
+
+def without_values(message: str) -> str:
+    """A decoding error without the values it quotes (the input may hold personal data)."""
+    return _MORE_AT.sub("", _INPUT_VALUE.sub("", message))

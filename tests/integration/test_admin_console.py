@@ -112,6 +112,7 @@ async def test_a_workflow_whose_input_cannot_be_decoded_is_listed_with_its_error
         assert bogus.attempt >= 2
         assert bogus.cause == "WORKFLOW_WORKER_UNHANDLED_FAILURE"
         assert "decoding" in bogus.error.lower()
+        assert "a case input" not in bogus.error  # the input's values are not echoed
         assert bogus.ui_url.endswith(f"/workflows/{workflow_id}")
     finally:
         await handle.terminate("test over")
