@@ -54,11 +54,15 @@ def failed(as_json: JsonOpt = False) -> None:
     run(work)
 
 
-def _admin(action: str, target: str, reason: str, actor: str, session: bool) -> None:
+def _admin(action: str, target: str, reason: str, actor: str, session: bool, as_json: bool) -> None:
     async def work() -> None:
         admin = await open_admin(Settings())
         subject = Subject.session if session else Subject.case
-        console.print(await admin.repair(AdminVerb(action), subject, target, actor, reason))
+        done = await admin.repair(AdminVerb(action), subject, target, actor, reason)
+        if as_json:
+            print_json(done)
+        else:
+            console.print(done.line)
 
     run(work)
 
@@ -76,21 +80,26 @@ def retry(
     reason: ReasonOpt = "retry after repair",
     actor: ActorOpt = "admin",
     session: SessionOpt = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Run the parked step again (a session: generate its failed documents again)."""
-    _admin("retry", target, reason, actor, session)
+    _admin("retry", target, reason, actor, session, as_json)
 
 
 @app.command()
-def skip(case_id: str, reason: ReasonOpt, actor: ActorOpt = "admin") -> None:
+def skip(
+    case_id: str, reason: ReasonOpt, actor: ActorOpt = "admin", as_json: JsonOpt = False
+) -> None:
     """Drop the parked step and go on (a reason is required)."""
-    _admin("skip", case_id, reason, actor, False)
+    _admin("skip", case_id, reason, actor, False, as_json)
 
 
 @app.command()
-def abort(case_id: str, reason: ReasonOpt, actor: ActorOpt = "admin") -> None:
+def abort(
+    case_id: str, reason: ReasonOpt, actor: ActorOpt = "admin", as_json: JsonOpt = False
+) -> None:
     """End the case as aborted (a reason is required)."""
-    _admin("abort", case_id, reason, actor, False)
+    _admin("abort", case_id, reason, actor, False, as_json)
 
 
 @app.command()
@@ -195,7 +204,10 @@ def reset(
             return
         if dry_run:
             plan = await admin.reset_plan(case_id, to)
-            print_json(plan) if as_json else print_plan(plan)
+            if as_json:
+                print_json(plan)
+            else:
+                print_plan(plan)
             return
         done = await admin.reset(case_id, to, actor, reason)
         if as_json:

@@ -43,6 +43,7 @@ from models.admin import (
     FailingWorkflow,
     ParkedEntry,
     ReconcileReport,
+    RepairResult,
     ResetDone,
     ResetPlan,
     ResetPoint,
@@ -256,8 +257,8 @@ class AdminService:
 
     async def repair(
         self, verb: AdminVerb, subject: Subject, subject_id: str, who: str, reason: str
-    ) -> str:
-        """Retry, skip or abort one parked step; returns one line saying where it stands."""
+    ) -> RepairResult:
+        """Retry, skip or abort one parked step; says where it stands after."""
         reason = reason_given(reason)
         if verb not in (AdminVerb.retry, AdminVerb.skip, AdminVerb.abort):
             raise InvalidPayload(f"action: {verb} is not a repair (retry, skip, abort)")
@@ -269,19 +270,25 @@ class AdminService:
             snap = await self.edge.sessions.act(
                 subject_id, "retry_documents", SessionAct(actor=admin_actor(who))
             )
-            left = len(snap.document_failures)
-            line = f"session {subject_id}: {snap.state}" + (
-                f", {left} document(s) still failing" if left else ""
+            failures = snap.document_failures
+            result = RepairResult(
+                target=f"session:{subject_id}",
+                verb=verb,
+                state=snap.state.value,
+                still_failing="; ".join(f"{f.doc_type}: {f.error}" for f in failures) or None,
             )
         else:
             case = await self.edge.cases.admin(
                 subject_id, verb.value, AdminInput(actor=admin_actor(who), reason=reason)
             )
-            line = f"case {subject_id}: {case.state} ({case.label})" + (
-                f", parked again: {case.parked.error}" if case.parked else ""
+            result = RepairResult(
+                target=f"case:{subject_id}",
+                verb=verb,
+                state=case.state.value,
+                still_failing=case.parked.error if case.parked else None,
             )
-        self._done(verb, who, reason, f"{subject}:{subject_id}", line)
-        return line
+        self._done(verb, who, reason, result.target, result.line)
+        return result
 
     async def preview_batch(self, targets: list[str]) -> BatchPreview:
         """How many parked cases and sessions a batch retry of ``targets`` (``case:<id>`` or
@@ -308,15 +315,11 @@ class AdminService:
         for subject, subject_id in todo:
             key = f"{subject}:{subject_id}"
             try:
-                line = await self.repair(AdminVerb.retry, subject, subject_id, who, reason)
+                done = await self.repair(AdminVerb.retry, subject, subject_id, who, reason)
             except CaseError as err:
                 result.refused.append(f"{key}: {err.error_type}: {err.message}")
                 continue
-            (
-                result.still_parked
-                if "parked again" in line or "still failing" in line
-                else result.retried
-            ).append(key)
+            (result.still_parked if done.still_failing else result.retried).append(key)
         self._done(
             AdminVerb.batch_retry,
             who,

@@ -142,6 +142,20 @@ class ReconcileReport(Strict):
         self.repaired.extend(other.repaired)
 
 
+class RepairResult(Strict):
+    """Where a case or session stands after an admin's retry, skip or abort."""
+
+    target: str  # case:<id> / session:<id>
+    verb: AdminVerb
+    state: str
+    still_failing: str | None  # the error when the step parked (or the documents failed) again
+
+    @property
+    def line(self) -> str:
+        again = f"; failed again: {self.still_failing}" if self.still_failing else ""
+        return f"{self.verb} {self.target}: {self.state}{again}"
+
+
 class BatchPreview(Strict):
     """What a batch retry would touch, before it runs."""
 

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
 
+import tests.integration.test_documents as test_documents
 from edge.admin import AdminService
 from edge.connect import Edge
 from models.admin import AdminVerb, Subject
@@ -227,3 +228,66 @@ async def test_the_cli_resets_with_a_dry_run_and_reconciles(system: System) -> N
     assert code == 0, err
     assert json.loads(out)["stale"] == 1
     assert system.sql("select state from cases where case_id = :c", c=case_id) == [("triage",)]
+
+
+docs = test_documents.docs
+
+
+async def test_a_sessions_failed_documents_are_parked_steps_and_sessions_are_reconciled(
+    docs: System,
+) -> None:
+    admin = admin_of(docs)
+    page = docs.settings.templates_dir / "html" / "kaigiroku.html"
+    good = page.read_text()
+    page.write_text(good.replace("{{ row.value }}", "{{ row.valeu }}"))
+    session_id = (
+        await test_documents.run_scenario(docs, "sessions/h_higashimurayama_closed_session.yaml")
+    )["h22_3"]
+    entries = [e for e in await admin.parked() if e.subject is Subject.session]
+    assert [(e.subject_id, e.step) for e in entries] == [
+        (session_id, "generate_document kaigiroku"),
+        (session_id, "generate_document kaigiroku_public"),
+    ]
+    assert entries[0].actions == [AdminVerb.retry]
+    assert "missing field 'valeu'" in entries[0].cause
+    with pytest.raises(InvalidPayload, match="only be retried"):
+        await admin.repair(AdminVerb.skip, Subject.session, session_id, "admin", "不要")
+
+    page.write_text(good)
+    done = await admin.repair(AdminVerb.retry, Subject.session, session_id, "admin", "修正済み")
+    assert done.still_failing is None
+    assert [e for e in await admin.parked() if e.subject is Subject.session] == []
+    assert len(test_documents.rows(docs, session_id)) == 4
+
+    # a stale session row, a missing one and an orphan: reconcile repairs each
+    [(version,)] = docs.sql("select version from sessions where session_id = :s", s=session_id)
+    others = [
+        sid
+        for (sid,) in docs.sql(
+            "select session_id from sessions where session_id != :s", s=session_id
+        )
+    ]
+    with docs.engine.begin() as conn:
+        conn.execute(
+            text("update sessions set state = 'planned', version = 1 where session_id = :s"),
+            {"s": session_id},
+        )
+        for sid in others:
+            conn.execute(text("delete from session_items where session_id = :s"), {"s": sid})
+            conn.execute(text("delete from sessions where session_id = :s"), {"s": sid})
+        conn.execute(
+            text(
+                "insert into sessions (session_id, council_id, fiscal_year, ordinal, held_on, "
+                "starts_at, state, item_count, warning_count, version, updated_at) values "
+                "('gone-2099-1', 'gone', 2099, 1, '2099-04-01', '2099-04-01 10:00:00', "
+                "'planned', 0, 0, 1, '2099-04-01 10:00:00')"
+            )
+        )
+    report = await admin.reconcile("admin", "照合")
+    assert (report.stale, report.missing, report.orphaned) == (1, len(others), 1)
+    assert f"session {session_id}: stale" in report.repaired
+    assert "session gone-2099-1: orphaned" in report.repaired
+    assert docs.sql("select state, version from sessions where session_id = :s", s=session_id) == [
+        ("closed", version)
+    ]
+    assert docs.sql("select count(*) from sessions where session_id = 'gone-2099-1'") == [(0,)]

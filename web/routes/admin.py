@@ -55,11 +55,15 @@ async def form_of(request: Request, login: Login) -> dict[str, Any]:
 
 
 def state_label(entry: ParkedEntry) -> str:
+    return state_label_of(entry.state)
+
+
+def state_label_of(state: str) -> str:
     """A case's state in Japanese; a session's as it is."""
     try:
-        return STATE_LABELS[CaseState(entry.state)]
+        return STATE_LABELS[CaseState(state)]
     except ValueError:
-        return entry.state
+        return state
 
 
 async def console_page(
@@ -111,7 +115,7 @@ async def repair(request: Request, desk: DeskDep, login: CurrentLogin) -> Respon
     try:
         verb = parse_verb(posted.get("verb", ""))
         subject = Subject(posted.get("subject", ""))
-        line = await (await service(desk)).repair(
+        done = await (await service(desk)).repair(
             verb, subject, posted.get("subject_id", ""), who(login), posted.get("reason", "")
         )
     except ValueError:
@@ -119,7 +123,13 @@ async def repair(request: Request, desk: DeskDep, login: CurrentLogin) -> Respon
         return await console_page(request, desk, login, error=err, form=target)
     except CaseError as err:
         return await console_page(request, desk, login, error=err, form=target)
-    return await console_page(request, desk, login, notice=line)
+    again = f"。再び失敗しました: {done.still_failing}" if done.still_failing else ""
+    label = state_label_of(done.state)
+    notice = (
+        f"{SUBJECT_LABELS[subject]} {posted.get('subject_id', '')}: "
+        f"{VERB_LABELS[verb]}しました(状態: {label}){again}"
+    )
+    return await console_page(request, desk, login, notice=notice)
 
 
 def parse_verb(text: str) -> AdminVerb:
