@@ -485,9 +485,9 @@ class AdminService:
 
     def _done(self, action: AdminVerb, who: str, reason: str, target: str, outcome: str) -> None:
         """THE record of an admin action: every action of this service ends here, once it
-        is done. The reason is not logged (free text may name a person); the audit trail
-        (edge/audit.py) is to be called here with all of it."""
-        log.info("admin %s on %s by %s: %s", action.value, target, who, outcome)
+        is done. The log gets what was done to what; who and why (free text that may name
+        people) belong to the audit trail (edge/audit.py), to be called here with all of it."""
+        log.info("admin %s on %s: %s", action.value, target, outcome)
 
 
 async def open_admin(settings: Settings) -> AdminService:

@@ -45,6 +45,7 @@ def _transitions(system: System, case_id: str) -> list[tuple[object, ...]]:
     )
 
 
+@pytest.mark.both_dbs
 async def test_reset_dry_run_changes_nothing_and_the_reset_undoes_the_later_acts(
     system: System,
 ) -> None:
@@ -119,6 +120,7 @@ async def test_a_workflow_whose_input_cannot_be_decoded_is_listed_with_its_error
         await handle.terminate("test over")
 
 
+@pytest.mark.both_dbs
 async def test_reconcile_repairs_a_deleted_row_a_stale_row_and_an_orphan(system: System) -> None:
     admin = admin_of(system)
     missing = await _case_in_precheck(system)
