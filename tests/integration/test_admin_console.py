@@ -5,6 +5,7 @@ row and an orphan, and batch retry of parked steps."""
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 
 import pytest
@@ -47,7 +48,7 @@ def _transitions(system: System, case_id: str) -> list[tuple[object, ...]]:
 
 @pytest.mark.both_dbs
 async def test_reset_dry_run_changes_nothing_and_the_reset_undoes_the_later_acts(
-    system: System,
+    system: System, caplog: pytest.LogCaptureFixture
 ) -> None:
     admin = admin_of(system)
     case_id = await _case_in_precheck(system)
@@ -70,7 +71,12 @@ async def test_reset_dry_run_changes_nothing_and_the_reset_undoes_the_later_acts
     with pytest.raises(InvalidPayload, match="seq: 2 is the case's latest"):
         await admin.reset_plan(case_id, 2)
 
-    done = await admin.reset(case_id, 1, "admin", "誤って事前確認へ進めたため")
+    with caplog.at_level(logging.INFO, logger="toshin.admin"):
+        done = await admin.reset(case_id, 1, "山田 花子", "誤って事前確認へ進めたため")
+    recorded = [r.getMessage() for r in caplog.records if r.name == "toshin.admin"]
+    assert recorded == [f"admin reset on case:{case_id}: to transition 1: precheck → triage, "
+                        "1 transition(s) undone, 1 row(s) repaired"]  # fmt: skip
+    assert "山田" not in caplog.text and "誤って" not in caplog.text  # no name, no free text
     assert done.new_run_id != plan.run_id
     snap = await system.gateway.snapshot(case_id)
     assert snap.state == "triage" and [t.seq for t in snap.history] == [0, 1]
