@@ -53,7 +53,7 @@ from models.admin import (
 )
 from models.case.record import Actor, AdminInput, TransitionRecord
 from models.case.states import Role
-from models.errors import CaseError, InvalidPayload
+from models.errors import CaseError, GuardFailed, InvalidPayload
 from models.ids import case_id_of, case_workflow_id, council_workflow_id, session_workflow_id
 from models.session.record import SessionAct
 from persistence.database import make_engine
@@ -383,11 +383,20 @@ class AdminService:
             notes=notes,
         )
 
-    async def reset(self, case_id: str, seq: int, who: str, reason: str) -> ResetDone:
+    async def reset(
+        self, case_id: str, seq: int, who: str, reason: str, *, seen_latest: int | None = None
+    ) -> ResetDone:
         """Reset the case to just after transition ``seq`` (as its dry run says), wait for
-        the new run to answer, and reconcile the case's rows."""
+        the new run to answer, and reconcile the case's rows. ``seen_latest``: the case's
+        latest transition when its dry run was shown; refused if the case has moved since."""
         reason = reason_given(reason)
         plan = await self.reset_plan(case_id, seq)
+        latest = plan.undone[-1].seq
+        if seen_latest is not None and seen_latest != latest:
+            raise GuardFailed(
+                f"seq: case {case_id} has moved since the dry run (transition {seen_latest} "
+                f"then, {latest} now); look at the dry run again"
+            )
         with translated(f"case {case_id}"):
             new_run = await history.reset(
                 self.client,

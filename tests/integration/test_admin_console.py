@@ -17,7 +17,7 @@ import tests.integration.test_documents as test_documents
 from edge.admin import AdminService
 from edge.connect import Edge
 from models.admin import AdminVerb, Subject
-from models.errors import InvalidPayload
+from models.errors import GuardFailed, InvalidPayload
 from models.ids import case_workflow_id
 from tests.factories import act, actor, document
 from tests.integration.conftest import System
@@ -71,8 +71,13 @@ async def test_reset_dry_run_changes_nothing_and_the_reset_undoes_the_later_acts
     with pytest.raises(InvalidPayload, match="seq: 2 is the case's latest"):
         await admin.reset_plan(case_id, 2)
 
+    with pytest.raises(GuardFailed, match="moved since the dry run"):
+        await admin.reset(case_id, 1, "admin", "古い試行のまま", seen_latest=3)
+    assert (await system.gateway.snapshot(case_id)).state == "precheck"
     with caplog.at_level(logging.INFO, logger="toshin.admin"):
-        done = await admin.reset(case_id, 1, "山田 花子", "誤って事前確認へ進めたため")
+        done = await admin.reset(
+            case_id, 1, "山田 花子", "誤って事前確認へ進めたため", seen_latest=2
+        )
     recorded = [r.getMessage() for r in caplog.records if r.name == "toshin.admin"]
     assert recorded == [f"admin reset on case:{case_id}: to transition 1: precheck → triage, "
                         "1 transition(s) undone, 1 row(s) repaired"]  # fmt: skip

@@ -246,11 +246,14 @@ async def reset(request: Request, desk: DeskDep, login: CurrentLogin) -> Respons
     case_id = posted.get("case_id", "").strip()
     try:
         seq = int(posted.get("seq", ""))
+        seen_latest = int(posted.get("latest", ""))
     except ValueError:
         err = InvalidPayload("seq: a transition number is needed")
         return await reset_response(request, desk, login, case_id, None, error=err)
     try:
-        done = await (await service(desk)).reset(case_id, seq, who(login), posted.get("reason", ""))
+        done = await (await service(desk)).reset(
+            case_id, seq, who(login), posted.get("reason", ""), seen_latest=seen_latest
+        )
     except CaseError as err:
         return await reset_response(request, desk, login, case_id, seq, error=err)
     return await reset_response(request, desk, login, case_id, seq, done=done)
