@@ -275,7 +275,7 @@ def reconcile(
         console.print(
             f"checked {report.cases_checked} case(s), {report.sessions_checked} session(s): "
             f"{report.missing} missing, {report.stale} stale, {report.orphaned} orphaned "
-            f"(repaired); {report.unreadable} unreadable"
+            f"(repaired); {report.retained} ended kept, {report.unreadable} unreadable"
         )
         for line in report.repaired:
             console.print(f"  {line}")

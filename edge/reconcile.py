@@ -4,7 +4,10 @@ the read model repaired where they differ.
 The engine is the truth. A row is *missing* when a workflow has none (its projection step was
 skipped, or the row was deleted), *stale* when it says something the workflow does not (an
 older state, or transitions a reset undid), *orphaned* when no workflow has its id any more
-(the workflow was deleted). A workflow that cannot be queried (its workflow task fails) is
+(the workflow was deleted). A row of a case or session that had ended is *retained* even
+without its workflow: Temporal lets an ended workflow's history go after the namespace's
+retention period, and the read model is where ended cases stay listed. A workflow that cannot
+be queried (its workflow task fails) is
 counted as unreadable and its rows are left alone: reconcile never deletes what it cannot
 prove wrong.
 """
@@ -21,17 +24,27 @@ from temporalio.exceptions import TemporalError
 
 from edge.errors import is_not_found, translated
 from models.admin import ReconcileReport
+from models.case.lifecycle import TERMINAL
 from models.case.record import CaseSnapshot
 from models.ids import case_id_of, case_workflow_id, session_workflow_id
 from models.projection import CaseSummary, SessionProjectionInput
+from models.session.record import MinutesState, SessionState
 from persistence import reconcile as rows
-from persistence.tables import CaseRow
+from persistence.tables import CaseRow, SessionRow
 from workflows.case import CaseWorkflow
 from workflows.session import SessionWorkflow
 
 log = logging.getLogger("toshin.admin")
 
 QUERY_TIMEOUT = dt.timedelta(seconds=15)
+ENDED_CASE = frozenset(state.value for state in TERMINAL)
+
+
+def session_ended(row: SessionRow) -> bool:
+    """A session whose workflow had nothing left to do (see models.session.schedule)."""
+    return row.state == SessionState.failed_quorum or (
+        row.state == SessionState.closed and row.minutes == MinutesState.published
+    )
 
 
 def case_summary_of(snap: CaseSnapshot) -> CaseSummary:
@@ -101,6 +114,9 @@ class Reconciler:
         if only is not None:
             candidates &= only
         for case_id in sorted(candidates):
+            if existing[case_id].state in ENDED_CASE:
+                report.retained += 1
+                continue
             if await self._gone(case_workflow_id(case_id)):
                 with Session(self.engine) as session:
                     rows.delete_case(session, case_id)
@@ -176,6 +192,9 @@ class Reconciler:
             setattr(report, kind, getattr(report, kind) + 1)
             report.repaired.append(f"session {session_id}: {kind}")
         for session_id in sorted(set(existing) - seen):
+            if session_ended(existing[session_id]):
+                report.retained += 1
+                continue
             if await self._gone(session_workflow_id(session_id)):
                 with Session(self.engine) as session:
                     rows.delete_session(session, session_id)

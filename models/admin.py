@@ -128,6 +128,7 @@ class ReconcileReport(Strict):
     missing: int = 0  # rows written because the workflow had none
     stale: int = 0  # rows rewritten from the workflow's snapshot
     orphaned: int = 0  # rows removed: their workflow was deleted
+    retained: int = 0  # rows of ended cases and sessions whose history Temporal let go: kept
     unreadable: int = 0  # workflows that could not be queried (failing tasks): left alone
     repaired: list[str] = Field(default_factory=list)  # "case abc…: stale" …
 
@@ -136,7 +137,14 @@ class ReconcileReport(Strict):
         return self.missing + self.stale + self.orphaned
 
     def add(self, other: ReconcileReport) -> None:
-        for name in ("cases_checked", "sessions_checked", "missing", "stale", "orphaned"):
+        for name in (
+            "cases_checked",
+            "sessions_checked",
+            "missing",
+            "stale",
+            "orphaned",
+            "retained",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.unreadable += other.unreadable
         self.repaired.extend(other.repaired)

@@ -160,8 +160,20 @@ async def test_reconcile_repairs_a_deleted_row_a_stale_row_and_an_orphan(system:
         every=0.2,
     )
 
+    ended = uuid.uuid4().hex[:12]  # a closed case whose history Temporal let go (retention)
+    with system.engine.begin() as conn:
+        conn.execute(
+            text(
+                "insert into cases (case_id, title, kind, category, department, state, "
+                "fiscal_year, seq, updated_at) values (:c, '過去の案件', 'outsourcing', "
+                "'consultation', '市民課', 'closed', 2019, 9, '2020-03-31 00:00:00')"
+            ),
+            {"c": ended},
+        )
+
     report = await admin.reconcile("admin", "週次の照合")
-    assert (report.missing, report.stale, report.orphaned) == (1, 1, 1)
+    assert (report.missing, report.stale, report.orphaned, report.retained) == (1, 1, 1, 1)
+    assert system.sql("select state from cases where case_id = :c", c=ended) == [("closed",)]
     assert sorted(report.repaired) == sorted(
         [f"case {missing}: missing", f"case {stale}: stale", f"case {orphan}: orphaned"]
     )

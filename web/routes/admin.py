@@ -271,6 +271,6 @@ async def reconcile(request: Request, desk: DeskDep, login: CurrentLogin) -> Res
     notice = (
         f"照合しました(案件{report.cases_checked}件、会議{report.sessions_checked}件): "
         f"欠落{report.missing}件、古い行{report.stale}件、孤立{report.orphaned}件を修復、"
-        f"照会できないもの{report.unreadable}件"
+        f"終了済みで保持{report.retained}件、照会できないもの{report.unreadable}件"
     )
     return await console_page(request, desk, login, notice=notice, lines=report.repaired)
