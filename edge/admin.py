@@ -207,7 +207,10 @@ class AdminService:
                 cid async for wf in self.client.list_workflows(query) if (cid := case_id_of(wf.id))
             ]
         for case_id in dict.fromkeys(ids):
-            snap = await self.edge.cases.snapshot(case_id)
+            try:
+                snap = await self.edge.cases.snapshot(case_id)
+            except CaseError:
+                continue  # it cannot answer: its failing task is in ``failing``
             if snap.parked is None:
                 continue
             entries.append(
@@ -235,7 +238,10 @@ class AdminService:
             ids = [wf.id async for wf in self.client.list_workflows(query)]
         for workflow_id in dict.fromkeys(ids):
             session_id = workflow_id.removeprefix(prefix)
-            record = await self.edge.sessions.record(session_id)
+            try:
+                record = await self.edge.sessions.record(session_id)
+            except CaseError:
+                continue  # it cannot answer: its failing task is in ``failing``
             entries.extend(
                 ParkedEntry(
                     subject=Subject.session,
