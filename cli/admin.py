@@ -11,6 +11,7 @@ from cli.common import console, open_edge, print_json, run
 from edge import admin
 from edge.admin import open_admin
 from models.admin import AdminVerb, ResetPlan, Subject, group_by_cause, reason_given
+from models.errors import InvalidPayload
 from settings import Settings
 
 app = typer.Typer(
@@ -146,17 +147,20 @@ def retry_batch(
     """Retry the parked steps of many cases and sessions, after saying how many it touches."""
 
     async def work() -> None:
-        admin = await open_admin(Settings())
         reason_given(reason)
+        if as_json and not (yes or dry_run):
+            raise InvalidPayload("--json: add --yes or --dry-run (no question is asked)")
+        admin = await open_admin(Settings())
         preview = await admin.preview_batch(targets)
-        if not as_json or dry_run:
-            if as_json:
-                print_json(preview)
-                return
+        if as_json and dry_run:
+            print_json(preview)
+            return
+        if not as_json:
+            skipped = ", ".join(preview.not_parked)
             console.print(
                 f"touches {preview.touches}: {len(preview.cases)} case(s), "
                 f"{len(preview.sessions)} session(s)"
-                + (f"; not parked: {', '.join(preview.not_parked)}" if preview.not_parked else "")
+                + (f"; not parked: {skipped}" if skipped else "")
             )
         if dry_run or preview.touches == 0:
             return

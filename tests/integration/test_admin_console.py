@@ -247,6 +247,16 @@ async def test_the_cli_resets_with_a_dry_run_and_reconciles(system: System) -> N
     assert "precheck → triage" in out and "1 row(s) repaired" in out
     assert system.sql("select state from cases where case_id = :c", c=case_id) == [("triage",)]
 
+    code, out, err = await cli(
+        system, "admin", "retry-batch", f"case:{case_id}", "--reason", "一括", "--dry-run"
+    )
+    assert code == 0, err
+    assert out.strip() == f"touches 0: 0 case(s), 0 session(s); not parked: case:{case_id}"
+    code, out, err = await cli(system, "admin", "retry-batch", f"case:{case_id}", "--reason", " ")
+    assert code == 1 and err.strip() == (
+        "error: InvalidPayload: reason: required (why this admin action is taken)"
+    )
+
     with system.engine.begin() as conn:
         conn.execute(text("update cases set state = 'draft' where case_id = :c"), {"c": case_id})
     code, out, err = await cli(system, "admin", "reconcile", "--json")
