@@ -1,17 +1,22 @@
-"""The admin console's engine work on the real dev server: a reset and its dry run, a workflow
-whose input cannot be decoded listed with its error, reconcile repairing a deleted row, a stale
-row and an orphan, and batch retry of parked steps."""
+"""The admin console's engine work on the real dev server: a reset and its dry run; workflows
+whose task fails (an input that cannot be decoded, non-determinism) listed with their error;
+reconcile repairing a deleted row, a stale row and an orphan (cases and sessions); batch retry
+of parked steps; a session's failed documents as parked steps; the same through the CLI."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import text
+from temporalio import workflow
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 import tests.integration.test_documents as test_documents
 from edge.admin import AdminService
@@ -326,3 +331,68 @@ async def test_a_sessions_failed_documents_are_parked_steps_and_sessions_are_rec
         ("closed", version)
     ]
     assert docs.sql("select count(*) from sessions where session_id = 'gone-2099-1'") == [(0,)]
+
+
+CHANGED_CODE = {"since_start": False}
+
+
+@workflow.defn(sandboxed=False)
+class ChangingWorkflow:
+    """A workflow whose code changes under a running history: the timer its history has is
+    no longer scheduled, so its next workflow task fails with non-determinism."""
+
+    def __init__(self) -> None:
+        self.poked = False
+
+    @workflow.run
+    async def run(self) -> None:
+        if not CHANGED_CODE["since_start"]:  # the history has this timer; changed code not
+            await workflow.wait_condition(lambda: self.poked, timeout=dt.timedelta(hours=1))
+            return
+        await workflow.wait_condition(lambda: self.poked)
+
+    @workflow.signal
+    def poke(self) -> None:
+        self.poked = True
+
+
+async def test_a_non_deterministic_workflow_is_listed_with_its_error(
+    system: System, executor: ThreadPoolExecutor
+) -> None:
+    task_queue = f"tq-{uuid.uuid4().hex}"
+    settings = system.settings.model_copy(update={"task_queue": task_queue})
+    admin = AdminService(Edge(system.client, settings, system.gateway.municipality), system.engine)
+    CHANGED_CODE["since_start"] = False
+    async with Worker(
+        system.client,
+        task_queue=task_queue,
+        workflows=[ChangingWorkflow],
+        max_cached_workflows=0,
+        workflow_runner=UnsandboxedWorkflowRunner(),
+    ):
+        handle = await system.client.start_workflow(
+            ChangingWorkflow.run, id=f"changing-{uuid.uuid4().hex[:8]}", task_queue=task_queue
+        )
+        await until(
+            handle.describe,
+            lambda d: not d.raw_description.HasField("pending_workflow_task"),
+            timeout=10,
+            what="the first workflow task done",
+        )
+        CHANGED_CODE["since_start"] = True
+        try:
+            await handle.signal(ChangingWorkflow.poke)
+            failing = await until(
+                admin.failing,
+                lambda found: any(f.workflow_id == handle.id for f in found),
+                timeout=30,
+                what="the changed workflow failing",
+                every=0.5,
+            )
+        finally:
+            CHANGED_CODE["since_start"] = False
+            await handle.terminate("test over")
+    [changed] = failing
+    assert changed.workflow_type == "ChangingWorkflow"
+    assert changed.cause == "NON_DETERMINISTIC_ERROR"
+    assert "No command scheduled for event" in changed.error and "TimerStarted" in changed.error
