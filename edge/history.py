@@ -49,14 +49,20 @@ async def reset_points(
     drops the act and all that followed it."""
     points: list[ResetPoint] = []
     last_task_completed = 0
+    succeeded = {
+        e.workflow_execution_update_completed_event_attributes.meta.update_id
+        for e in run.events
+        if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED
+        and e.workflow_execution_update_completed_event_attributes.outcome.HasField("success")
+    }
     for event in run.events:
         if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
             last_task_completed = event.event_id
         if event.event_type != EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
             continue
         request = event.workflow_execution_update_accepted_event_attributes.accepted_request
-        if request.input.name != ACT_UPDATE:
-            continue
+        if request.input.name != ACT_UPDATE or request.meta.update_id not in succeeded:
+            continue  # not an act, or one its handler refused after all: no transition
         [act] = await client.data_converter.decode(list(request.input.args.payloads), [ActInput])
         fired = [
             t.seq
