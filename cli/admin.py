@@ -9,13 +9,15 @@ from rich.table import Table
 
 from cli.common import console, open_edge, print_json, run
 from edge import admin
-from edge.audit import record_cli_action
-from models.case.record import Actor, AdminInput
-from models.case.states import Role
+from edge.admin import open_admin
+from edge.audit import cli_who
+from models.admin import AdminVerb, ResetPlan, Subject, group_by_cause, reason_given
+from models.errors import InvalidPayload
 from settings import Settings
 
 app = typer.Typer(
-    help="Repair failed steps: list parked cases, retry, skip or abort.", no_args_is_help=True
+    help="Repair failed steps (cases and sessions), reset a case, reconcile the read model.",
+    no_args_is_help=True,
 )
 
 ReasonOpt = Annotated[str, typer.Option(help="why (recorded with the action)")]
@@ -54,31 +56,36 @@ def failed(as_json: JsonOpt = False) -> None:
     run(work)
 
 
-def _admin(action: str, case_id: str, reason: str, actor: str, as_json: bool) -> None:
+def _admin(action: str, target: str, reason: str, actor: str, session: bool, as_json: bool) -> None:
     async def work() -> None:
-        edge = await open_edge()
-        snap = await edge.cases.admin(
-            case_id, action, AdminInput(actor=Actor(role=Role.admin, name=actor), reason=reason)
-        )
-        record_cli_action(edge.settings, f"admin {action}", case_id=case_id, actor=actor)
+        admin = await open_admin(Settings())
+        subject = Subject.session if session else Subject.case
+        done = await admin.repair(AdminVerb(action), subject, target, cli_who(actor), reason)
         if as_json:
-            print_json(snap)
+            print_json(done)
         else:
-            parked = f", parked again: {snap.parked.error}" if snap.parked else ""
-            console.print(f"{action}: case {case_id} is {snap.state} ({snap.label}){parked}")
+            console.print(done.line)
 
     run(work)
 
 
+SessionOpt = Annotated[
+    bool, typer.Option("--session", help="the id is a session's (its failed documents)")
+]
+
+
 @app.command()
 def retry(
-    case_id: str,
+    target: Annotated[
+        str, typer.Argument(metavar="ID", help="the case (or, with --session, session)")
+    ],
     reason: ReasonOpt = "retry after repair",
     actor: ActorOpt = "admin",
+    session: SessionOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Run the parked step again."""
-    _admin("retry", case_id, reason, actor, as_json)
+    """Run the parked step again (a session: generate its failed documents again)."""
+    _admin("retry", target, reason, actor, session, as_json)
 
 
 @app.command()
@@ -86,7 +93,7 @@ def skip(
     case_id: str, reason: ReasonOpt, actor: ActorOpt = "admin", as_json: JsonOpt = False
 ) -> None:
     """Drop the parked step and go on (a reason is required)."""
-    _admin("skip", case_id, reason, actor, as_json)
+    _admin("skip", case_id, reason, actor, False, as_json)
 
 
 @app.command()
@@ -94,7 +101,191 @@ def abort(
     case_id: str, reason: ReasonOpt, actor: ActorOpt = "admin", as_json: JsonOpt = False
 ) -> None:
     """End the case as aborted (a reason is required)."""
-    _admin("abort", case_id, reason, actor, as_json)
+    _admin("abort", case_id, reason, actor, False, as_json)
+
+
+@app.command()
+def parked(as_json: JsonOpt = False) -> None:
+    """Every parked step of cases and sessions, grouped by cause."""
+
+    async def work() -> None:
+        admin = await open_admin(Settings())
+        groups = group_by_cause(await admin.parked())
+        if as_json:
+            print_json(groups)
+            return
+        if not groups:
+            console.print("no parked steps")
+        for group in groups:
+            table = Table(title=f"{group.cause} ({len(group.entries)})")
+            for col in ("target", "state", "seq", "attempts", "since", "actions"):
+                table.add_column(col)
+            for e in group.entries:
+                table.add_row(
+                    f"{e.subject}:{e.subject_id}",
+                    e.state,
+                    "" if e.seq is None else str(e.seq),
+                    "" if e.attempts is None else str(e.attempts),
+                    e.since.isoformat(timespec="seconds"),
+                    ", ".join(e.actions),
+                )
+            console.print(table)
+
+    run(work)
+
+
+@app.command("retry-batch")
+def retry_batch(
+    targets: Annotated[
+        list[str], typer.Argument(metavar="TARGET...", help="case:<id> or session:<id>")
+    ],
+    reason: ReasonOpt,
+    actor: ActorOpt = "admin",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="only say what it touches")] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="do not ask before retrying")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Retry the parked steps of many cases and sessions, after saying how many it touches."""
+
+    async def work() -> None:
+        reason_given(reason)
+        if as_json and not (yes or dry_run):
+            raise InvalidPayload("--json: add --yes or --dry-run (no question is asked)")
+        admin = await open_admin(Settings())
+        preview = await admin.preview_batch(targets)
+        if as_json and dry_run:
+            print_json(preview)
+            return
+        if not as_json:
+            skipped = ", ".join(preview.not_parked)
+            console.print(
+                f"touches {preview.touches}: {len(preview.cases)} case(s), "
+                f"{len(preview.sessions)} session(s)"
+                + (f"; not parked: {skipped}" if skipped else "")
+            )
+        if dry_run or preview.touches == 0:
+            return
+        if not yes and not typer.confirm(f"retry {preview.touches}?"):
+            raise typer.Exit(1)
+        result = await admin.batch_retry(targets, cli_who(actor), reason)
+        if as_json:
+            print_json(result)
+            return
+        console.print(
+            f"retried {len(result.retried)}, still parked {len(result.still_parked)}, "
+            f"refused {len(result.refused)}"
+        )
+        for line in result.refused:
+            console.print(f"  refused {line}")
+
+    run(work)
+
+
+@app.command()
+def reset(
+    case_id: str,
+    to: Annotated[
+        int | None, typer.Option("--to", help="the last transition (seq) the case keeps")
+    ] = None,
+    reason: Annotated[str, typer.Option(help="why (required unless --dry-run)")] = "",
+    actor: ActorOpt = "admin",
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="show the plan, change nothing")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Reset a case to an earlier step (a Temporal reset), then reconcile its rows. Without
+    --to, lists the points it can go back to."""
+
+    async def work() -> None:
+        admin = await open_admin(Settings())
+        if to is None:
+            points = await admin.reset_points(case_id)
+            if as_json:
+                print_json(points)
+                return
+            for p in points:
+                console.print(f"--to {p.seq}: undoes {p.trigger} and everything after it")
+            return
+        if dry_run:
+            plan = await admin.reset_plan(case_id, to)
+            if as_json:
+                print_json(plan)
+            else:
+                print_plan(plan)
+            return
+        done = await admin.reset(case_id, to, cli_who(actor), reason)
+        if as_json:
+            print_json(done)
+            return
+        print_plan(done.plan)
+        console.print(
+            f"reset: new run {done.new_run_id}; "
+            f"read model: {done.reconcile.changed} row(s) repaired"
+        )
+
+    run(work)
+
+
+def print_plan(plan: ResetPlan) -> None:
+    console.print(
+        f"case {plan.case_id}: {plan.state_now} → {plan.state_after} "
+        f"(reset to event {plan.reset_event_id}, {plan.events_dropped} history events dropped)"
+    )
+    for t in plan.replayed:
+        console.print(f"  keep   {t.seq:>3} {t.trigger or '(created)'} → {t.dest}  {t.on}")
+    for t in plan.undone:
+        console.print(f"  undo   {t.seq:>3} {t.trigger or ''} → {t.dest}  {t.on}")
+    console.print(f"  read model: {plan.read_model_rows_to_delete} transition row(s) removed")
+    for note in plan.notes:
+        console.print(f"  note: {note}")
+
+
+@app.command()
+def failing(as_json: JsonOpt = False) -> None:
+    """Workflows whose workflow task keeps failing, with the error."""
+
+    async def work() -> None:
+        admin = await open_admin(Settings())
+        found = await admin.failing()
+        if as_json:
+            print_json(found)
+            return
+        table = Table(title=f"failing workflow tasks ({len(found)})")
+        for col in ("workflow", "type", "attempt", "cause", "error", "Temporal UI"):
+            table.add_column(col)
+        for f in found:
+            table.add_row(
+                f.workflow_id, f.workflow_type, str(f.attempt), f.cause, f.error, f.ui_url
+            )
+        console.print(table)
+
+    run(work)
+
+
+@app.command()
+def reconcile(
+    reason: ReasonOpt = "reconcile on demand",
+    actor: ActorOpt = "admin",
+    as_json: JsonOpt = False,
+) -> None:
+    """Compare every case's and session's workflow with the read model; repair what differs."""
+
+    async def work() -> None:
+        admin = await open_admin(Settings())
+        report = await admin.reconcile(cli_who(actor), reason)
+        if as_json:
+            print_json(report)
+            return
+        console.print(
+            f"checked {report.cases_checked} case(s), {report.sessions_checked} session(s): "
+            f"{report.missing} missing, {report.stale} stale, {report.orphaned} orphaned "
+            f"(repaired); {report.retained} ended kept, {report.unreadable} unreadable"
+        )
+        for line in report.repaired:
+            console.print(f"  {line}")
+
+    run(work)
 
 
 @app.command()

@@ -9,10 +9,15 @@ several workers start (their concurrent CREATE TABLE would race on PostgreSQL).
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import logging
 import time
+from urllib.parse import quote
 
 from google.protobuf.duration_pb2 import Duration
 from pydantic import BaseModel
+from sqlalchemy import Engine
+from sqlmodel import Session
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import (
     AddSearchAttributesRequest,
@@ -23,16 +28,42 @@ from temporalio.api.workflowservice.v1 import (
     RegisterNamespaceRequest,
 )
 from temporalio.client import Client
+from temporalio.exceptions import TemporalError
 from temporalio.service import RPCError
 
-from edge.connect import connect
-from edge.errors import is_not_found, translated
+from edge import history
+from edge.audit import AuditTrail, Who, ensure_audit_key
+from edge.connect import Edge, connect, open_edge
+from edge.errors import domain_error, is_not_found, translated
+from edge.reconcile import Reconciler
 from models import search_attributes as sa
-from models.errors import CaseError
-from models.ids import council_workflow_id
+from models.admin import (
+    AdminVerb,
+    BatchPreview,
+    BatchResult,
+    FailingWorkflow,
+    ParkedEntry,
+    ReconcileReport,
+    RepairResult,
+    ResetDone,
+    ResetPlan,
+    ResetPoint,
+    Subject,
+    TransitionLine,
+    reason_given,
+)
+from models.audit import AuditAction
+from models.case.record import Actor, AdminInput, TransitionRecord
+from models.case.states import Role
+from models.errors import CaseError, GuardFailed, InvalidPayload
+from models.ids import case_id_of, case_workflow_id, council_workflow_id, session_workflow_id
+from models.session.record import SessionAct
 from persistence.database import make_engine
+from persistence.reconcile import transition_rows
 from settings import Settings
 from workflows.council import CouncilWorkflow
+
+log = logging.getLogger("toshin.admin")
 
 _TYPES = {
     "KEYWORD": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
@@ -150,3 +181,364 @@ async def reproject_councils(settings: Settings) -> dict[str, int]:
                 ) from None
             done[council_id] = version
     return done
+
+
+class AdminService:
+    """The admin console's work on one deployment (its task queue): parked steps of cases
+    and sessions, batch retry, reset of a case to an earlier act, failing workflow tasks,
+    reconcile. Every action needs a reason and goes through ``_done``."""
+
+    def __init__(self, edge: Edge, engine: Engine) -> None:
+        self.edge = edge
+        sealer = ensure_audit_key(edge.settings)
+        self.audit = AuditTrail(engine, sealer)
+        self.client = edge.client
+        self.settings = edge.settings
+        self.engine = engine
+        self.reconciler = Reconciler(self.client, engine, self.settings.task_queue, sealer)
+
+    # -- what is waiting for an admin ------------------------------------------------------
+
+    def _running(self, extra: str = "") -> str:
+        return f"ExecutionStatus = 'Running' AND TaskQueue = '{self.settings.task_queue}'{extra}"
+
+    async def parked(self) -> list[ParkedEntry]:
+        """Every parked case step and every session document that failed, oldest first."""
+        entries: list[ParkedEntry] = []
+        query = self._running(" AND ParkedStep IS NOT NULL")
+        with translated("parked cases"):
+            ids = [
+                cid async for wf in self.client.list_workflows(query) if (cid := case_id_of(wf.id))
+            ]
+        for case_id in dict.fromkeys(ids):
+            try:
+                snap = await self.edge.cases.snapshot(case_id)
+            except CaseError:
+                continue  # it cannot answer: its failing task is in ``failing``
+            if snap.parked is None:
+                continue
+            entries.append(
+                ParkedEntry(
+                    subject=Subject.case,
+                    subject_id=case_id,
+                    workflow_id=case_workflow_id(case_id),
+                    state=snap.state.value,
+                    step=snap.parked.step,
+                    seq=snap.parked.seq,
+                    error=snap.parked.error,
+                    attempts=snap.parked.attempts,
+                    since=snap.parked.since,
+                    actions=[AdminVerb.retry, AdminVerb.skip, AdminVerb.abort],
+                )
+            )
+        entries.extend(await self._session_failures())
+        return sorted(entries, key=lambda e: e.since)
+
+    async def _session_failures(self) -> list[ParkedEntry]:
+        query = self._running(" AND WorkflowType = 'SessionWorkflow'")
+        prefix = session_workflow_id("")
+        entries: list[ParkedEntry] = []
+        with translated("sessions"):
+            ids = [wf.id async for wf in self.client.list_workflows(query)]
+        for workflow_id in dict.fromkeys(ids):
+            session_id = workflow_id.removeprefix(prefix)
+            try:
+                record = await self.edge.sessions.record(session_id)
+            except CaseError:
+                continue  # it cannot answer: its failing task is in ``failing``
+            entries.extend(
+                ParkedEntry(
+                    subject=Subject.session,
+                    subject_id=session_id,
+                    workflow_id=workflow_id,
+                    state=record.state.value,
+                    step=f"generate_document {failure.doc_type}",
+                    seq=None,
+                    error=failure.error,
+                    attempts=None,
+                    since=failure.at,
+                    actions=[AdminVerb.retry],  # a session's documents can only be made again
+                )
+                for failure in record.document_failures
+            )
+        return entries
+
+    # -- repairs ---------------------------------------------------------------------------
+
+    async def repair(
+        self, verb: AdminVerb, subject: Subject, subject_id: str, who: Who, reason: str
+    ) -> RepairResult:
+        """Retry, skip or abort one parked step; says where it stands after."""
+        reason = reason_given(reason)
+        if verb not in (AdminVerb.retry, AdminVerb.skip, AdminVerb.abort):
+            raise InvalidPayload(f"action: {verb} is not a repair (retry, skip, abort)")
+        if subject is Subject.session:
+            if verb is not AdminVerb.retry:
+                raise InvalidPayload(
+                    f"action: a session's failed documents can only be retried, not {verb}"
+                )
+            snap = await self.edge.sessions.act(
+                subject_id, "retry_documents", SessionAct(actor=admin_actor(who.actor))
+            )
+            failures = snap.document_failures
+            result = RepairResult(
+                target=f"session:{subject_id}",
+                verb=verb,
+                state=snap.state.value,
+                still_failing="; ".join(f"{f.doc_type}: {f.error}" for f in failures) or None,
+            )
+        else:
+            case = await self.edge.cases.admin(
+                subject_id, verb.value, AdminInput(actor=admin_actor(who.actor), reason=reason)
+            )
+            result = RepairResult(
+                target=f"case:{subject_id}",
+                verb=verb,
+                state=case.state.value,
+                still_failing=case.parked.error if case.parked else None,
+            )
+        self._done(verb, who, reason, result.target, result.line)
+        return result
+
+    async def preview_batch(self, targets: list[str]) -> BatchPreview:
+        """How many parked cases and sessions a batch retry of ``targets`` (``case:<id>`` or
+        ``session:<id>``) would touch, from what is parked now."""
+        wanted = [parse_target(t) for t in targets]
+        if not wanted:
+            raise InvalidPayload("targets: choose at least one parked step")
+        parked = {(e.subject, e.subject_id) for e in await self.parked()}
+        chosen = list(dict.fromkeys(wanted))
+        return BatchPreview(
+            cases=[i for s, i in chosen if s is Subject.case and (s, i) in parked],
+            sessions=[i for s, i in chosen if s is Subject.session and (s, i) in parked],
+            not_parked=[f"{s}:{i}" for s, i in chosen if (s, i) not in parked],
+        )
+
+    async def batch_retry(self, targets: list[str], who: Who, reason: str) -> BatchResult:
+        """Retry every parked step among ``targets``, one by one; one that parks again or is
+        refused does not stop the others."""
+        reason = reason_given(reason)
+        preview = await self.preview_batch(targets)
+        result = BatchResult(retried=[], still_parked=[], refused=[])
+        todo = [(Subject.case, i) for i in preview.cases]
+        todo += [(Subject.session, i) for i in preview.sessions]
+        for subject, subject_id in todo:
+            key = f"{subject}:{subject_id}"
+            try:
+                done = await self.repair(AdminVerb.retry, subject, subject_id, who, reason)
+            except CaseError as err:
+                result.refused.append(f"{key}: {err.error_type}: {err.message}")
+                continue
+            (result.still_parked if done.still_failing else result.retried).append(key)
+        self._done(
+            AdminVerb.batch_retry,
+            who,
+            reason,
+            ",".join(f"{s}:{i}" for s, i in todo),
+            f"{len(result.retried)} retried, {len(result.still_parked)} still parked, "
+            f"{len(result.refused)} refused",
+        )
+        return result
+
+    # -- reset -----------------------------------------------------------------------------
+
+    async def reset_points(self, case_id: str) -> list[ResetPoint]:
+        """The acts of the case's current run it can be reset to (just after each)."""
+        snap = await self.edge.cases.snapshot(case_id)
+        with translated(f"case {case_id}"):
+            run = await history.current_run(self.client, case_workflow_id(case_id))
+            return await history.reset_points(self.client, run, snap.history)
+
+    async def reset_plan(self, case_id: str, seq: int) -> ResetPlan:
+        """The dry run of a reset to just after transition ``seq``: what is replayed, what
+        is undone, what the read model loses. Changes nothing."""
+        snap = await self.edge.cases.snapshot(case_id)
+        with translated(f"case {case_id}"):
+            run = await history.current_run(self.client, case_workflow_id(case_id))
+            points = await history.reset_points(self.client, run, snap.history)
+        latest = max(t.seq for t in snap.history)
+        point = next((p for p in points if p.seq == seq), None)
+        if seq >= latest:
+            raise InvalidPayload(f"seq: {seq} is the case's latest transition; nothing to undo")
+        if point is None:
+            offered = ", ".join(str(p.seq) for p in points if p.seq < latest) or "none"
+            raise InvalidPayload(
+                f"seq: no act of the case's current run follows transition {seq} "
+                f"(possible: {offered})"
+            )
+        kept = [t for t in snap.history if t.seq <= seq]
+        undone = [t for t in snap.history if t.seq > seq]
+        with Session(self.engine) as session:
+            rows_after = len([s for s in transition_rows(session, case_id) if s > seq])
+        notes = [
+            "mail already sent and document files already written stay as they are",
+            "acts after this point are not applied again (neither updates nor signals)",
+        ]
+        if snap.run_count:
+            notes.append("transitions before the case's last continue-as-new cannot be reset to")
+        if snap.parked is not None and snap.parked.seq > seq:
+            notes.append(f"the parked step {snap.parked.step} (seq {snap.parked.seq}) goes too")
+        return ResetPlan(
+            case_id=case_id,
+            workflow_id=case_workflow_id(case_id),
+            run_id=run.run_id,
+            seq=seq,
+            reset_event_id=point.reset_event_id,
+            state_now=snap.state,
+            state_after=kept[-1].dest,
+            replayed=[line_of(t) for t in kept],
+            undone=[line_of(t) for t in undone],
+            events_dropped=len([e for e in run.events if e.event_id >= point.reset_event_id]),
+            read_model_rows_to_delete=rows_after,
+            notes=notes,
+        )
+
+    async def reset(
+        self, case_id: str, seq: int, who: Who, reason: str, *, seen_latest: int | None = None
+    ) -> ResetDone:
+        """Reset the case to just after transition ``seq`` (as its dry run says), wait for
+        the new run to answer, and reconcile the case's rows. ``seen_latest``: the case's
+        latest transition when its dry run was shown; refused if the case has moved since."""
+        reason = reason_given(reason)
+        plan = await self.reset_plan(case_id, seq)
+        latest = plan.undone[-1].seq
+        if seen_latest is not None and seen_latest != latest:
+            raise GuardFailed(
+                f"seq: case {case_id} has moved since the dry run (transition {seen_latest} "
+                f"then, {latest} now); look at the dry run again"
+            )
+        with translated(f"case {case_id}"):
+            new_run = await history.reset(
+                self.client,
+                self.settings.namespace,
+                plan.workflow_id,
+                plan.run_id,
+                plan.reset_event_id,
+                seq,
+            )
+        await self._settled(case_id, seq)
+        report = await self.reconciler.cases(only={case_id})
+        done = ResetDone(plan=plan, new_run_id=new_run, reconcile=report)
+        self._done(
+            AdminVerb.reset,
+            who,
+            reason,
+            f"case:{case_id}",
+            f"to transition {seq}: {plan.state_now} → {plan.state_after}, "
+            f"{len(plan.undone)} transition(s) undone, {report.changed} row(s) repaired",
+        )
+        return done
+
+    async def _settled(self, case_id: str, seq: int, timeout: float = 30.0) -> None:
+        """Wait until the new run answers with the reset point's state."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            try:
+                snap = await self.edge.cases.snapshot(case_id)
+                if max(t.seq for t in snap.history) == seq:
+                    return
+            except CaseError:
+                pass
+            if asyncio.get_running_loop().time() > deadline:
+                raise CaseError(f"case {case_id}: the reset run did not answer in {timeout:.0f} s")
+            await asyncio.sleep(0.1)
+
+    # -- failing workflow tasks ----------------------------------------------------------
+
+    async def failing(self) -> list[FailingWorkflow]:
+        """Running workflows of this deployment whose workflow task keeps failing (an input
+        that cannot be decoded, non-determinism …), each with its decoded error."""
+        with translated("workflows"):
+            listed = [wf async for wf in self.client.list_workflows(self._running())]
+        found: list[FailingWorkflow] = []
+        for wf in listed:
+            try:
+                description = await self.client.get_workflow_handle(
+                    wf.id, run_id=wf.run_id
+                ).describe()
+                failure = await history.task_failure(self.client, description)
+            except TemporalError as err:
+                if is_not_found(err):
+                    continue
+                raise domain_error(err, wf.id) from None
+            if failure is None:
+                continue
+            found.append(
+                FailingWorkflow(
+                    workflow_id=wf.id,
+                    run_id=wf.run_id,
+                    workflow_type=wf.workflow_type,
+                    attempt=description.raw_description.pending_workflow_task.attempt,
+                    cause=failure.cause,
+                    error=failure.error,
+                    failed_at=None
+                    if failure.failed_at_seconds is None
+                    else dt.datetime.fromtimestamp(failure.failed_at_seconds, dt.UTC),
+                    ui_url=self.ui_url(wf.id),
+                )
+            )
+        return found
+
+    # -- reconcile ---------------------------------------------------------------------------
+
+    async def reconcile(self, who: Who, reason: str) -> ReconcileReport:
+        """Every case and session against the read model, repaired where they differ."""
+        reason = reason_given(reason)
+        report = await self.reconciler.run()
+        self._done(
+            AdminVerb.reconcile,
+            who,
+            reason,
+            "read model",
+            f"{report.missing} missing, {report.stale} stale, {report.orphaned} orphaned, "
+            f"{report.unreadable} unreadable",
+        )
+        return report
+
+    def ui_url(self, workflow_id: str) -> str:
+        """The workflow in the Temporal Web UI (bound to loopback by `./toshin up`)."""
+        return (
+            f"http://127.0.0.1:{self.settings.ui_port}/namespaces/"
+            f"{quote(self.settings.namespace)}/workflows/{quote(workflow_id)}"
+        )
+
+    def _done(self, action: AdminVerb, who: Who, reason: str, target: str, outcome: str) -> None:
+        """THE record of an admin action: every action of this service ends here, once it
+        is done. The log gets what was done to what; who and why (free text that may name
+        people) go to the audit trail only."""
+        log.info("admin %s on %s: %s", action.value, target, outcome)
+        kind, _, ident = target.partition(":")
+        self.audit.record(
+            who,
+            AuditAction.admin_action,
+            case_id=ident if kind == "case" and ident else None,
+            detail=f"{action.value} {target}: {outcome}; reason: {reason}",
+        )
+
+
+async def open_admin(settings: Settings) -> AdminService:
+    """The admin service on the settings' engine and read model."""
+    edge = await open_edge(settings)
+    engine = make_engine(
+        settings.read_model_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms
+    )
+    return AdminService(edge, engine)
+
+
+def admin_actor(name: str) -> Actor:
+    return Actor(role=Role.admin, name=name)
+
+
+def parse_target(text: str) -> tuple[Subject, str]:
+    """``case:<id>`` or ``session:<id>`` (a bare id is a case)."""
+    kind, _, ident = text.strip().rpartition(":")
+    if not ident:
+        raise InvalidPayload(f"targets: {text!r} names no case or session")
+    try:
+        return Subject(kind or "case"), ident
+    except ValueError:
+        raise InvalidPayload(f"targets: {text!r}: say case:<id> or session:<id>") from None
+
+
+def line_of(t: TransitionRecord) -> TransitionLine:
+    return TransitionLine(seq=t.seq, trigger=t.trigger, source=t.source, dest=t.dest, on=t.on)

@@ -28,6 +28,7 @@ from settings import Settings
 from web.auth import LoginRequired
 from web.deps import Desk
 from web.errors import http_error
+from web.routes import admin as admin_routes
 from web.routes import auth as auth_routes
 from web.routes import case_files as case_file_routes
 from web.routes import cases as case_routes
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, *, edge: Edge | None = None) ->
     app.include_router(intake_routes.router)
     app.include_router(member_routes.router)
     app.include_router(codec_routes.router)
+    app.include_router(admin_routes.router)
 
     @app.middleware("http")
     async def security_headers(
