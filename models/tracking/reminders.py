@@ -28,6 +28,8 @@ class ReminderMail(Strict):
     to: list[str] = Field(min_length=1)
     subject: str
     body: str
+    # an admin's word to send again a mail whose delivery is unknown (activities/mail.py)
+    resend_unknown: bool = False
 
 
 OWNER_SUBJECT = "【期限通知】{what}（{due} まで）案件 {number}"

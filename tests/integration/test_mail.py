@@ -48,7 +48,7 @@ def sink() -> Iterator[SmtpSink]:
 
 
 def mail_worker(system: System, port: int, task_queue: str) -> Worker:
-    acts = MailActivities(system.engine, SmtpConfig(port=port, timeout_seconds=5))
+    acts = MailActivities(system.engine, SmtpConfig(port=port, timeout_seconds=5, lease_seconds=3))
     return Worker(
         system.client,
         task_queue=task_queue,
