@@ -39,6 +39,7 @@ import re
 import smtplib
 import ssl
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -155,11 +156,16 @@ class MailActivities:
         work = asyncio.ensure_future(
             asyncio.to_thread(self._deliver, mail, attempt_id, claim.attempts, deadline, abandon)
         )
+        renew_every = self._smtp.lease_seconds / 3
+        renewed = time.monotonic()
         try:
             while not work.done():
-                await asyncio.wait({work}, timeout=self._smtp.lease_seconds / 3)
+                await asyncio.wait({work}, timeout=min(renew_every, _beat_seconds()))
                 activity.heartbeat()
-                if not work.done() and not await asyncio.to_thread(self._renew, key, attempt_id):
+                if work.done() or time.monotonic() - renewed < renew_every:
+                    continue
+                renewed = time.monotonic()
+                if not await asyncio.to_thread(self._renew, key, attempt_id):
                     abandon.set()  # another try holds the row now: this one must not commit
         except asyncio.CancelledError:
             abandon.set()  # timed out or cancelled: stop before the end of the data
@@ -340,6 +346,12 @@ def _attempt_deadline(cfg: SmtpConfig) -> dt.datetime:
     end = min(ends)
     span = end - info.started_time
     return end - min(DEADLINE_MARGIN, span / 10)
+
+
+def _beat_seconds() -> float:
+    """How often to heartbeat: well inside the heartbeat timeout (the SDK throttles)."""
+    timeout = activity.info().heartbeat_timeout
+    return timeout.total_seconds() / 3 if timeout else 1.0
 
 
 def _seconds_until(when: dt.datetime) -> float:
