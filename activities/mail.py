@@ -35,6 +35,7 @@ import datetime as dt
 import email.policy
 import email.utils
 import hashlib
+import logging
 import re
 import smtplib
 import ssl
@@ -55,6 +56,7 @@ from persistence import outbox
 from persistence.outbox import OutboxState, Verdict
 from settings import Settings
 
+_log = logging.getLogger(__name__)
 Security = Literal["none", "starttls", "tls"]
 IN_FLIGHT_POLL_SECONDS = 0.5  # how often a retry looks whether another try's send ended
 DEADLINE_MARGIN = dt.timedelta(seconds=5)  # a try stops talking this long before its timeout
@@ -169,6 +171,7 @@ class MailActivities:
                     abandon.set()  # another try holds the row now: this one must not commit
         except asyncio.CancelledError:
             abandon.set()  # timed out or cancelled: stop before the end of the data
+            work.add_done_callback(_log_abandoned)
             raise
         return work.result()
 
@@ -346,6 +349,12 @@ def _attempt_deadline(cfg: SmtpConfig) -> dt.datetime:
     end = min(ends)
     span = end - info.started_time
     return end - min(DEADLINE_MARGIN, span / 10)
+
+
+def _log_abandoned(work: asyncio.Future[SendReminderResult]) -> None:
+    """How a cancelled try's thread ended (it settles its own row; nobody awaits it)."""
+    if not work.cancelled() and (err := work.exception()) is not None:
+        _log.info("an abandoned try of a reminder ended: %s", err)
 
 
 def _beat_seconds() -> float:

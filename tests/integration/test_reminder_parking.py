@@ -1,0 +1,132 @@
+"""A reminder the mail server refuses for good (5xx at once, 4xx once the policy's mail
+window is spent) parks the case's step ``send_reminder``: `admin failed` lists it with the
+server's answer, and `admin retry` sends it, once. Real dev server, real SMTP (aiosmtpd)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from edge.cases import CaseService
+from models.case.record import Actor, AdminInput
+from models.case.states import Role
+from models.policy import CasePolicy
+from persistence import outbox
+from persistence.database import make_engine
+from settings import Settings
+from tests.integration.conftest import municipality
+from tests.integration.drive import to_answer
+from tests.integration.polling import until
+from tests.integration.smtp_sink import SmtpSink
+from worker import build_worker
+
+POLICY = CasePolicy(
+    step_attempts=2,
+    retry_initial_seconds=0.2,
+    retry_max_seconds=1.0,
+    step_timeout_seconds=5,
+    notice_lead_business_days=0,
+    materials_lead_business_days=0,
+    day_seconds=1.5,
+    rereview_months=None,
+    mail_retry_minutes=0.1,  # a deferring server is retried 6 s, then the reminder parks
+)
+
+
+class Town:
+    def __init__(self, gateway: CaseService, sink: SmtpSink, settings: Settings) -> None:
+        self.gateway, self.sink, self.settings = gateway, sink, settings
+
+
+@pytest.fixture
+async def town(
+    temporal_env: WorkflowEnvironment, executor: ThreadPoolExecutor, tmp_path: Path
+) -> AsyncIterator[Town]:
+    sink = SmtpSink().start()
+    settings = Settings(
+        task_queue=f"tq-{uuid.uuid4().hex}",
+        data_dir=tmp_path,
+        database_url=f"sqlite:///{tmp_path / 'read_model.db'}",
+        smtp_port=sink.port,
+        smtp_timeout_seconds=3,
+    )
+    place = municipality(POLICY)
+    engine = make_engine(settings.read_model_url)
+    worker = build_worker(
+        temporal_env.client,
+        settings,
+        executor,
+        engine=engine,
+        max_cached_workflows=0,
+        municipality=place,
+    )
+    try:
+        async with worker:
+            yield Town(CaseService(temporal_env.client, settings, place), sink, settings)
+    finally:
+        sink.stop()
+        engine.dispose()
+
+
+def keys(sink: SmtpSink) -> list[str]:
+    return [str(m.message["X-Toshin-Idempotency-Key"]) for m in sink.received]
+
+
+@pytest.mark.parametrize(
+    "refusal", ["550 5.1.1 no such mailbox", "451 4.7.1 try again later"], ids=["5xx", "4xx"]
+)
+async def test_a_refused_reminder_parks_for_an_admin_who_resends_it_once(
+    town: Town, refusal: str
+) -> None:
+    town.sink.handler.rcpt_reply = refusal
+    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=9))).date()
+    condition = {
+        "text": "運用開始後にアクセスログの点検結果を報告すること",
+        "type": "report",
+        "due": "by_date",
+        "due_on": (today + dt.timedelta(days=8)).isoformat(),
+        "owner": "保健センター",
+    }
+    case_id = (await to_answer(town.gateway, conditions=[condition])).case_id
+
+    # what `admin failed` lists (CaseService.parked_cases): the case, its step, the answer
+    parked = await until(
+        town.gateway.parked_cases,
+        lambda cases: any(c.case_id == case_id for c in cases),
+        timeout=60,
+        what="the refused reminder parked",
+    )
+    step = next(c for c in parked if c.case_id == case_id).parked
+    assert step is not None and step.step == "send_reminder"
+    assert refusal.split()[0] in step.error and "条件1" in step.error, step.error
+    assert town.sink.received == []
+
+    town.sink.handler.rcpt_reply = "250 OK"  # the mail server is repaired
+    admin = AdminInput(actor=Actor(role=Role.admin, name="運用管理者"), reason="宛先を修正")
+    snap = await town.gateway.admin(case_id, "retry", admin)
+
+    assert snap.parked is None
+    assert [a.action for a in snap.admin_log] == ["retry"]
+    assert snap.admin_log[0].step == "send_reminder"
+    first = keys(town.sink)[0]  # the update answered once the resend was done
+    engine = make_engine(town.settings.read_model_url)
+    row = outbox.get(engine, first)
+    engine.dispose()
+    assert row is not None and row.state == "sent" and row.attempts >= 2
+    assert case_id not in [c.case_id for c in await town.gateway.parked_cases()]
+    assert not [w for w in snap.warnings if w.code == "reminder_not_sent"]
+
+    await until(
+        lambda: town.gateway.snapshot(case_id),
+        lambda s: s.reminders_queued == 0,
+        timeout=30,
+        what="every queued reminder sent",
+    )
+    sent = keys(town.sink)
+    assert sent.count(first) == 1 and len(sent) == len(set(sent)), sent
