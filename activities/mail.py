@@ -339,16 +339,14 @@ class _Exchange:
 
 def _attempt_deadline(cfg: SmtpConfig) -> dt.datetime:
     """When this try must be done talking to the server: before its start-to-close (and
-    schedule-to-close) timeout, so a retry never starts while it still talks."""
+    schedule-to-close) timeout, so a retry never starts while it still talks. The span comes
+    from the server's times, the start from this worker's clock (no clock skew)."""
     info = activity.info()
-    ends = [info.started_time + info.start_to_close_timeout] if info.start_to_close_timeout else []
+    spans = [info.start_to_close_timeout] if info.start_to_close_timeout else []
     if info.schedule_to_close_timeout:
-        ends.append(info.scheduled_time + info.schedule_to_close_timeout)
-    if not ends:
-        ends.append(info.started_time + dt.timedelta(seconds=4 * cfg.timeout_seconds))
-    end = min(ends)
-    span = end - info.started_time
-    return end - min(DEADLINE_MARGIN, span / 10)
+        spans.append(info.scheduled_time + info.schedule_to_close_timeout - info.started_time)
+    span = min(spans) if spans else dt.timedelta(seconds=4 * cfg.timeout_seconds)
+    return dt.datetime.now(dt.UTC) + span - min(DEADLINE_MARGIN, span / 10)
 
 
 def _log_abandoned(work: asyncio.Future[SendReminderResult]) -> None:
