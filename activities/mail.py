@@ -31,9 +31,12 @@ case_steps.py), where `admin failed` lists it and `admin retry` resends it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import datetime as dt
 import email.policy
 import email.utils
+import functools
 import hashlib
 import logging
 import re
@@ -42,9 +45,10 @@ import ssl
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
-from typing import Literal
+from typing import Literal, TypeVar
 
 from sqlalchemy import Engine
 from temporalio import activity
@@ -57,6 +61,7 @@ from persistence.outbox import OutboxState, Verdict
 from settings import Settings
 
 _log = logging.getLogger(__name__)
+T = TypeVar("T")
 Security = Literal["none", "starttls", "tls"]
 IN_FLIGHT_POLL_SECONDS = 0.5  # how often a retry looks whether another try's send ended
 DEADLINE_MARGIN = dt.timedelta(seconds=5)  # a try stops talking this long before its timeout
@@ -155,8 +160,8 @@ class MailActivities:
         if claim.verdict is Verdict.unknown:
             raise _outcome_unknown(claim.attempts)
         abandon = threading.Event()
-        work = asyncio.ensure_future(
-            asyncio.to_thread(self._deliver, mail, attempt_id, claim.attempts, deadline, abandon)
+        work = _own_thread(
+            functools.partial(self._deliver, mail, attempt_id, claim.attempts, deadline, abandon)
         )
         renew_every = self._smtp.lease_seconds / 3
         renewed = time.monotonic()
@@ -347,6 +352,33 @@ def _attempt_deadline(cfg: SmtpConfig) -> dt.datetime:
         spans.append(info.scheduled_time + info.schedule_to_close_timeout - info.started_time)
     span = min(spans) if spans else dt.timedelta(seconds=4 * cfg.timeout_seconds)
     return dt.datetime.now(dt.UTC) + span - min(DEADLINE_MARGIN, span / 10)
+
+
+def _own_thread(fn: Callable[[], T]) -> asyncio.Future[T]:
+    """Run ``fn`` in a thread of its own: a slow server then never holds up the shared pool
+    that the lease renewals (and other activities) run in."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[T] = loop.create_future()
+    context = contextvars.copy_context()  # the activity's context, for its logger
+
+    def settle(result: T | None, error: BaseException | None) -> None:
+        if done.cancelled():
+            return
+        if error is not None:
+            done.set_exception(error)
+        else:
+            done.set_result(result)  # type: ignore[arg-type]
+
+    def run() -> None:
+        try:
+            outcome: tuple[T | None, BaseException | None] = (context.run(fn), None)
+        except BaseException as err:  # handed to the awaiting side
+            outcome = (None, err)
+        with contextlib.suppress(RuntimeError):  # the loop closed: nobody is waiting
+            loop.call_soon_threadsafe(settle, *outcome)
+
+    threading.Thread(target=run, name="send_reminder", daemon=True).start()
+    return done
 
 
 def _log_abandoned(work: asyncio.Future[SendReminderResult]) -> None:
