@@ -49,6 +49,7 @@ class SinkHandler:
     rcpt_refusals: list[str] = field(default_factory=list)  # answered first, one per RCPT
     rcpt_count: int = 0
     closed: int = 0  # client connections (EHLO/HELO said) that have ended
+    die_after_data: bool = False  # keep the message, then drop the connection unanswered
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
@@ -64,10 +65,12 @@ class SinkHandler:
         return reply
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.data_reply.startswith("250"):
+        if self.data_reply.startswith("250") or self.die_after_data:
             self.received.append(
                 Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content))
             )
+        if self.die_after_data:  # stored, then gone before the reply: the client never knows
+            server.transport.abort()
         if self.on_data is not None:
             self.on_data()
         return self.data_reply
