@@ -234,7 +234,7 @@ class MailActivities:
         data = render(
             mail, message_id=message_id, mail_from=self._smtp.mail_from, now=dt.datetime.now(dt.UTC)
         )
-        exchange = _Exchange(self, key, attempt_id, deadline, abandon)
+        exchange = _Exchange(self._smtp, self._engine, key, attempt_id, deadline, abandon)
         try:
             exchange.transmit(mail.to, dot_stuff(data))
         except ApplicationError as err:
@@ -249,14 +249,6 @@ class MailActivities:
         log.info("reminder %s sent as %s to %d recipients", key, message_id, len(mail.to))
         return SendReminderResult(status="sent", message_id=message_id, attempts=attempts)
 
-    def _connect(self, timeout: float) -> smtplib.SMTP:
-        cfg = self._smtp
-        if cfg.security == "tls":
-            return smtplib.SMTP_SSL(
-                cfg.host, cfg.port, timeout=timeout, context=ssl.create_default_context()
-            )
-        return smtplib.SMTP(cfg.host, cfg.port, timeout=timeout)
-
 
 class _Exchange:
     """One SMTP conversation of one try, bounded by the try's deadline: every socket wait is
@@ -264,13 +256,14 @@ class _Exchange:
 
     def __init__(
         self,
-        mailer: MailActivities,
+        cfg: SmtpConfig,
+        engine: Engine,
         key: str,
         attempt_id: str,
         deadline: dt.datetime,
         abandon: threading.Event,
     ) -> None:
-        self._mailer, self._key, self._attempt_id = mailer, key, attempt_id
+        self._cfg, self._engine, self._key, self._attempt_id = cfg, engine, key, attempt_id
         self._deadline, self._abandon = deadline, abandon
         self.committed = False
 
@@ -278,7 +271,7 @@ class _Exchange:
         left = _seconds_until(self._deadline)
         if left <= 0:
             raise TimeoutError("the try's deadline passed")
-        timeout = min(self._mailer._smtp.timeout_seconds, left)
+        timeout = min(self._cfg.timeout_seconds, left)
         if smtp is not None and smtp.sock is not None:
             smtp.sock.settimeout(timeout)
         return timeout
@@ -286,11 +279,11 @@ class _Exchange:
     def transmit(self, to: list[str], data: bytes) -> None:
         """Steps (b)–(d). Raises ApplicationError; ``committed`` tells whether the terminator
         may have gone out."""
-        cfg = self._mailer._smtp
+        cfg = self._cfg
         in_data = False
         smtp: smtplib.SMTP | None = None
         try:
-            smtp = self._mailer._connect(self._budget())
+            smtp = _connect(cfg, self._budget())
             self._budget(smtp)
             smtp.ehlo_or_helo_if_needed()
             if cfg.security == "starttls":
@@ -311,8 +304,8 @@ class _Exchange:
             in_data = True
             self._budget(smtp)
             smtp.send(data)
+            self._budget(smtp)  # the last check: past the commit point the terminator goes out
             self._commit_point()
-            self._budget(smtp)
             smtp.send(b".\r\n")
             code, reply = smtp.getreply()
             in_data = False
@@ -333,13 +326,21 @@ class _Exchange:
     def _commit_point(self) -> None:
         """Step (c): only the try that moves the row to ``committing`` sends the terminator."""
         if self._abandon.is_set() or not outbox.begin_commit(
-            self._mailer._engine,
+            self._engine,
             key=self._key,
             attempt_id=self._attempt_id,
             now=dt.datetime.now(dt.UTC),
         ):
             raise _unavailable("this try lost its hold on the reminder before the end of the data")
         self.committed = True
+
+
+def _connect(cfg: SmtpConfig, timeout: float) -> smtplib.SMTP:
+    if cfg.security == "tls":
+        return smtplib.SMTP_SSL(
+            cfg.host, cfg.port, timeout=timeout, context=ssl.create_default_context()
+        )
+    return smtplib.SMTP(cfg.host, cfg.port, timeout=timeout)
 
 
 def _attempt_deadline(cfg: SmtpConfig) -> dt.datetime:
