@@ -1,40 +1,54 @@
-"""Reminder mail over SMTP, exactly once per idempotency key (with one documented exception).
+"""Reminder mail over SMTP, exactly once per idempotency key, or shown as unknown.
 
 SMTP's commit point is the server's reply to the end of the data (``<CRLF>.<CRLF>``): until
 the server has the terminator it discards the transaction when the connection drops. So the
 send is split around it, with the outbox row (``persistence/outbox.py``) as the checkpoint:
 
-(a) the row is inserted (or a retry counted) as ``prepared`` and committed;
+(a) the try claims the row (``prepared``, held by its attempt id under a lease it renews);
 (b) connect, MAIL FROM, RCPT TO, DATA, and the dot-stuffed message without the terminator;
-(c) the row becomes ``committing`` and is committed;
+(c) the row becomes ``committing``, only if this try still holds it (compare-and-set);
 (d) the terminator is sent and the reply read;
-(e) the row becomes ``sent``.
+(e) the row becomes ``sent`` (2xx), ``prepared`` again (a 4xx/5xx refusal: not delivered) or
+    ``unknown`` (no answer: maybe delivered).
 
-A retry that finds ``prepared`` sends again: the server never got the terminator, so nothing
-was delivered. A retry that finds ``committing`` or ``sent`` does not send again and answers
-``already_sent``. ``committing`` means the terminator may or may not have been accepted (the
-worker died, or the connection broke, between (c) and (e)): for that small window we choose
-at most once over at least once, because a duplicate 督促 is worse than a rare lost reminder
-that the escalation ladder repeats anyway. A reply that does come back refusing the message
-(4xx/5xx after the terminator) is definite: the row goes back to ``prepared``.
+No second send while a first is in flight: the activity heartbeats while it talks to the
+server (a live try is not timed out, however slow the server), the whole exchange ends before
+the try's own start-to-close deadline, and a retry that finds another try's live lease waits
+for it. A try that lost its hold (it was frozen past its lease and another took over) fails
+at (c) and never sends the terminator. So two tries never both pass (c).
 
-One key is sent by one activity at a time (keys are per case and step); two concurrent
-first tries with the same key are not serialised beyond the outbox's primary key.
+A retry that finds ``committing`` with a dead lease, or ``unknown``, does not send: the end
+of the data went out and nobody heard the answer, so the mail may have been delivered. We
+neither resend blindly (a duplicate 督促) nor drop it silently: the try fails with the
+non-retryable ``MailOutcomeUnknown``, the case parks the reminder, and an admin decides —
+retry sends it again (same Message-ID, so receivers can dedupe), skip accepts it as sent.
+
+Unreachable server or 4xx: retryable ``MailUnavailable``; 5xx: non-retryable
+``MailRejected``; the case workflow parks a reminder that fails for good (workflows/
+case_steps.py), where `admin failed` lists it and `admin retry` resends it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import datetime as dt
 import email.policy
 import email.utils
+import functools
 import hashlib
+import logging
 import re
 import smtplib
 import ssl
+import threading
+import time
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
-from typing import Literal
+from typing import Literal, TypeVar
 
 from sqlalchemy import Engine
 from temporalio import activity
@@ -43,10 +57,14 @@ from temporalio.exceptions import ApplicationError
 from models.errors import ErrorType
 from models.tracking.reminders import ReminderMail, SendReminderResult
 from persistence import outbox
-from persistence.outbox import OutboxState
+from persistence.outbox import OutboxState, Verdict
 from settings import Settings
 
+_log = logging.getLogger(__name__)
+T = TypeVar("T")
 Security = Literal["none", "starttls", "tls"]
+IN_FLIGHT_POLL_SECONDS = 0.5  # how often a retry looks whether another try's send ended
+DEADLINE_MARGIN = dt.timedelta(seconds=5)  # a try stops talking this long before its timeout
 
 
 @dataclass(frozen=True)
@@ -57,7 +75,8 @@ class SmtpConfig:
     user: str = ""
     password: str = ""
     mail_from: str = "toshin@localhost"
-    timeout_seconds: float = 30.0
+    timeout_seconds: float = 30.0  # each wait for the server (connect, a reply)
+    lease_seconds: float = 15.0  # a try's hold on its outbox row, renewed while it runs
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SmtpConfig:
@@ -125,93 +144,269 @@ class MailActivities:
 
     @activity.defn(name="send_reminder")
     async def send_reminder(self, mail: ReminderMail) -> SendReminderResult:
-        """Send a reminder mail. Idempotent by ``mail.idempotency_key``: delivered at most
-        once, and exactly once unless a try dies between the end of the data and its reply
-        (see the module docstring). Unreachable server or 4xx: retryable ``MailUnavailable``;
-        5xx: non-retryable ``MailRejected``."""
-        return await asyncio.to_thread(self._send, mail)
-
-    def _send(self, mail: ReminderMail) -> SendReminderResult:
-        key, log = mail.idempotency_key, activity.logger
+        """Send a reminder mail; heartbeats throughout. Idempotent by ``mail.idempotency_key``:
+        delivered at most once, and exactly once unless a try dies between the end of the
+        data and its reply, which fails the next try with ``MailOutcomeUnknown`` (see the
+        module docstring)."""
+        key, attempt_id = mail.idempotency_key, uuid.uuid4().hex
+        deadline = _attempt_deadline(self._smtp)
         message_id = message_id_for(key)
-        now = dt.datetime.now(dt.UTC)
-        claim = outbox.claim(
-            self._engine,
-            key=key,
-            message_id=message_id,
-            recipients=mail.to,
-            subject=mail.subject,
-            now=now,
-        )
-        if not claim.may_send:
-            log.info("reminder %s: %s before, not sent again", key, claim.previous)
+        claim = await self._claim(mail, attempt_id, message_id, deadline)
+        if claim.verdict is Verdict.sent:
+            activity.logger.info("reminder %s: sent before, not sent again", key)
             return SendReminderResult(
                 status="already_sent", message_id=message_id, attempts=claim.attempts
             )
-        data = render(mail, message_id=message_id, mail_from=self._smtp.mail_from, now=now)
+        if claim.verdict is Verdict.unknown:
+            raise _outcome_unknown(claim.attempts)
+        abandon = threading.Event()
+        work = _own_thread(
+            functools.partial(self._deliver, mail, attempt_id, claim.attempts, deadline, abandon)
+        )
+        renew_every = self._smtp.lease_seconds / 3
+        renewed = time.monotonic()
         try:
-            self._transmit(key, mail.to, dot_stuff(data))
-        except ApplicationError:
-            log.warning("reminder %s: not delivered (try %d)", key, claim.attempts)
+            while not work.done():
+                await asyncio.wait({work}, timeout=min(renew_every, _beat_seconds()))
+                activity.heartbeat()
+                if work.done() or time.monotonic() - renewed < renew_every:
+                    continue
+                renewed = time.monotonic()
+                if not await asyncio.to_thread(self._renew, key, attempt_id):
+                    abandon.set()  # another try holds the row now: this one must not commit
+        except asyncio.CancelledError:
+            abandon.set()  # timed out or cancelled: stop before the end of the data
+            work.add_done_callback(_log_abandoned)
             raise
-        self._set(key, OutboxState.sent)
-        log.info("reminder %s sent as %s to %d recipients", key, message_id, len(mail.to))
-        return SendReminderResult(status="sent", message_id=message_id, attempts=claim.attempts)
+        return work.result()
 
-    def _connect(self) -> smtplib.SMTP:
-        cfg = self._smtp
-        if cfg.security == "tls":
-            return smtplib.SMTP_SSL(
-                cfg.host,
-                cfg.port,
-                timeout=cfg.timeout_seconds,
-                context=ssl.create_default_context(),
+    async def _claim(
+        self, mail: ReminderMail, attempt_id: str, message_id: str, deadline: dt.datetime
+    ) -> outbox.Claim:
+        """Claim the key's row, waiting (heartbeating) while another try's send is in flight."""
+        while True:
+            now = dt.datetime.now(dt.UTC)
+            claim = await asyncio.to_thread(
+                outbox.claim,
+                self._engine,
+                key=mail.idempotency_key,
+                message_id=message_id,
+                recipients=mail.to,
+                subject=mail.subject,
+                attempt_id=attempt_id,
+                now=now,
+                lease=dt.timedelta(seconds=self._smtp.lease_seconds),
+                resend_unknown=mail.resend_unknown,
             )
-        smtp = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout_seconds)
-        if cfg.security == "starttls":
-            smtp.starttls(context=ssl.create_default_context())
-        return smtp
+            if claim.verdict is not Verdict.in_flight:
+                return claim
+            assert claim.lease_until is not None
+            if claim.lease_until >= deadline:
+                raise _unavailable("another try of this reminder is still sending; try later")
+            activity.heartbeat()
+            await asyncio.sleep(min(IN_FLIGHT_POLL_SECONDS, _seconds_until(claim.lease_until)))
 
-    def _set(self, key: str, state: OutboxState) -> None:
-        outbox.set_state(self._engine, key=key, state=state, now=dt.datetime.now(dt.UTC))
+    def _renew(self, key: str, attempt_id: str) -> bool:
+        return outbox.renew(
+            self._engine,
+            key=key,
+            attempt_id=attempt_id,
+            now=dt.datetime.now(dt.UTC),
+            lease=dt.timedelta(seconds=self._smtp.lease_seconds),
+        )
 
-    def _transmit(self, key: str, to: list[str], data: bytes) -> None:
-        """Steps (b)–(d). Raises ApplicationError; leaves the row ``committing`` only when the
-        terminator went out and no reply came back."""
-        cfg = self._smtp
-        committed = in_data = False
+    def _settle(self, key: str, attempt_id: str, state: OutboxState) -> None:
+        outbox.settle(
+            self._engine, key=key, attempt_id=attempt_id, state=state, now=dt.datetime.now(dt.UTC)
+        )
+
+    def _deliver(
+        self,
+        mail: ReminderMail,
+        attempt_id: str,
+        attempts: int,
+        deadline: dt.datetime,
+        abandon: threading.Event,
+    ) -> SendReminderResult:
+        """Steps (b)–(e) in a thread; the row is settled on every way out."""
+        key, log = mail.idempotency_key, activity.logger
+        message_id = message_id_for(key)
+        data = render(
+            mail, message_id=message_id, mail_from=self._smtp.mail_from, now=dt.datetime.now(dt.UTC)
+        )
+        exchange = _Exchange(self._smtp, self._engine, key, attempt_id, deadline, abandon)
+        try:
+            exchange.transmit(mail.to, dot_stuff(data))
+        except ApplicationError as err:
+            if exchange.committed:  # the end of the data went out; no definite answer came
+                self._settle(key, attempt_id, OutboxState.unknown)
+                log.warning("reminder %s: delivery unknown (try %d)", key, attempts)
+                raise _outcome_unknown(attempts, err.message) from None
+            self._settle(key, attempt_id, OutboxState.prepared)
+            log.warning("reminder %s: not delivered (try %d): %s", key, attempts, err.type)
+            raise
+        self._settle(key, attempt_id, OutboxState.sent)
+        log.info("reminder %s sent as %s to %d recipients", key, message_id, len(mail.to))
+        return SendReminderResult(status="sent", message_id=message_id, attempts=attempts)
+
+
+class _Exchange:
+    """One SMTP conversation of one try, bounded by the try's deadline: every socket wait is
+    at most the client timeout and never past the deadline."""
+
+    def __init__(
+        self,
+        cfg: SmtpConfig,
+        engine: Engine,
+        key: str,
+        attempt_id: str,
+        deadline: dt.datetime,
+        abandon: threading.Event,
+    ) -> None:
+        self._cfg, self._engine, self._key, self._attempt_id = cfg, engine, key, attempt_id
+        self._deadline, self._abandon = deadline, abandon
+        self.committed = False
+
+    def _budget(self, smtp: smtplib.SMTP | None = None) -> float:
+        left = _seconds_until(self._deadline)
+        if left <= 0:
+            raise TimeoutError("the try's deadline passed")
+        timeout = min(self._cfg.timeout_seconds, left)
+        if smtp is not None and smtp.sock is not None:
+            smtp.sock.settimeout(timeout)
+        return timeout
+
+    def transmit(self, to: list[str], data: bytes) -> None:
+        """Steps (b)–(d). Raises ApplicationError; ``committed`` tells whether the terminator
+        may have gone out."""
+        cfg = self._cfg
+        in_data = False
         smtp: smtplib.SMTP | None = None
         try:
-            smtp = self._connect()
+            smtp = _connect(cfg, self._budget())
+            self._budget(smtp)
             smtp.ehlo_or_helo_if_needed()
+            if cfg.security == "starttls":
+                smtp.starttls(context=ssl.create_default_context())
+                self._budget(smtp)
+                smtp.ehlo()
             if cfg.user:
+                self._budget(smtp)
                 smtp.login(cfg.user, cfg.password)
+            self._budget(smtp)
             _expect("MAIL FROM", smtp.mail(cfg.mail_from))
             for n, rcpt in enumerate(to, start=1):
+                self._budget(smtp)
                 _expect(f"RCPT TO (recipient {n} of {len(to)})", smtp.rcpt(rcpt), (250, 251))
+            self._budget(smtp)
             smtp.putcmd("data")
             _expect("DATA", smtp.getreply(), (354,))
             in_data = True
+            self._budget(smtp)
             smtp.send(data)
-            self._set(key, OutboxState.committing)
-            committed = True
+            self._budget(smtp)  # the last check: past the commit point the terminator goes out
+            self._commit_point()
             smtp.send(b".\r\n")
             code, reply = smtp.getreply()
             in_data = False
         except smtplib.SMTPAuthenticationError as exc:
             raise _refused("AUTH", exc.smtp_code, exc.smtp_error) from None
         except (OSError, smtplib.SMTPException) as exc:
-            stage = "after the end of the data (not resent)" if committed else "before delivery"
+            stage = "after the end of the data" if self.committed else "before delivery"
             raise _unavailable(f"{type(exc).__name__} {stage}: {exc}") from None
         finally:
             _hang_up(smtp, politely=not in_data)
         if 200 <= code < 300:
             return
         if not 400 <= code < 600:
-            raise _unavailable(f"no usable reply to the end of the data (not resent): {code}")
-        # a definite refusal: the server did not take the message, so it may be sent again
-        self._set(key, OutboxState.prepared)
+            raise _unavailable(f"no usable reply to the end of the data: {code}")
+        self.committed = False  # a definite refusal: the server did not take the message
         raise _refused("end of data", code, reply)
+
+    def _commit_point(self) -> None:
+        """Step (c): only the try that moves the row to ``committing`` sends the terminator."""
+        if self._abandon.is_set() or not outbox.begin_commit(
+            self._engine,
+            key=self._key,
+            attempt_id=self._attempt_id,
+            now=dt.datetime.now(dt.UTC),
+        ):
+            raise _unavailable("this try lost its hold on the reminder before the end of the data")
+        self.committed = True
+
+
+def _connect(cfg: SmtpConfig, timeout: float) -> smtplib.SMTP:
+    if cfg.security == "tls":
+        return smtplib.SMTP_SSL(
+            cfg.host, cfg.port, timeout=timeout, context=ssl.create_default_context()
+        )
+    return smtplib.SMTP(cfg.host, cfg.port, timeout=timeout)
+
+
+def _attempt_deadline(cfg: SmtpConfig) -> dt.datetime:
+    """When this try must be done talking to the server: before its start-to-close (and
+    schedule-to-close) timeout, so a retry never starts while it still talks. The span comes
+    from the server's times, the start from this worker's clock (no clock skew)."""
+    info = activity.info()
+    spans = [info.start_to_close_timeout] if info.start_to_close_timeout else []
+    if info.schedule_to_close_timeout:
+        spans.append(info.scheduled_time + info.schedule_to_close_timeout - info.started_time)
+    span = min(spans) if spans else dt.timedelta(seconds=4 * cfg.timeout_seconds)
+    return dt.datetime.now(dt.UTC) + span - min(DEADLINE_MARGIN, span / 10)
+
+
+def _own_thread(fn: Callable[[], T]) -> asyncio.Future[T]:
+    """Run ``fn`` in a thread of its own: a slow server then never holds up the shared pool
+    that the lease renewals (and other activities) run in."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[T] = loop.create_future()
+    context = contextvars.copy_context()  # the activity's context, for its logger
+
+    def settle(result: T | None, error: BaseException | None) -> None:
+        if done.cancelled():
+            return
+        if error is not None:
+            done.set_exception(error)
+        else:
+            done.set_result(result)  # type: ignore[arg-type]
+
+    def run() -> None:
+        try:
+            outcome: tuple[T | None, BaseException | None] = (context.run(fn), None)
+        except BaseException as err:  # handed to the awaiting side
+            outcome = (None, err)
+        with contextlib.suppress(RuntimeError):  # the loop closed: nobody is waiting
+            loop.call_soon_threadsafe(settle, *outcome)
+
+    threading.Thread(target=run, name="send_reminder", daemon=True).start()
+    return done
+
+
+def _log_abandoned(work: asyncio.Future[SendReminderResult]) -> None:
+    """How a cancelled try's thread ended (it settles its own row; nobody awaits it)."""
+    if not work.cancelled() and (err := work.exception()) is not None:
+        _log.info("an abandoned try of a reminder ended: %s", err)
+
+
+def _beat_seconds() -> float:
+    """How often to heartbeat: well inside the heartbeat timeout (the SDK throttles)."""
+    timeout = activity.info().heartbeat_timeout
+    return timeout.total_seconds() / 3 if timeout else 1.0
+
+
+def _seconds_until(when: dt.datetime) -> float:
+    return (when - dt.datetime.now(dt.UTC)).total_seconds()
+
+
+def _outcome_unknown(attempts: int, what: str = "") -> ApplicationError:
+    said = f" ({what})" if what else ""
+    return ApplicationError(
+        f"mail server: the end of the data went out but no answer came back{said}; the reminder"
+        f" may have been delivered and is not resent (try {attempts}): an admin's retry sends "
+        "it again with the same Message-ID, skip accepts it as delivered",
+        type=ErrorType.MailOutcomeUnknown.value,
+        non_retryable=True,
+    )
 
 
 def _hang_up(smtp: smtplib.SMTP | None, *, politely: bool) -> None:

@@ -42,4 +42,6 @@ class NoticeActivities:
             recipients=to,
             date_style=self._date_style,
         )
+        if notice.resend:
+            mail = mail.model_copy(update={"resend_unknown": True})
         return await self._mail.send_reminder(mail)

@@ -17,7 +17,8 @@
     ├── UnknownDepartment     the municipality's directory has no such department
     ├── MailError             a reminder mail could not be delivered
     │   ├── MailUnavailable   the mail server is unreachable or said "try later" (4xx): retried
-    │   └── MailRejected      the mail server refused it for good (5xx): not retried
+    │   ├── MailRejected      the mail server refused it for good (5xx): not retried
+    │   └── MailOutcomeUnknown the end of the data went out and no answer came: maybe delivered
     ├── TemplateError         a document template is broken: names the template and the field
     ├── AccountError          a desk account cannot be used or changed
     │   ├── LoginRefused      wrong name or password, or a disabled account (one message)
@@ -54,6 +55,7 @@ class ErrorType(StrEnum):
     MailError = "MailError"
     MailUnavailable = "MailUnavailable"
     MailRejected = "MailRejected"
+    MailOutcomeUnknown = "MailOutcomeUnknown"
     TemplateError = "TemplateError"
     AccountError = "AccountError"
     LoginRefused = "LoginRefused"
@@ -137,6 +139,10 @@ class MailRejected(MailError):
     error_type = ErrorType.MailRejected
 
 
+class MailOutcomeUnknown(MailError):
+    error_type = ErrorType.MailOutcomeUnknown
+
+
 class TemplateError(CaseError):
     """A document template that cannot be rendered (syntax, or a field the data lacks)."""
 
@@ -212,6 +218,7 @@ _BY_TYPE: dict[str, type[CaseError]] = {
         MailError,
         MailUnavailable,
         MailRejected,
+        MailOutcomeUnknown,
         TemplateError,
         AccountError,
         LoginRefused,

@@ -34,10 +34,17 @@ class CasePolicy(Strict):
     # A case entered after the fact (its last act dated before today) is chased only this long
     # after that act, so the secretariat can finish entering a paper-era case first.
     backfill_grace_hours: float = Field(default=24.0, ge=0)
+    # A reminder the mail server keeps deferring (4xx) or that cannot reach the server is
+    # retried this long, then parked for an admin; a 5xx parks it at once.
+    mail_retry_minutes: float = Field(default=360.0, gt=0)
 
     @property
     def backfill_grace(self) -> timedelta:
         return timedelta(hours=self.backfill_grace_hours)
+
+    @property
+    def mail_retry_window(self) -> timedelta:
+        return timedelta(minutes=self.mail_retry_minutes)
 
     @property
     def retry_initial(self) -> timedelta:

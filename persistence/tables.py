@@ -57,8 +57,9 @@ class ReminderRow(SQLModel, table=True):
 
 
 class OutboxRow(SQLModel, table=True):
-    """One reminder mail, exactly once per key: prepared → committing → sent (see
-    activities/mail.py). Holds no body: the mail is rebuilt from the workflow's input."""
+    """One reminder mail, exactly once per key: prepared → committing → sent, or unknown (see
+    activities/mail.py). Holds no body: the mail is rebuilt from the workflow's input.
+    ``attempt_id`` is the try that holds the row while ``lease_until`` lies ahead."""
 
     __tablename__ = "outbox"
 
@@ -70,6 +71,8 @@ class OutboxRow(SQLModel, table=True):
     attempts: int = 0
     updated_at: dt.datetime
     sent_at: dt.datetime | None = None
+    attempt_id: str | None = Field(default=None, max_length=40)
+    lease_until: dt.datetime | None = None
 
 
 class CaseDeadlineRow(SQLModel, table=True):

@@ -32,7 +32,7 @@ with workflow.unsafe.imports_passed_through():
 
 from workflows.case_core import JST
 from workflows.case_schedule import CaseSchedule
-from workflows.case_steps import CaseSteps, describe_change_case, rejected, send_notices
+from workflows.case_steps import CaseSteps, describe_change_case, rejected
 
 # Patches (workflow.patched): never remove one while histories that predate it may replay.
 # More in case_core (TRACKING, ANSWER_DOCUMENT) and case_steps (ABORT_BY_RULE).
@@ -57,6 +57,7 @@ class CaseWorkflow(CaseSchedule, CaseSteps):
         self._replan = False
         self._rungs_sent = 0
         self._sender = None
+        self._resending = False
         if inp.record is not None:
             self._case = inp.record
         else:
@@ -86,7 +87,7 @@ class CaseWorkflow(CaseSchedule, CaseSteps):
         """Run the effects of accepted acts until the case ends; continue-as-new when long."""
         self._upsert_search_attributes()
         if self._tracks():
-            self._sender = asyncio.create_task(send_notices(self._case, self._config.policy))
+            self._sender = asyncio.create_task(self._send_notices())
         while True:
             wake_at = None
             if self._tracks():

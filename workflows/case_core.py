@@ -78,6 +78,7 @@ class CaseCore:
     _replan: bool  # an act changed what is due: plan the timers again
     _rungs_sent: int
     _sender: asyncio.Task[None] | None
+    _resending: bool  # an admin's retry of a parked reminder is being sent
 
     def _today(self) -> dt.date:
         policy = self._config.policy

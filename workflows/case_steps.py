@@ -23,7 +23,6 @@ with workflow.unsafe.imports_passed_through():
     from models.case.record import (
         AdminAction,
         AdminInput,
-        CaseRecord,
         CaseSnapshot,
         CaseWarning,
         ChangeCaseInfo,
@@ -38,6 +37,8 @@ with workflow.unsafe.imports_passed_through():
 from workflows.case_core import AdminCommand, CaseCore, Effect
 
 ABORT_BY_RULE = "abort-is-a-table-rule"  # patch: admin_abort fires the rule ``abort``
+REMINDER_PARKS = "reminder-failure-parks"  # patch: a reminder failed for good parks
+MAIL_TIMEOUT = dt.timedelta(minutes=2)  # one try; above the SMTP client's own waits
 DOCUMENT_TIMEOUT = dt.timedelta(seconds=120)  # a PDF with embedded fonts takes seconds
 
 
@@ -98,31 +99,28 @@ async def describe_change_case(change_case: str, policy: CasePolicy) -> ChangeCa
     )
 
 
-async def send_notices(case: CaseRecord, policy: CasePolicy) -> None:
-    """Send the case's queued reminders one by one, forever: each is retried with backoff
-    until the mail server takes it (the activity sends each key at most once, across retries
-    and runs); one refused for good (unknown department, 5xx) becomes a warning."""
-    retry = step_retry(policy, 0)
-    while True:
-        await workflow.wait_condition(lambda: bool(case.outbox))
-        notice: DueNotice = case.outbox[0]
-        try:
-            await workflow.execute_activity_method(
-                NoticeActivities.send_due_notice,
-                notice,
-                start_to_close_timeout=policy.step_timeout,
-                retry_policy=retry,
-            )
-        except ActivityError as err:
-            cause = getattr(err, "cause", None) or err
-            case.warnings.append(
-                CaseWarning(
-                    code="reminder_not_sent",
-                    message=f"{notice.what}: {cause}"[:500],
-                    seq=case.seq,
-                )
-            )
-        case.outbox.pop(0)
+async def send_notice(notice: DueNotice, policy: CasePolicy) -> None:
+    """One reminder, its tries heartbeating: a live try is never timed out and retried beside
+    itself, however slow the server; one try ends well inside MAIL_TIMEOUT; a deferring or
+    unreachable server is retried for the policy's mail window."""
+    await workflow.execute_activity_method(
+        NoticeActivities.send_due_notice,
+        notice,
+        start_to_close_timeout=max(policy.step_timeout, MAIL_TIMEOUT),
+        heartbeat_timeout=policy.step_timeout,
+        schedule_to_close_timeout=policy.mail_retry_window,
+        retry_policy=step_retry(policy, 0),
+    )
+
+
+def failure_text(err: BaseException) -> str:
+    """A failure and its causes in one line (a timeout carries the last try's failure)."""
+    parts: list[str] = []
+    cause: BaseException | None = getattr(err, "cause", None) or err
+    while cause is not None and len(parts) < 4:
+        parts.append(str(cause))
+        cause = getattr(cause, "cause", None)
+    return ": ".join(p for p in parts if p)
 
 
 def rejected(err: CaseError) -> ApplicationError:
@@ -150,7 +148,8 @@ class CaseSteps(CaseCore):
             # a failed local activity surfaces as its own ApplicationError, not ActivityError
             except (ActivityError, ApplicationError, TemporalTimeoutError) as err:
                 attempts += self._config.policy.step_attempts
-                if not await self._park(effect, err, attempts):
+                cause = getattr(err, "cause", None) or err
+                if not await self._park(effect.step, effect.seq, str(cause), attempts):
                     return
                 continue
             if effect.projection is not None:
@@ -161,20 +160,53 @@ class CaseSteps(CaseCore):
                 )
             return
 
-    async def _park(self, effect: Effect, err: Exception, attempts: int) -> bool:
-        """Park the failed step until an admin decides; True means run it again."""
-        cause = getattr(err, "cause", None) or err
+    async def _send_notices(self) -> None:
+        """Send the case's queued reminders one by one, forever. The activity sends each key
+        at most once across tries and runs. One that fails for good (5xx, unknown department,
+        delivery unknown, the mail window spent) parks as the step ``send_reminder``: an
+        admin's retry sends it again, skip drops it, abort ends the case. Runs begun before
+        REMINDER_PARKS recorded a warning and dropped it."""
+        case, parks = self._case, 0
+        while True:
+            await workflow.wait_condition(lambda: bool(case.outbox))
+            notice: DueNotice = case.outbox[0]
+            try:
+                await send_notice(notice, self._config.policy)
+            except ActivityError as err:
+                self._resending = False
+                if workflow.patched(REMINDER_PARKS):
+                    parks += 1
+                    error = f"{notice.what}: {failure_text(err)}"
+                    if await self._park("send_reminder", case.seq, error, parks):
+                        case.outbox[0] = notice.model_copy(update={"resend": True})
+                        self._resending = True
+                        continue
+                else:
+                    cause = getattr(err, "cause", None) or err
+                    case.warnings.append(
+                        CaseWarning(
+                            code="reminder_not_sent",
+                            message=f"{notice.what}: {cause}"[:500],
+                            seq=case.seq,
+                        )
+                    )
+            self._resending, parks = False, 0
+            case.outbox.pop(0)
+
+    async def _park(self, step: str, seq: int, error: str, attempts: int) -> bool:
+        """Park the failed step until an admin decides; True means run it again. One step is
+        parked at a time: a second waits for the first to be settled."""
+        if self._case.parked is not None:
+            await workflow.wait_condition(lambda: self._case.parked is None)
         self._case.parked = ParkedStep(
-            step=effect.step,
-            seq=effect.seq,
-            error=str(cause)[:500],
+            step=step,
+            seq=seq,
+            error=error[:500],
             attempts=attempts,
             since=workflow.now(),
         )
         self._upsert_search_attributes()
-        workflow.logger.warning(
-            "case %s parked step %s (seq %s)", self._case.case_id, effect.step, effect.seq
-        )
+        workflow.logger.warning("case %s parked step %s (seq %s)", self._case.case_id, step, seq)
         await workflow.wait_condition(lambda: self._admin is not None)
         assert self._admin is not None
         command, self._admin = self._admin, None
@@ -188,8 +220,8 @@ class CaseSteps(CaseCore):
         self._case.admin_log.append(
             AdminAction(
                 action=command.action,
-                step=effect.step,
-                seq=effect.seq,
+                step=step,
+                seq=seq,
                 actor=command.request.actor,
                 reason=command.request.reason,
                 at=workflow.now(),
@@ -231,6 +263,9 @@ class CaseSteps(CaseCore):
         self._admin = AdminCommand(action=action, request=inp)
         await workflow.wait_condition(lambda: self._admin is None)
         await workflow.wait_condition(
-            lambda: self._case.parked is not None or not (self._effects or self._running)
+            lambda: (
+                self._case.parked is not None
+                or not (self._effects or self._running or self._resending)
+            )
         )
         return self._snapshot()

@@ -23,3 +23,4 @@ class DueNotice(Strict):
     what: str
     due_on: dt.date
     overdue: bool = False  # an escalation after the due date
+    resend: bool = False  # an admin retried it after a try whose delivery is unknown

@@ -28,6 +28,8 @@ class ReminderMail(Strict):
     to: list[str] = Field(min_length=1)
     subject: str
     body: str
+    # an admin's word to send again a mail whose delivery is unknown (activities/mail.py)
+    resend_unknown: bool = False
 
 
 OWNER_SUBJECT = "【期限通知】{what}（{due} まで）案件 {number}"
@@ -99,8 +101,9 @@ def build_reminder_mail(
 
 
 class SendReminderResult(Strict):
-    """``sent``: delivered by this call; ``already_sent``: an earlier try delivered it (or may
-    have, see activities/mail.py), so nothing was sent now."""
+    """``sent``: delivered by this call; ``already_sent``: an earlier try delivered it, so
+    nothing was sent now. A try whose delivery cannot be known fails instead
+    (``MailOutcomeUnknown``, see activities/mail.py)."""
 
     status: Literal["sent", "already_sent"]
     message_id: str

@@ -19,7 +19,9 @@ from workflows import workflow_runner
 
 async def main(target: str, task_queue: str, db_url: str, smtp_port: int) -> None:
     client = await Client.connect(target, data_converter=TEST_CONVERTER)
-    mail = MailActivities(make_engine(db_url), SmtpConfig(port=smtp_port, timeout_seconds=5))
+    mail = MailActivities(
+        make_engine(db_url), SmtpConfig(port=smtp_port, timeout_seconds=5, lease_seconds=3)
+    )
     async with Worker(
         client,
         task_queue=task_queue,

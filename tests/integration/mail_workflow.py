@@ -15,7 +15,8 @@ with workflow.unsafe.imports_passed_through():
 
 class SendOnceInput(Strict):
     mail: ReminderMail
-    timeout_seconds: float = 3.0
+    timeout_seconds: float = 30.0  # start-to-close of one try
+    heartbeat_seconds: float = 2.0  # a try that stops heartbeating this long is retried
 
 
 @workflow.defn(name="MailTestWorkflow")
@@ -28,6 +29,7 @@ class MailTestWorkflow:
             inp.mail,
             result_type=SendReminderResult,
             start_to_close_timeout=timedelta(seconds=inp.timeout_seconds),
+            heartbeat_timeout=timedelta(seconds=inp.heartbeat_seconds),
             retry_policy=RetryPolicy(
                 initial_interval=timedelta(seconds=0.3),
                 backoff_coefficient=2.0,

@@ -1,5 +1,8 @@
 """Reminder mail over real SMTP (aiosmtpd) on the real dev server: exactly once per key, even
-when the worker is killed mid-send or the mail server is down for a while."""
+when the server is slow, defers, refuses or is down for a while, when the worker is killed
+mid-send, or frozen while a retry takes over; a send whose outcome cannot be known is shown
+(MailOutcomeUnknown), never repeated blindly. Deliveries are counted after the workflow is
+done and the sending connections have ended."""
 
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ from persistence import outbox
 from tests.conftest import ROOT
 from tests.integration.conftest import System
 from tests.integration.mail_workflow import MailTestWorkflow, SendOnceInput
-from tests.integration.polling import until
+from tests.integration.polling import until, until_true
 from tests.integration.smtp_sink import SmtpSink, free_port
 from workflows import workflow_runner
 
@@ -48,7 +51,7 @@ def sink() -> Iterator[SmtpSink]:
 
 
 def mail_worker(system: System, port: int, task_queue: str) -> Worker:
-    acts = MailActivities(system.engine, SmtpConfig(port=port, timeout_seconds=5))
+    acts = MailActivities(system.engine, SmtpConfig(port=port, timeout_seconds=5, lease_seconds=3))
     return Worker(
         system.client,
         task_queue=task_queue,
@@ -183,7 +186,7 @@ class WorkerProcess:
 
 
 @pytest.mark.both_dbs
-async def test_worker_killed_after_the_end_of_data_does_not_send_again(
+async def test_worker_killed_after_the_end_of_data_is_shown_as_unknown_not_resent(
     system: System, sink: SmtpSink
 ) -> None:
     tq, mail = f"mail-{uuid.uuid4().hex}", reminder()
@@ -193,7 +196,7 @@ async def test_worker_killed_after_the_end_of_data_does_not_send_again(
     try:
         handle = await system.client.start_workflow(
             MailTestWorkflow.run,
-            SendOnceInput(mail=mail, timeout_seconds=3),
+            SendOnceInput(mail=mail),
             id=f"mail-{uuid.uuid4().hex}",
             task_queue=tq,
         )
@@ -204,16 +207,28 @@ async def test_worker_killed_after_the_end_of_data_does_not_send_again(
         assert row is not None and row.state == "committing"
 
         second = await WorkerProcess(system, tq, sink.port).ready()
-        result = await asyncio.wait_for(handle.result(), 30)
+        with pytest.raises(WorkflowFailureError) as failure:
+            await asyncio.wait_for(handle.result(), 30)
     finally:
         for proc in (first, second):
             if proc is not None:
                 proc.stop()
 
-    assert result.status == "already_sent"
+    cause = failure.value.cause
+    assert isinstance(cause, ActivityError) and isinstance(cause.cause, ApplicationError)
+    assert cause.cause.type == "MailOutcomeUnknown" and cause.cause.non_retryable
+    assert "may have been delivered" in cause.cause.message
     assert len(sink.received) == 1
     row = outbox.get(system.engine, mail.idempotency_key)
-    assert row is not None and row.state == "sent"
+    assert row is not None and row.state == "unknown"
+
+    # the admin's word (resend_unknown) sends it again, with the same Message-ID
+    async with mail_worker(system, sink.port, tq):
+        again = await send(system.client, mail.model_copy(update={"resend_unknown": True}), tq)
+        settled = await send(system.client, mail, tq)
+    assert (again.status, settled.status) == ("sent", "already_sent")
+    ids = [got.message["Message-ID"] for got in sink.received]
+    assert ids == [message_id_for(mail.idempotency_key)] * 2
 
 
 @pytest.mark.both_dbs
@@ -227,7 +242,7 @@ async def test_worker_killed_before_the_end_of_data_sends_on_retry(
     try:
         handle = await system.client.start_workflow(
             MailTestWorkflow.run,
-            SendOnceInput(mail=mail, timeout_seconds=3),
+            SendOnceInput(mail=mail),
             id=f"mail-{uuid.uuid4().hex}",
             task_queue=tq,
         )
@@ -246,3 +261,80 @@ async def test_worker_killed_before_the_end_of_data_sends_on_retry(
     assert (result.status, result.attempts) == ("sent", 2)
     assert len(sink.received) == 1
     assert sink.received[0].message["Message-ID"] == message_id_for(mail.idempotency_key)
+
+
+async def test_a_slow_server_gets_each_reminder_once(system: System, sink: SmtpSink) -> None:
+    """Each RCPT takes longer than the heartbeat timeout (the issue: 10 s per RCPT, step
+    timeout 8 s, 12 of 15 sent twice): the tries heartbeat, none is retried beside itself."""
+    sink.handler.rcpt_delay = 1.5
+    tq, mails = f"mail-{uuid.uuid4().hex}", [reminder() for _ in range(15)]
+    async with mail_worker(system, sink.port, tq):
+        results = await asyncio.gather(
+            *(
+                system.client.execute_workflow(
+                    MailTestWorkflow.run,
+                    SendOnceInput(mail=m, heartbeat_seconds=1.0),
+                    id=f"mail-{uuid.uuid4().hex}",
+                    task_queue=tq,
+                )
+                for m in mails
+            )
+        )
+    await until_true(lambda: sink.handler.closed >= 15, timeout=10, what="hang-ups")
+
+    assert [(r.status, r.attempts) for r in results] == [("sent", 1)] * 15
+    assert sorted(keys_of(sink)) == sorted(m.idempotency_key for m in mails)
+    assert sink.handler.closed == 15  # one connection per reminder: no second try ever began
+
+
+async def test_a_deferral_is_retried_and_delivered_once(system: System, sink: SmtpSink) -> None:
+    sink.handler.rcpt_refusals = ["451 4.3.0 try again later", "452 4.2.2 mailbox busy"]
+    tq, mail = f"mail-{uuid.uuid4().hex}", reminder()
+    async with mail_worker(system, sink.port, tq):
+        result = await send(system.client, mail, tq)
+    assert (result.status, result.attempts) == ("sent", 3)
+    assert keys_of(sink) == [mail.idempotency_key]
+
+
+@pytest.mark.both_dbs
+async def test_a_try_frozen_mid_send_is_fenced_out_by_the_retry_that_took_over(
+    system: System, sink: SmtpSink
+) -> None:
+    """The first worker freezes (SIGSTOP) inside RCPT: it stops heartbeating, its try times
+    out and a second worker's retry waits out the first try's lease, then sends. Thawed, the
+    first try reaches the end of the data, finds it no longer holds the row, and hangs up
+    without the terminator: the server has the reminder once."""
+    tq, mail = f"mail-{uuid.uuid4().hex}", reminder()
+    first = await WorkerProcess(system, tq, sink.port).ready()
+
+    def freeze_first_try() -> None:
+        sink.handler.on_rcpt = None
+        os.kill(first.proc.pid, signal.SIGSTOP)
+
+    sink.handler.on_rcpt = freeze_first_try
+    second: WorkerProcess | None = None
+    try:
+        handle = await system.client.start_workflow(
+            MailTestWorkflow.run,
+            SendOnceInput(mail=mail, heartbeat_seconds=1.0),
+            id=f"mail-{uuid.uuid4().hex}",
+            task_queue=tq,
+        )
+        await until_true(lambda: sink.handler.rcpt_count >= 1, timeout=20, what="RCPT")
+        second = await WorkerProcess(system, tq, sink.port).ready()
+        result = await asyncio.wait_for(handle.result(), 30)
+        assert (result.status, result.attempts) == ("sent", 2)
+        os.kill(first.proc.pid, signal.SIGCONT)
+        await until_true(lambda: sink.handler.closed >= 2, timeout=20, what="hang-ups")
+    finally:
+        for proc in (first, second):
+            if proc is not None:
+                proc.stop()
+
+    assert keys_of(sink) == [mail.idempotency_key]
+    row = outbox.get(system.engine, mail.idempotency_key)
+    assert row is not None and (row.state, row.attempts) == ("sent", 2)
+
+
+def keys_of(sink: SmtpSink) -> list[str]:
+    return [str(got.message["X-Toshin-Idempotency-Key"]) for got in sink.received]

@@ -198,6 +198,8 @@ async def test_mail_server_outage_loses_no_reminder(town: Town) -> None:
         await until(queued, lambda n: n == 0, timeout=20, what="every queued reminder delivered")
         sent = keys(sink.received)
         assert len(sent) == len(set(sent)), "a reminder was sent twice"
-        assert len(sent) >= waiting + 1  # the queued ones and the escalation after them
+        # the queued ones (the escalation may be among them when the case ran past the
+        # due day before the snapshot was read) and the escalation
+        assert len(sent) >= waiting and any(":e1" in k for k in sent)
     finally:
         sink.stop()

@@ -3,6 +3,8 @@ server: the wire format, and a refusal of the end of the data leaves the key sen
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +27,17 @@ MAIL = ReminderMail(
     subject="【督促】答申（令和8年6月1日）の期限を過ぎています 案件 諮問第3号",
     body="期限を過ぎています。\n",
 )
+
+
+def env() -> ActivityEnvironment:
+    """A try with a 30 s start-to-close (the default test info allows 1 s)."""
+    environment = ActivityEnvironment()
+    environment.info = dataclasses.replace(
+        environment.info,
+        start_to_close_timeout=dt.timedelta(seconds=30),
+        schedule_to_close_timeout=None,
+    )
+    return environment
 
 
 def test_dot_stuffing_doubles_leading_dots_and_ends_with_crlf() -> None:
@@ -51,15 +64,15 @@ async def test_a_refused_end_of_data_is_retryable_and_the_retry_sends(
     acts = MailActivities(engine, SmtpConfig(port=sink.port, timeout_seconds=5))
     sink.handler.data_reply = "451 4.3.0 try again later"
     with pytest.raises(ApplicationError) as err:
-        await ActivityEnvironment().run(acts.send_reminder, MAIL)
+        await env().run(acts.send_reminder, MAIL)
     assert err.value.type == "MailUnavailable" and not err.value.non_retryable
     row = outbox.get(engine, MAIL.idempotency_key)
     assert row is not None and row.state == "prepared"  # the server said no: not delivered
 
     sink.handler.data_reply = "250 OK"
-    result = await ActivityEnvironment().run(acts.send_reminder, MAIL)
+    result = await env().run(acts.send_reminder, MAIL)
     assert (result.status, result.attempts) == ("sent", 2)
-    again = await ActivityEnvironment().run(acts.send_reminder, MAIL)
+    again = await env().run(acts.send_reminder, MAIL)
     assert again.status == "already_sent"
     assert len(sink.received) == 1
     raw = sink.received[0].data

@@ -105,6 +105,7 @@ def test_nothing_but_the_five_fields_fills_the_template(
         "to",
         "subject",
         "body",
+        "resend_unknown",  # a flag for the sender, never in the message
     }
 
 

@@ -508,6 +508,7 @@ def test_reminders_carry_no_personal_data() -> None:
         "what",
         "due_on",
         "overdue",
+        "resend",  # an admin's retry of a parked reminder: a flag, never in the mail
     }
     assert notice.case_number == "R8-12"
 
