@@ -1,8 +1,8 @@
 """The outbox's lease: which try holds a reminder's row and until when (a retry that finds a
 live lease waits instead of sending beside it).
 
-Revision ID: 0008_outbox_lease
-Revises: 0003_desk_accounts
+Revision ID: 0005_outbox_lease
+Revises: 0004_audit_trail
 Create Date: 2026-12-02
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_outbox_lease"
-down_revision: str | None = "0003_desk_accounts"
+revision = "0005_outbox_lease"
+down_revision: str | None = "0004_audit_trail"
 branch_labels: str | None = None
 depends_on: str | None = None
 
