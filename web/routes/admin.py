@@ -5,17 +5,19 @@ and goes through ``edge.admin.AdminService`` (which records it)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
 from edge.admin import AdminService
+from edge.audit import Who
 from edge.users import Login
 from models.admin import AdminVerb, ParkedEntry, Subject, group_by_cause
-from models.case.states import CaseState
+from models.case.states import CaseState, Role
 from models.errors import CaseError, InvalidPayload
 from models.labels import STATE_LABELS
-from web.access import ADMIN_PAGES, require
+from web.access import ADMIN_PAGES, actor_of, require
 from web.auth import CSRF_FIELD, check_csrf
 from web.deps import CurrentLogin, Desk, DeskDep, who
 from web.errors import http_error
@@ -29,6 +31,11 @@ VERB_LABELS = {
     AdminVerb.abort: "中止",
 }
 SUBJECT_LABELS = {Subject.case: "案件", Subject.session: "会議"}
+
+
+def admin_who(request: Request, login: Login) -> Who:
+    """The admin as the engine records every desk user (表示名(username)), from where."""
+    return replace(who(request, login), actor=actor_of(login, Role.admin).name)
 
 
 def require_admin(login: Login) -> None:
@@ -114,7 +121,7 @@ async def repair(request: Request, desk: DeskDep, login: CurrentLogin) -> Respon
             verb,
             subject,
             posted.get("subject_id", ""),
-            who(request, login),
+            admin_who(request, login),
             posted.get("reason", ""),
         )
     except ValueError:
@@ -174,7 +181,7 @@ async def batch_retry(request: Request, desk: DeskDep, login: CurrentLogin) -> R
     targets: list[str] = posted.get("target", [])
     try:
         result = await (await service(desk)).batch_retry(
-            targets, who(request, login), posted.get("reason", "")
+            targets, admin_who(request, login), posted.get("reason", "")
         )
     except CaseError as err:
         return await batch_page(request, desk, login, targets, err)
@@ -251,7 +258,11 @@ async def reset(request: Request, desk: DeskDep, login: CurrentLogin) -> Respons
         return await reset_response(request, desk, login, case_id, None, error=err)
     try:
         done = await (await service(desk)).reset(
-            case_id, seq, who(request, login), posted.get("reason", ""), seen_latest=seen_latest
+            case_id,
+            seq,
+            admin_who(request, login),
+            posted.get("reason", ""),
+            seen_latest=seen_latest,
         )
     except CaseError as err:
         return await reset_response(request, desk, login, case_id, seq, error=err)
@@ -265,7 +276,7 @@ async def reconcile(request: Request, desk: DeskDep, login: CurrentLogin) -> Res
     posted = await form_of(request, login)
     try:
         report = await (await service(desk)).reconcile(
-            who(request, login), posted.get("reason", "")
+            admin_who(request, login), posted.get("reason", "")
         )
     except CaseError as err:
         return await console_page(request, desk, login, error=err, form="reconcile")
