@@ -72,11 +72,13 @@ async def documents_ready(desk: Desk, case_id: str, timeout: float = 120) -> Non
     raise RuntimeError(f"case {case_id}: the 答申書 was not generated in {timeout:.0f} s")
 
 
-async def logged_in(client: httpx.AsyncClient) -> None:
+async def logged_in(
+    client: httpx.AsyncClient, username: str = "kacho", password: str = PASSWORD
+) -> None:
     page = (await client.get("/login")).text
     token = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert token is not None
-    form = {"username": "kacho", "password": PASSWORD, "csrf_token": token.group(1)}
+    form = {"username": username, "password": password, "csrf_token": token.group(1)}
     resp = await client.post("/login", data=form)
     if resp.status_code != 303:
         raise RuntimeError(f"login answered {resp.status_code}")

@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Column, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
 class CaseRow(SQLModel, table=True):
     __tablename__ = "cases"
+    # the desk's list: one department's cases in one state, by deadline (migration 0006)
+    __table_args__ = (
+        Index("ix_cases_department_state_deadline", "department", "state", "next_deadline"),
+    )
 
     case_id: str = Field(primary_key=True, max_length=32)
     external_ref: str | None = Field(default=None, unique=True, max_length=200)

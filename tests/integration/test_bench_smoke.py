@@ -27,6 +27,12 @@ NUMBER = r"[0-9]+(?:\.[0-9]+)?"
 
 # bench → lines its smoke run must print (regular expressions, one line each)
 FIGURES: dict[str, list[str]] = {
+    "case_list": [
+        r"^read model: SQLite \(WAL\), 2,000 cases filled in [0-9.]+ s$",
+        rf"^department head, own dept, one state(?:\s+{NUMBER}){{4}}$",
+        rf"^secretariat, all depts, one state(?:\s+{NUMBER}){{4}}$",
+        r"^OK$",
+    ],
     "case_page": [
         r"^case page GET /cases/\{id\}, query included; read model SQLite; 5 samples each \(ms\)$",
         rf"^draft \(1 transition\)(?:\s+{NUMBER}){{4}}$",
