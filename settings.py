@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     # over the key file; the file defaults to data_dir / "keys" / "keyring.json"
     keyring: SecretStr = SecretStr("")
     keyring_file: Path | None = None
+    # who the CLI acts as (cli/common.py): a personal token, or an account and its password
+    token: SecretStr = SecretStr("")
+    user: str = ""
+    password: SecretStr = SecretStr("")
 
     @property
     def documents_path(self) -> Path:

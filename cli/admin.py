@@ -7,9 +7,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cli.common import console, open_edge, print_json, run
+from cli.common import console, open_edge, print_json, run, signed_in
 from edge import admin
-from models.case.record import Actor, AdminInput
+from edge.identity import actor_for
+from models.case.record import AdminInput
 from models.case.states import Role
 from settings import Settings
 
@@ -18,7 +19,6 @@ app = typer.Typer(
 )
 
 ReasonOpt = Annotated[str, typer.Option(help="why (recorded with the action)")]
-ActorOpt = Annotated[str, typer.Option(help="the admin acting")]
 JsonOpt = Annotated[bool, typer.Option("--json")]
 
 
@@ -53,12 +53,11 @@ def failed(as_json: JsonOpt = False) -> None:
     run(work)
 
 
-def _admin(action: str, case_id: str, reason: str, actor: str, as_json: bool) -> None:
+def _admin(action: str, case_id: str, reason: str, as_json: bool) -> None:
     async def work() -> None:
         edge = await open_edge()
-        snap = await edge.cases.admin(
-            case_id, action, AdminInput(actor=Actor(role=Role.admin, name=actor), reason=reason)
-        )
+        actor = actor_for(signed_in(edge.settings), (Role.admin,))
+        snap = await edge.cases.admin(case_id, action, AdminInput(actor=actor, reason=reason))
         if as_json:
             print_json(snap)
         else:
@@ -72,27 +71,22 @@ def _admin(action: str, case_id: str, reason: str, actor: str, as_json: bool) ->
 def retry(
     case_id: str,
     reason: ReasonOpt = "retry after repair",
-    actor: ActorOpt = "admin",
     as_json: JsonOpt = False,
 ) -> None:
     """Run the parked step again."""
-    _admin("retry", case_id, reason, actor, as_json)
+    _admin("retry", case_id, reason, as_json)
 
 
 @app.command()
-def skip(
-    case_id: str, reason: ReasonOpt, actor: ActorOpt = "admin", as_json: JsonOpt = False
-) -> None:
+def skip(case_id: str, reason: ReasonOpt, as_json: JsonOpt = False) -> None:
     """Drop the parked step and go on (a reason is required)."""
-    _admin("skip", case_id, reason, actor, as_json)
+    _admin("skip", case_id, reason, as_json)
 
 
 @app.command()
-def abort(
-    case_id: str, reason: ReasonOpt, actor: ActorOpt = "admin", as_json: JsonOpt = False
-) -> None:
+def abort(case_id: str, reason: ReasonOpt, as_json: JsonOpt = False) -> None:
     """End the case as aborted (a reason is required)."""
-    _admin("abort", case_id, reason, actor, as_json)
+    _admin("abort", case_id, reason, as_json)
 
 
 @app.command()

@@ -19,11 +19,12 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from edge.cases import today_jst
+from edge.identity import proven
 from edge.users import Login
 from models.accounts import DEPARTMENT_ROLES, USER_ROLE_LABELS, UserRole, UserView
 from models.calendar.wareki import DateStyle, format_date
 from models.case.lifecycle import allowed_actions
-from models.case.record import ActInput, Actor, CaseSnapshot
+from models.case.record import ActInput, CaseSnapshot
 from models.case.states import CaseState, Role, Trigger
 from models.errors import CaseError, RoleNotAllowed
 from models.labels import (
@@ -283,7 +284,7 @@ async def act(
     values = {s.name: posted.get(s.name, "") for s in chosen.form.fields}
     try:
         payload = payload_of(chosen.form, posted)
-        actor = Actor(role=chosen.role, name=f"{login.user.display_name}({login.user.username})")
+        actor = proven(login.user, chosen.role)
         edge = await desk.get_edge()
         await edge.cases.act(case_id, ActInput(trigger=trigger, actor=actor, payload=payload))
     except FormErrors as err:
