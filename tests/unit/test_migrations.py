@@ -35,7 +35,7 @@ from tests.conftest import read_model_backends
 from tests.read_models import fresh_url
 from tests.unit.test_council import record
 
-NEW_TABLES = {"councils", "sessions", "session_items", "users", "web_sessions"}
+NEW_TABLES = {"councils", "sessions", "session_items", "users", "web_sessions", "api_tokens"}
 AT = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
 
 
