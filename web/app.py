@@ -23,6 +23,7 @@ from edge.users import UserService
 from models.errors import CaseError
 from persistence.database import make_engine
 from settings import Settings
+from web.api.app import create_api
 from web.auth import LoginRequired
 from web.deps import Desk
 from web.errors import http_error
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, *, edge: Edge | None = None) ->
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(auth_routes.router)
     app.include_router(case_routes.router)
+    app.mount("/api/v1", create_api(app.state.desk))
 
     @app.middleware("http")
     async def security_headers(
