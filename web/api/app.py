@@ -52,7 +52,7 @@ def create_api(desk: Desk) -> FastAPI:
         if err.status == 403:
             log.warning("api refused %s %s: %s", request.method, request.url.path, exc.message)
         field = named_field(exc.message) if err.status in (401, 403, 422) else None
-        return error_response(err.status, exc.error_type.value, exc.message, field)
+        return error_response(err.status, type(exc).__name__, exc.message, field)
 
     @api.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:

@@ -12,7 +12,9 @@ from models.case.states import CaseState, Role, Trigger
 
 
 class ApiErrorBody(BaseModel):
-    type: str = Field(description="the domain error, e.g. InvalidPayload, OtherDepartment")
+    type: str = Field(
+        description="the error, e.g. InvalidPayload, OtherDepartment, Forbidden, CsrfRefused"
+    )
     message: str = Field(description="what went wrong, naming the field when there is one")
     field: str | None = Field(description="the field concerned, e.g. payload.reason")
 
