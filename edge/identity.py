@@ -21,12 +21,15 @@ from models.case.record import Actor
 from models.case.states import Role
 from models.errors import RoleNotAllowed
 
+NAME_LENGTH = 100  # Actor.name, and the read model's actor_name
+
 
 def proven(user: UserView, role: Role) -> Actor:
-    """The actor of ``user`` acting as ``role`` (held or not: the validator decides)."""
+    """The actor of ``user`` acting as ``role`` (held or not: the validator decides), named
+    as pages show it: 表示名(username)."""
     return Actor(
         role=role,
-        name=user.display_name,
+        name=f"{user.display_name}({user.username})"[:NAME_LENGTH],
         username=user.username,
         holds=tuple(user.acting_roles()),
         department=user.department,

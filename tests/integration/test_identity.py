@@ -76,7 +76,7 @@ async def test_another_departments_account_is_refused_by_the_validator(system: S
     by = (await gateway.snapshot(snap.case_id)).history[-1].actor
     assert (by.username, by.name, by.department, by.head) == (
         "hoken",
-        "hoken 太郎",
+        "hoken 太郎(hoken)",
         "保健センター",
         True,
     )
@@ -178,7 +178,9 @@ async def test_the_cli_acts_as_a_registered_account(system: System, tmp_path: Pa
 
     snap = await system.gateway.snapshot(case_id)
     assert snap.state is CaseState.triage
-    assert [(r.actor.username, r.actor.name) for r in snap.history] == [("hoken", "hoken 太郎")] * 2
+    assert [(r.actor.username, r.actor.name) for r in snap.history] == [
+        ("hoken", "hoken 太郎(hoken)")
+    ] * 2
 
 
 async def test_a_personal_token_works_until_it_is_revoked(system: System) -> None:
