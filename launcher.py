@@ -111,9 +111,14 @@ def load_demo(settings: Settings) -> subprocess.CompletedProcess[str]:
     """``starter.py demo load`` as the demo admin: a scenario plays every role, which only an
     admin may (edge/identity.py); its token is issued for this run and revoked after it."""
     from edge.users import DEMO_ADMIN, UserService  # import late: argon2, SQL
+    from models.errors import CaseError
 
     users = UserService(settings)
-    token, issued = users.issue_token(DEMO_ADMIN, "demo load (./toshin up)")
+    try:
+        token, issued = users.issue_token(DEMO_ADMIN, "demo load (./toshin up)")
+    except CaseError as err:  # the demo admin was removed: say so, the engine runs anyway
+        users.engine.dispose()
+        return subprocess.CompletedProcess([], 1, "", f"demo load: {err.error_type}: {err}")
     try:
         return subprocess.run(
             [sys.executable, str(ROOT / "starter.py"), "demo", "load"],

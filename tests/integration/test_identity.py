@@ -23,6 +23,7 @@ from models.case.record import ActInput, Actor
 from models.case.states import CaseState, Role, Trigger
 from models.errors import OtherDepartment, RoleNotAllowed
 from models.ids import case_workflow_id
+from tests.conftest import ROOT
 from tests.factories import document
 from tests.integration.accounts import PASSWORD, account_token
 from tests.integration.conftest import System
@@ -175,6 +176,11 @@ async def test_the_cli_acts_as_a_registered_account(system: System, tmp_path: Pa
         "--set", "reason=特に必要", env_extra=hoken,
     )  # fmt: skip
     assert code == 1 and "RoleNotAllowed: actor.role: the account does not hold secretariat" in err
+
+    scenario = str(ROOT / "scenarios" / "s02_fujisawa_870.yaml")
+    code, _, err = await cli(system, "scenario", "run", scenario, "--unique", env_extra=hoken)
+    assert code == 1 and "RoleNotAllowed: actor.role: the account does not hold admin" in err
+    assert system.sql("select count(*) from cases") == [(1,)]  # the scenario created nothing
 
     snap = await system.gateway.snapshot(case_id)
     assert snap.state is CaseState.triage
