@@ -89,6 +89,7 @@ async def test_the_openapi_document_has_the_api_and_not_the_desk(api: Api) -> No
     assert (await api.client.get("/openapi.json")).status_code == 404  # the desk has none
 
 
+@pytest.mark.both_dbs
 async def test_a_department_head_lists_reads_and_acts_on_its_own_cases(
     api: Api, caplog: pytest.LogCaptureFixture
 ) -> None:
