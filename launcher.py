@@ -117,6 +117,31 @@ def demo_accounts(settings: Settings) -> str:
     return "\n".join(lines)
 
 
+def load_demo(settings: Settings) -> subprocess.CompletedProcess[str]:
+    """``starter.py demo load`` as the demo admin: a scenario plays every role, which only an
+    admin may (edge/identity.py); its token is issued for this run and revoked after it."""
+    from edge.users import DEMO_ADMIN, UserService  # import late: argon2, SQL
+    from models.errors import CaseError
+
+    users = UserService(settings)
+    try:
+        token, issued = users.issue_token(DEMO_ADMIN, "demo load (./toshin up)")
+    except CaseError as err:  # the demo admin was removed: say so, the engine runs anyway
+        users.engine.dispose()
+        return subprocess.CompletedProcess([], 1, "", f"demo load: {err.error_type}: {err}")
+    try:
+        return subprocess.run(
+            [sys.executable, str(ROOT / "starter.py"), "demo", "load"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "TOSHIN_TOKEN": token},
+        )
+    finally:
+        users.revoke_token(DEMO_ADMIN, issued.token_id)
+        users.engine.dispose()
+
+
 def main() -> int:
     started = time.monotonic()
     settings = Settings()
@@ -192,12 +217,7 @@ def main() -> int:
             )
             children.append(sink)
             mail_note += f", kept by a local sink in {maildir}/new"
-        demo = subprocess.run(
-            [sys.executable, str(ROOT / "starter.py"), "demo", "load"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-        )
+        demo = load_demo(settings)
         (logs / "demo.log").write_text(demo.stdout + demo.stderr, encoding="utf-8")
         if demo.returncode != 0:
             print(demo.stdout[-3000:], demo.stderr[-3000:], sep="\n")

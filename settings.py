@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     # the Temporal Web UI's origin, the one origin the desk's codec endpoint answers (CORS);
     # empty: the embedded UI, http://127.0.0.1:<ui_port>
     codec_ui_origin: str = ""
+    # who the CLI acts as (cli/common.py): a personal token, or an account and its password
+    token: SecretStr = SecretStr("")
+    user: str = ""
+    password: SecretStr = SecretStr("")
 
     @property
     def documents_path(self) -> Path:

@@ -36,6 +36,7 @@ from pathlib import Path
 import yaml
 
 from bench.transition_latency import exit_with
+from edge.users import DEMO_ACCOUNTS
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -237,8 +238,10 @@ async def run(live_sample: int | None = None) -> int:
             if not ids:
                 doc = Path(tmp) / "document.yaml"
                 write_document(doc)
+                head = DEMO_ACCOUNTS[0]  # the sample document's department head
+                creator = {**env, "TOSHIN_USER": head.username, "TOSHIN_PASSWORD": head.password}
                 for i in range(EXTRA_CASES):
-                    await starter(env, "case", "create", str(doc), "--ref", f"startup-{i}")
+                    await starter(creator, "case", "create", str(doc), "--ref", f"startup-{i}")
                 ids = await list_case_ids(env)
             first["ids"] = ids
 

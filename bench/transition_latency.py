@@ -39,12 +39,12 @@ with workflow.unsafe.imports_passed_through():
     from edge.cases import CaseService
     from models import search_attributes as sa
     from models.case.document import ConsultationDocument
-    from models.case.record import ActInput, Actor
+    from models.case.record import ActInput
     from models.case.states import Role
     from models.policy import CasePolicy
     from persistence.database import make_engine
     from settings import ROOT, Settings
-    from tests.factories import document
+    from tests.factories import actor, document
     from tests.keys import TEST_CONVERTER
 from bench.bare_counter import BareCounterWorkflow
 from tests.integration.conftest import municipality
@@ -96,7 +96,7 @@ def drop_pg_schema(schema: str) -> None:
 
 # -- the measurement ---------------------------------------------------------------------------
 
-DEPARTMENT = Actor(role=Role.department, name="担当課")
+DEPARTMENT = actor(Role.department, "担当課")
 
 
 async def gather_limited(factories: list[Callable[[], Awaitable[T]]], limit: int = 16) -> list[T]:

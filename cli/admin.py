@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from cli.common import console, open_edge, print_json, run
+from cli.common import console, open_edge, print_json, run, signed_in
 from edge import admin
-from edge.admin import open_admin
-from edge.audit import cli_who
+from edge.admin import AdminCaller, open_admin
+from edge.audit import CLI_SOURCE
 from models.admin import AdminVerb, ResetPlan, Subject, group_by_cause, reason_given
 from models.errors import InvalidPayload
 from settings import Settings
@@ -21,7 +22,6 @@ app = typer.Typer(
 )
 
 ReasonOpt = Annotated[str, typer.Option(help="why (recorded with the action)")]
-ActorOpt = Annotated[str, typer.Option(help="the admin acting")]
 JsonOpt = Annotated[bool, typer.Option("--json")]
 
 
@@ -56,11 +56,16 @@ def failed(as_json: JsonOpt = False) -> None:
     run(work)
 
 
-def _admin(action: str, target: str, reason: str, actor: str, session: bool, as_json: bool) -> None:
+def _caller() -> AdminCaller:
+    """The signed-in account (TOSHIN_TOKEN, or TOSHIN_USER + password); it must hold admin."""
+    return AdminCaller(signed_in(Settings()), f"{CLI_SOURCE}@{socket.gethostname()}")
+
+
+def _admin(action: str, target: str, reason: str, session: bool, as_json: bool) -> None:
     async def work() -> None:
         admin = await open_admin(Settings())
         subject = Subject.session if session else Subject.case
-        done = await admin.repair(AdminVerb(action), subject, target, cli_who(actor), reason)
+        done = await admin.repair(AdminVerb(action), subject, target, _caller(), reason)
         if as_json:
             print_json(done)
         else:
@@ -80,28 +85,23 @@ def retry(
         str, typer.Argument(metavar="ID", help="the case (or, with --session, session)")
     ],
     reason: ReasonOpt = "retry after repair",
-    actor: ActorOpt = "admin",
     session: SessionOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Run the parked step again (a session: generate its failed documents again)."""
-    _admin("retry", target, reason, actor, session, as_json)
+    _admin("retry", target, reason, session, as_json)
 
 
 @app.command()
-def skip(
-    case_id: str, reason: ReasonOpt, actor: ActorOpt = "admin", as_json: JsonOpt = False
-) -> None:
+def skip(case_id: str, reason: ReasonOpt, as_json: JsonOpt = False) -> None:
     """Drop the parked step and go on (a reason is required)."""
-    _admin("skip", case_id, reason, actor, False, as_json)
+    _admin("skip", case_id, reason, False, as_json)
 
 
 @app.command()
-def abort(
-    case_id: str, reason: ReasonOpt, actor: ActorOpt = "admin", as_json: JsonOpt = False
-) -> None:
+def abort(case_id: str, reason: ReasonOpt, as_json: JsonOpt = False) -> None:
     """End the case as aborted (a reason is required)."""
-    _admin("abort", case_id, reason, actor, False, as_json)
+    _admin("abort", case_id, reason, False, as_json)
 
 
 @app.command()
@@ -140,7 +140,6 @@ def retry_batch(
         list[str], typer.Argument(metavar="TARGET...", help="case:<id> or session:<id>")
     ],
     reason: ReasonOpt,
-    actor: ActorOpt = "admin",
     dry_run: Annotated[bool, typer.Option("--dry-run", help="only say what it touches")] = False,
     yes: Annotated[bool, typer.Option("--yes", help="do not ask before retrying")] = False,
     as_json: JsonOpt = False,
@@ -167,7 +166,7 @@ def retry_batch(
             return
         if not yes and not typer.confirm(f"retry {preview.touches}?"):
             raise typer.Exit(1)
-        result = await admin.batch_retry(targets, cli_who(actor), reason)
+        result = await admin.batch_retry(targets, _caller(), reason)
         if as_json:
             print_json(result)
             return
@@ -188,7 +187,6 @@ def reset(
         int | None, typer.Option("--to", help="the last transition (seq) the case keeps")
     ] = None,
     reason: Annotated[str, typer.Option(help="why (required unless --dry-run)")] = "",
-    actor: ActorOpt = "admin",
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="show the plan, change nothing")
     ] = False,
@@ -214,7 +212,7 @@ def reset(
             else:
                 print_plan(plan)
             return
-        done = await admin.reset(case_id, to, cli_who(actor), reason)
+        done = await admin.reset(case_id, to, _caller(), reason)
         if as_json:
             print_json(done)
             return
@@ -266,14 +264,13 @@ def failing(as_json: JsonOpt = False) -> None:
 @app.command()
 def reconcile(
     reason: ReasonOpt = "reconcile on demand",
-    actor: ActorOpt = "admin",
     as_json: JsonOpt = False,
 ) -> None:
     """Compare every case's and session's workflow with the read model; repair what differs."""
 
     async def work() -> None:
         admin = await open_admin(Settings())
-        report = await admin.reconcile(cli_who(actor), reason)
+        report = await admin.reconcile(_caller(), reason)
         if as_json:
             print_json(report)
             return

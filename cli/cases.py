@@ -9,20 +9,15 @@ from typing import Annotated, Any
 import typer
 
 from cli import render
-from cli.common import checked, console, fail, open_edge, print_json, run
+from cli.common import checked, console, fail, open_edge, print_json, run, signed_in
 from edge.cases import list_cases
-from edge.loaders import (
-    load_document,
-    load_mapping,
-    load_municipality,
-    load_structured,
-    parse,
-    parse_sets,
-)
-from models.case.lifecycle import REPAIRS, RULES, is_engine_only
-from models.case.record import ActInput, Actor, CaseSnapshot
-from models.case.states import PERSON_ROLES, CaseState, Role
-from models.labels import ROLE_LABELS, TRIGGER_LABELS
+from edge.identity import actor_for
+from edge.loaders import load_document, load_mapping, load_municipality, load_structured, parse_sets
+from models.case.checks import CREATORS
+from models.case.lifecycle import REPAIRS, RULES, is_engine_only, roles_for
+from models.case.record import ActInput, CaseSnapshot
+from models.case.states import CaseState, Role, Trigger
+from models.labels import TRIGGER_LABELS
 from models.municipality import MunicipalityConfig
 from models.views import case_list, case_sheet
 from settings import Settings
@@ -36,18 +31,11 @@ TRIGGER_HELP = "\n\n".join(
     if not is_engine_only(r.trigger) and r.trigger not in REPAIRS
 )
 
-RoleOpt = Annotated[Role, typer.Option("--as", help="the acting role")]
+RoleOpt = Annotated[
+    Role | None,
+    typer.Option("--as", help="which of your roles to act in (default: one the act takes)"),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON for scripts")]
-
-
-def _person(role: Role) -> Role:
-    if role not in PERSON_ROLES:
-        raise fail("--as: engine is not a person's role")
-    return role
-
-
-def _actor(role: Role, name: str) -> Actor:
-    return parse(Actor, {"role": role, "name": name}, "--actor")
 
 
 def _show(snap: CaseSnapshot, as_json: bool, role: Role | None, town: MunicipalityConfig) -> None:
@@ -62,33 +50,36 @@ def _show(snap: CaseSnapshot, as_json: bool, role: Role | None, town: Municipali
 def create(
     file: Annotated[Path, typer.Argument(help="YAML or JSON file with the 諮問書 fields")],
     ref: Annotated[str | None, typer.Option(help="external reference, e.g. 諮問第870号")] = None,
-    actor: Annotated[str, typer.Option(help="who creates it")] = "担当課",
     on: Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"])] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Create a case in draft from a consultation document file."""
+    """Create a case in draft from a consultation document file (as the signed-in user: a
+    department's member or head for its own department, or the secretariat)."""
 
     async def work() -> CaseSnapshot:
         document = load_document(load_structured(file), str(file))
         edge = await open_edge()
+        actor = actor_for(signed_in(edge.settings), CREATORS)
         snap = await edge.cases.create_case(
             document=document,
-            actor=_actor(Role.department, actor),
+            actor=actor,
             external_ref=ref,
             created_on=on.date() if on else None,
         )
-        _show(snap, as_json, Role.department, edge.municipality)
+        _show(snap, as_json, actor.role, edge.municipality)
         return snap
 
     run(work)
 
 
-@app.command(help=f"Fire a trigger on a case.\n\nTriggers:\n\n{TRIGGER_HELP}")
+@app.command(
+    help="Fire a trigger on a case, as the signed-in user (TOSHIN_TOKEN, or TOSHIN_USER and "
+    f"TOSHIN_PASSWORD).\n\nTriggers:\n\n{TRIGGER_HELP}"
+)
 def act(
     case_id: str,
     trigger: str,
-    role: RoleOpt,
-    actor: Annotated[str | None, typer.Option(help="the person acting")] = None,
+    role: RoleOpt = None,
     payload: Annotated[Path | None, typer.Option(help="YAML/JSON file with the payload")] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="payload field key=value")] = None,
     on: Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"])] = None,
@@ -100,16 +91,14 @@ def act(
         if payload is not None:
             data.update(load_mapping(payload))
         data.update(parse_sets(set_ or []))
-        person = _person(role)
-        request = ActInput(
-            trigger=trigger,
-            actor=_actor(person, actor or ROLE_LABELS[person]),
-            payload=data,
-            on=on.date() if on else None,
-        )
+        if role is Role.engine:
+            raise fail("--as: engine is not a person's role")
         edge = await open_edge()
+        allowed = roles_for(Trigger(trigger)) if trigger in Trigger.__members__ else ()
+        actor = actor_for(signed_in(edge.settings), allowed, role)
+        request = ActInput(trigger=trigger, actor=actor, payload=data, on=on.date() if on else None)
         await edge.cases.act(case_id, request, request_id=request_id)
-        _show(await edge.cases.snapshot(case_id), as_json, person, edge.municipality)
+        _show(await edge.cases.snapshot(case_id), as_json, actor.role, edge.municipality)
 
     run(work)
 

@@ -1,9 +1,16 @@
-"""What every CLI command shares: the edge, one-line errors, --json output."""
+"""What every CLI command shares: the edge, the signed-in user, one-line errors, --json output.
+
+The CLI acts as a registered account (``starter.py user add``), proven on every command that
+acts: ``TOSHIN_TOKEN`` (a personal token from ``starter.py user token NAME``), or
+``TOSHIN_USER`` with ``TOSHIN_PASSWORD`` (typed at a hidden prompt when it is not set and a
+terminal is attached). Wrong credentials count towards the account's lockout like the desk's.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import getpass
 import json
 import sys
 from collections.abc import Awaitable, Callable
@@ -15,7 +22,10 @@ from rich.console import Console
 from typer._click.exceptions import UsageError
 
 from edge.connect import open_edge
-from models.errors import CaseError, ErrorType, describe_validation_error
+from edge.users import UserService
+from models.accounts import UserView
+from models.errors import CaseError, ErrorType, LoginRefused, describe_validation_error
+from settings import Settings
 
 __all__ = [
     "checked",
@@ -26,6 +36,7 @@ __all__ = [
     "open_edge",
     "print_json",
     "run",
+    "signed_in",
 ]
 
 T = TypeVar("T")
@@ -79,3 +90,23 @@ def _default(value: Any) -> Any:
 
 def print_json(value: Any) -> None:
     typer.echo(json.dumps(value, default=_default, ensure_ascii=False, indent=2))
+
+
+def signed_in(settings: Settings) -> UserView:
+    """The account the CLI acts as; LoginRefused (one line, exit 1) when it is not proven."""
+    users = UserService(settings)
+    try:
+        token = settings.token.get_secret_value()
+        if token:
+            return users.by_token(token)
+        if not settings.user:
+            raise LoginRefused(
+                "TOSHIN_USER: the CLI acts as a registered account: set TOSHIN_TOKEN (from "
+                "`starter.py user token NAME`) or TOSHIN_USER and TOSHIN_PASSWORD"
+            )
+        password = settings.password.get_secret_value()
+        if not password and sys.stdin.isatty():
+            password = getpass.getpass(f"password for {settings.user}: ")
+        return users.authenticate(settings.user, password)
+    finally:
+        users.engine.dispose()

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from cli.common import console, fail, open_edge, print_json, run
+from cli.common import console, fail, open_edge, print_json, run, signed_in
 from cli.render import step_table
 from edge.loaders import load_model
 from edge.scenarios import ScenarioRunner, load_scenario
@@ -23,12 +23,12 @@ DEMO_SCENARIOS = sorted((ROOT / "scenarios").glob("s*.yaml"))
 
 async def run_files(files: list[Path], *, unique: bool, as_json: bool) -> bool:
     edge = await open_edge()
+    admin = signed_in(edge.settings)
     all_ok = True
     for path in files:
         scenario = load_scenario(path)
-        ids, results = await ScenarioRunner(edge.cases, unique=unique, councils=edge.councils).run(
-            scenario, path.parent
-        )
+        runner = ScenarioRunner(edge.cases, admin=admin, unique=unique, councils=edge.councils)
+        ids, results = await runner.run(scenario, path.parent)
         ok = all(r.ok for r in results)
         all_ok = all_ok and ok
         if as_json:

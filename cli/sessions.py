@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from cli import render
-from cli.common import checked, console, fail, open_edge, print_json, run
+from cli.common import checked, console, fail, open_edge, print_json, run, signed_in
 from edge.connect import Edge
 from edge.councils import list_sessions
 from edge.loaders import load_model
@@ -28,7 +28,6 @@ app = typer.Typer(
 )
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON for scripts")]
-ActorOpt = Annotated[str | None, typer.Option(help="the person acting (default: the role)")]
 OnOpt = Annotated[
     dt.datetime | None,
     typer.Option(formats=["%Y-%m-%d"], help="business date of the act (default: today, JST)"),
@@ -53,13 +52,12 @@ async def _present(edge: Edge, snap: SessionSnapshot, as_json: bool) -> None:
 def _send(
     session_id: str,
     name: str,
-    actor: str | None,
     on: dt.datetime | None,
     fields: dict[str, Any],
     as_json: bool,
     next_id: str | None = None,
 ) -> SessionSnapshot:
-    """Send the act ``name`` as the role that does it (edge.sessions.acting_role)."""
+    """Send the act ``name`` as the signed-in user, in a role the act takes."""
 
     async def work() -> SessionSnapshot:
         edge = await open_edge()
@@ -67,7 +65,7 @@ def _send(
             session_id,
             name,
             fields,
-            actor=actor,
+            user=signed_in(edge.settings),
             on=on.date() if on else None,
             next_session=next_id,
         )
@@ -88,7 +86,6 @@ def _split(values: list[str] | None) -> list[str]:
 @app.command()
 def plan(
     file: Annotated[Path, typer.Argument(help="YAML or JSON SessionPlan")],
-    actor: ActorOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Plan a session of a council (as secretariat); starts_at must be in the future."""
@@ -96,7 +93,11 @@ def plan(
     async def work() -> None:
         session_plan = load_model(SessionPlan, file)
         edge = await open_edge()
-        await _present(edge, await edge.councils.plan_as_person(session_plan, actor), as_json)
+        await _present(
+            edge,
+            await edge.councils.plan_as_person(session_plan, signed_in(edge.settings)),
+            as_json,
+        )
 
     run(work)
 
@@ -116,13 +117,12 @@ def show(session_id: str, as_json: JsonOpt = False) -> None:
 def add(
     session_id: str,
     case_ids: Annotated[list[str], typer.Argument(help="cases in ready (付議待ち)")],
-    actor: ActorOpt = None,
     on: OnOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Put cases on the agenda (secretariat); each case is scheduled for this session."""
     fields = {"case_ids": case_ids}
-    snap = _send(session_id, "add_items", actor, on, fields, as_json)
+    snap = _send(session_id, "add_items", on, fields, as_json)
     reasons = not_on_agenda(snap, case_ids)
     if reasons:
         raise fail(f"not put on the agenda: {'; '.join(reasons)}")
@@ -133,28 +133,23 @@ def remove(
     session_id: str,
     case_id: str,
     reason: Annotated[str, typer.Option(help="why it leaves the agenda (the case records it)")],
-    actor: ActorOpt = None,
     on: OnOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Take a case off the agenda before the materials go out; it waits in ready again."""
-    _send(session_id, "remove_item", actor, on, {"case_id": case_id, "reason": reason}, as_json)
+    _send(session_id, "remove_item", on, {"case_id": case_id, "reason": reason}, as_json)
 
 
 @app.command()
-def notice(
-    session_id: str, actor: ActorOpt = None, on: OnOpt = None, as_json: JsonOpt = False
-) -> None:
+def notice(session_id: str, on: OnOpt = None, as_json: JsonOpt = False) -> None:
     """The convocation notice (開催通知) went out (secretariat)."""
-    _send(session_id, "send_notice", actor, on, {}, as_json)
+    _send(session_id, "send_notice", on, {}, as_json)
 
 
 @app.command()
-def materials(
-    session_id: str, actor: ActorOpt = None, on: OnOpt = None, as_json: JsonOpt = False
-) -> None:
+def materials(session_id: str, on: OnOpt = None, as_json: JsonOpt = False) -> None:
     """The materials (資料) went to the members (secretariat); every case records it."""
-    _send(session_id, "send_materials", actor, on, {}, as_json)
+    _send(session_id, "send_materials", on, {}, as_json)
 
 
 @app.command("open")
@@ -164,7 +159,6 @@ def open_(
     staff: Annotated[list[str] | None, typer.Option(help="事務局職員 (repeat or a,b)")] = None,
     explainer: Annotated[list[str] | None, typer.Option(help="説明者・参考人")] = None,
     observers: Annotated[int, typer.Option(help="傍聴者数")] = 0,
-    actor: ActorOpt = None,
     on: OnOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -176,7 +170,7 @@ def open_(
         "observers": observers,
     }
     fields = {"attendance": attendance}
-    _send(session_id, "open_session", actor, on, fields, as_json)
+    _send(session_id, "open_session", on, fields, as_json)
 
 
 @app.command("carry-over")
@@ -184,26 +178,24 @@ def carry_over(
     session_id: str,
     next_: Annotated[str, typer.Option("--next", help="the session the agenda goes to")],
     reason: Annotated[str, typer.Option(help="e.g. 定足数に達せず流会")],
-    actor: ActorOpt = None,
     on: OnOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """After a failed quorum, carry the agenda over to the next session (secretariat)."""
     fields = {"reason": reason}
-    _send(session_id, "carry_over", actor, on, fields, as_json, next_)
+    _send(session_id, "carry_over", on, fields, as_json, next_)
 
 
 @app.command("item-open")
 def item_open(
     session_id: str,
     case_id: str,
-    actor: ActorOpt = None,
     on: OnOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """The chair opens deliberation of one item (会長)."""
     fields = {"case_id": case_id}
-    _send(session_id, "open_item", actor, on, fields, as_json)
+    _send(session_id, "open_item", on, fields, as_json)
 
 
 @app.command()
@@ -214,13 +206,12 @@ def qa(
     role: Annotated[str, typer.Option(help="speaker: 委員/会長/担当課/事務局/参考人")] = "委員",
     answer: Annotated[str | None, typer.Option(help="the answer given")] = None,
     speaker: Annotated[str | None, typer.Option(help="who asked")] = None,
-    actor: ActorOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Record a question and its answer in the deliberation of an item (secretariat)."""
     entry = {"speaker_role": role, "speaker": speaker, "question": question, "answer": answer}
     fields = {"case_id": case_id, "qa": entry}
-    _send(session_id, "record_qa", actor, None, fields, as_json)
+    _send(session_id, "record_qa", None, fields, as_json)
 
 
 @app.command()
@@ -239,7 +230,6 @@ def decide(
     ] = None,
     reason: Annotated[str | None, typer.Option(help="for continue / convert")] = None,
     next_: Annotated[str | None, typer.Option("--next", help="for continue")] = None,
-    actor: ActorOpt = None,
     on: OnOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -256,7 +246,7 @@ def decide(
             next_session=next_,
         )
     )
-    _send(session_id, "decide_item", actor, on, fields, as_json, next_)
+    _send(session_id, "decide_item", on, fields, as_json, next_)
 
 
 @app.command()
@@ -269,7 +259,6 @@ def answer(
     by: Annotated[ApprovedBy, typer.Option(help="approved by the session or the chair")] = (
         ApprovedBy.session
     ),
-    actor: ActorOpt = None,
     on: OnOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -281,15 +270,13 @@ def answer(
         "reasons": reasons,
         "approved_by": by.value,
     }
-    _send(session_id, "issue_answer", actor, on, fields, as_json)
+    _send(session_id, "issue_answer", on, fields, as_json)
 
 
 @app.command()
-def close(
-    session_id: str, actor: ActorOpt = None, on: OnOpt = None, as_json: JsonOpt = False
-) -> None:
+def close(session_id: str, on: OnOpt = None, as_json: JsonOpt = False) -> None:
     """Close the session (secretariat); the minutes are drafted and due."""
-    _send(session_id, "close_session", actor, on, {}, as_json)
+    _send(session_id, "close_session", on, {}, as_json)
 
 
 @app.command()
@@ -297,32 +284,29 @@ def redact(
     session_id: str,
     passage: Annotated[str, typer.Option(help="text left out of the public minutes")],
     basis: Annotated[str, typer.Option(help="legal basis, e.g. 情報公開条例第6条第7号")],
-    actor: ActorOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Leave a passage out of the public minutes, with its legal basis (secretariat)."""
     fields = {"redaction": {"passage": passage, "legal_basis": basis}}
-    _send(session_id, "redact", actor, None, fields, as_json)
+    _send(session_id, "redact", None, fields, as_json)
 
 
 @app.command("approve-minutes")
-def approve_minutes(session_id: str, actor: ActorOpt = None, as_json: JsonOpt = False) -> None:
+def approve_minutes(session_id: str, as_json: JsonOpt = False) -> None:
     """The chair approves the minutes (会長)."""
-    _send(session_id, "approve_minutes", actor, None, {}, as_json)
+    _send(session_id, "approve_minutes", None, {}, as_json)
 
 
 @app.command("publish-minutes")
-def publish_minutes(
-    session_id: str, actor: ActorOpt = None, on: OnOpt = None, as_json: JsonOpt = False
-) -> None:
+def publish_minutes(session_id: str, on: OnOpt = None, as_json: JsonOpt = False) -> None:
     """Publish the (redacted) minutes (secretariat)."""
-    _send(session_id, "publish_minutes", actor, on, {}, as_json)
+    _send(session_id, "publish_minutes", on, {}, as_json)
 
 
 @app.command("retry-documents")
-def retry_documents(session_id: str, actor: ActorOpt = None, as_json: JsonOpt = False) -> None:
+def retry_documents(session_id: str, as_json: JsonOpt = False) -> None:
     """Generate again the session documents that failed (after fixing the template)."""
-    _send(session_id, "retry_documents", actor, None, {}, as_json)
+    _send(session_id, "retry_documents", None, {}, as_json)
 
 
 @app.command("list")

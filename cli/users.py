@@ -9,14 +9,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cli.common import checked, console, fail, print_json
+from cli.common import checked, console, err_console, fail, print_json
 from edge.audit import record_cli_action
 from edge.users import UserService
 from models.accounts import USER_ROLE_LABELS, UserRole
 from settings import Settings
 
 app = typer.Typer(
-    help="Desk accounts: add, change a password, disable, list.", no_args_is_help=True
+    help="Accounts: add, passwd, disable, list; personal API tokens.",
+    no_args_is_help=True,
 )
 
 StdinOpt = Annotated[
@@ -96,3 +97,40 @@ def list_(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         roles = ", ".join(f"{r} ({USER_ROLE_LABELS[r]})" for r in u.roles)
         table.add_row(u.username, u.display_name, roles, u.department or "", status)
     console.print(table)
+
+
+@app.command()
+def token(
+    username: str,
+    label: Annotated[str, typer.Option(help="what the token is for")] = "API",
+) -> None:
+    """Issue a personal API token (shown once; only its hash is kept). Use it as
+    `Authorization: Bearer <token>` on /api/v1 or as TOSHIN_TOKEN for the CLI."""
+    secret, issued = checked(lambda: UserService(Settings()).issue_token(username, label))
+    err_console.print(f"token {issued.token_id} for {username} ({issued.label}):", highlight=False)
+    typer.echo(secret)
+
+
+@app.command()
+def tokens(username: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """The account's API tokens (ids and labels; never the tokens)."""
+    listed = checked(lambda: UserService(Settings()).tokens(username))
+    if as_json:
+        print_json([t.__dict__ for t in listed])
+        return
+    table = Table(title=f"tokens of {username} ({len(listed)})")
+    for col in ("id", "label", "created", "last used", "status"):
+        table.add_column(col)
+    for t in listed:
+        last = t.last_used.isoformat(timespec="seconds") if t.last_used else ""
+        status = "revoked" if t.revoked else "active"
+        created = t.created_at.isoformat(timespec="seconds")
+        table.add_row(t.token_id, t.label, created, last, status)
+    console.print(table)
+
+
+@app.command("revoke-token")
+def revoke_token(username: str, token_id: str) -> None:
+    """Revoke one of the account's API tokens (by the id `user tokens` shows)."""
+    checked(lambda: UserService(Settings()).revoke_token(username, token_id))
+    console.print(f"token {token_id} of {username} revoked", highlight=False)

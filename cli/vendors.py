@@ -13,18 +13,15 @@ from typing import Annotated
 
 import typer
 
-from cli.common import console, open_edge, print_json, run
+from cli.common import console, open_edge, print_json, run, signed_in
 from edge import vendors
 from edge.vendors import VendorChange
-from models.case.states import Role
-from models.labels import ROLE_LABELS
 from models.tracking.certificates import CertificateScheme
 
 app = typer.Typer(help="A vendor's certificates, for every case that relies on them.")
 
 VendorOpt = Annotated[str, typer.Option(help="the vendor as named on its certificates")]
 SchemeOpt = Annotated[CertificateScheme, typer.Option(help="isms, privacy_mark or ismap")]
-ActorOpt = Annotated[str, typer.Option(help="who records it")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON for scripts")]
 
 
@@ -42,14 +39,14 @@ def lapse(
     vendor: VendorOpt,
     scheme: SchemeOpt,
     reason: Annotated[str, typer.Option(help="what happened, e.g. 認証一時停止")],
-    actor: ActorOpt = ROLE_LABELS[Role.secretariat],
     as_json: JsonOpt = False,
 ) -> None:
     """The certificate was suspended or withdrawn: every case relying on it goes to 要対応."""
 
     async def work() -> None:
         edge = await open_edge()
-        changes = await vendors.lapse(edge.cases, vendor, scheme, reason=reason, actor=actor)
+        user = signed_in(edge.settings)
+        changes = await vendors.lapse(edge.cases, vendor, scheme, reason=reason, user=user)
         _report(changes, as_json, "flagged")
 
     run(work)
@@ -62,7 +59,6 @@ def renew(
     number: Annotated[str, typer.Option(help="the new certificate's number")],
     issued: Annotated[dt.datetime, typer.Option(formats=["%Y-%m-%d"])],
     expires: Annotated[dt.datetime, typer.Option(formats=["%Y-%m-%d"])],
-    actor: ActorOpt = ROLE_LABELS[Role.secretariat],
     as_json: JsonOpt = False,
 ) -> None:
     """A new certificate (new expiry): re-plan the cycle in every case relying on it."""
@@ -76,7 +72,7 @@ def renew(
             number=number,
             issued=issued.date(),
             expires=expires.date(),
-            actor=actor,
+            user=signed_in(edge.settings),
         )
         _report(changes, as_json, "renewed")
 

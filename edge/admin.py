@@ -12,6 +12,7 @@ import asyncio
 import datetime as dt
 import logging
 import time
+from dataclasses import dataclass
 from urllib.parse import quote
 
 from google.protobuf.duration_pb2 import Duration
@@ -35,8 +36,10 @@ from edge import history
 from edge.audit import AuditTrail, Who, ensure_audit_key
 from edge.connect import Edge, connect, open_edge
 from edge.errors import domain_error, is_not_found, translated
+from edge.identity import proven
 from edge.reconcile import Reconciler
 from models import search_attributes as sa
+from models.accounts import UserView
 from models.admin import (
     AdminVerb,
     BatchPreview,
@@ -53,6 +56,7 @@ from models.admin import (
     reason_given,
 )
 from models.audit import AuditAction
+from models.case.checks import check_actor
 from models.case.record import Actor, AdminInput, TransitionRecord
 from models.case.states import Role
 from models.errors import CaseError, GuardFailed, InvalidPayload
@@ -266,7 +270,7 @@ class AdminService:
     # -- repairs ---------------------------------------------------------------------------
 
     async def repair(
-        self, verb: AdminVerb, subject: Subject, subject_id: str, who: Who, reason: str
+        self, verb: AdminVerb, subject: Subject, subject_id: str, by: AdminCaller, reason: str
     ) -> RepairResult:
         """Retry, skip or abort one parked step; says where it stands after."""
         reason = reason_given(reason)
@@ -278,7 +282,7 @@ class AdminService:
                     f"action: a session's failed documents can only be retried, not {verb}"
                 )
             snap = await self.edge.sessions.act(
-                subject_id, "retry_documents", SessionAct(actor=admin_actor(who.actor))
+                subject_id, "retry_documents", SessionAct(actor=by.actor)
             )
             failures = snap.document_failures
             result = RepairResult(
@@ -289,7 +293,7 @@ class AdminService:
             )
         else:
             case = await self.edge.cases.admin(
-                subject_id, verb.value, AdminInput(actor=admin_actor(who.actor), reason=reason)
+                subject_id, verb.value, AdminInput(actor=by.actor, reason=reason)
             )
             result = RepairResult(
                 target=f"case:{subject_id}",
@@ -297,7 +301,7 @@ class AdminService:
                 state=case.state.value,
                 still_failing=case.parked.error if case.parked else None,
             )
-        self._done(verb, who, reason, result.target, result.line)
+        self._done(verb, by, reason, result.target, result.line)
         return result
 
     async def preview_batch(self, targets: list[str]) -> BatchPreview:
@@ -314,7 +318,7 @@ class AdminService:
             not_parked=[f"{s}:{i}" for s, i in chosen if (s, i) not in parked],
         )
 
-    async def batch_retry(self, targets: list[str], who: Who, reason: str) -> BatchResult:
+    async def batch_retry(self, targets: list[str], by: AdminCaller, reason: str) -> BatchResult:
         """Retry every parked step among ``targets``, one by one; one that parks again or is
         refused does not stop the others."""
         reason = reason_given(reason)
@@ -325,14 +329,14 @@ class AdminService:
         for subject, subject_id in todo:
             key = f"{subject}:{subject_id}"
             try:
-                done = await self.repair(AdminVerb.retry, subject, subject_id, who, reason)
+                done = await self.repair(AdminVerb.retry, subject, subject_id, by, reason)
             except CaseError as err:
                 result.refused.append(f"{key}: {err.error_type}: {err.message}")
                 continue
             (result.still_parked if done.still_failing else result.retried).append(key)
         self._done(
             AdminVerb.batch_retry,
-            who,
+            by,
             reason,
             ",".join(f"{s}:{i}" for s, i in todo),
             f"{len(result.retried)} retried, {len(result.still_parked)} still parked, "
@@ -394,7 +398,13 @@ class AdminService:
         )
 
     async def reset(
-        self, case_id: str, seq: int, who: Who, reason: str, *, seen_latest: int | None = None
+        self,
+        case_id: str,
+        seq: int,
+        by: AdminCaller,
+        reason: str,
+        *,
+        seen_latest: int | None = None,
     ) -> ResetDone:
         """Reset the case to just after transition ``seq`` (as its dry run says), wait for
         the new run to answer, and reconcile the case's rows. ``seen_latest``: the case's
@@ -421,7 +431,7 @@ class AdminService:
         done = ResetDone(plan=plan, new_run_id=new_run, reconcile=report)
         self._done(
             AdminVerb.reset,
-            who,
+            by,
             reason,
             f"case:{case_id}",
             f"to transition {seq}: {plan.state_now} → {plan.state_after}, "
@@ -481,13 +491,13 @@ class AdminService:
 
     # -- reconcile ---------------------------------------------------------------------------
 
-    async def reconcile(self, who: Who, reason: str) -> ReconcileReport:
+    async def reconcile(self, by: AdminCaller, reason: str) -> ReconcileReport:
         """Every case and session against the read model, repaired where they differ."""
         reason = reason_given(reason)
         report = await self.reconciler.run()
         self._done(
             AdminVerb.reconcile,
-            who,
+            by,
             reason,
             "read model",
             f"{report.missing} missing, {report.stale} stale, {report.orphaned} orphaned, "
@@ -502,14 +512,16 @@ class AdminService:
             f"{quote(self.settings.namespace)}/workflows/{quote(workflow_id)}"
         )
 
-    def _done(self, action: AdminVerb, who: Who, reason: str, target: str, outcome: str) -> None:
+    def _done(
+        self, action: AdminVerb, by: AdminCaller, reason: str, target: str, outcome: str
+    ) -> None:
         """THE record of an admin action: every action of this service ends here, once it
         is done. The log gets what was done to what; who and why (free text that may name
         people) go to the audit trail only."""
         log.info("admin %s on %s: %s", action.value, target, outcome)
         kind, _, ident = target.partition(":")
         self.audit.record(
-            who,
+            by.who,
             AuditAction.admin_action,
             case_id=ident if kind == "case" and ident else None,
             detail=f"{action.value} {target}: {outcome}; reason: {reason}",
@@ -525,8 +537,25 @@ async def open_admin(settings: Settings) -> AdminService:
     return AdminService(edge, engine)
 
 
-def admin_actor(name: str) -> Actor:
-    return Actor(role=Role.admin, name=name)
+@dataclass(frozen=True)
+class AdminCaller:
+    """Who asks for an admin action: a signed-in account, which must hold admin (checked
+    here, so a reset or a reconcile, which no workflow validator sees, is refused too), and
+    where the request came from (the desk's client, or the CLI's host)."""
+
+    user: UserView
+    source: str
+
+    def __post_init__(self) -> None:
+        check_actor(self.actor, "admin actions", (Role.admin,), None)
+
+    @property
+    def actor(self) -> Actor:
+        return proven(self.user, Role.admin)
+
+    @property
+    def who(self) -> Who:
+        return Who(actor=self.user.username, role=",".join(self.user.roles), source=self.source)
 
 
 def parse_target(text: str) -> tuple[Subject, str]:

@@ -24,7 +24,7 @@ from edge.errors import translated
 from models import search_attributes as sa
 from models.calendar.clock import JST
 from models.calendar.jcalendar import build_closure_table, fiscal_year
-from models.case.checks import check_creation
+from models.case.checks import check_creation, check_creator
 from models.case.document import ConsultationDocument
 from models.case.lifecycle import is_engine_only
 from models.case.record import (
@@ -106,9 +106,11 @@ class CaseService:
         external_ref: str | None = None,
         created_on: dt.date | None = None,
     ) -> CaseSnapshot:
-        """Start a case workflow; a second case with the same external reference is refused,
+        """Start a case workflow for ``actor`` (a department's own, or the secretariat's: see
+        ``check_creator``); a second case with the same external reference is refused,
         and so is a department the municipality's directory does not know (no one could be
         reminded of its deadlines)."""
+        check_creator(actor, document.department)
         contacts_known(self.municipality, document.department)
         check_creation(document, created_on, today_jst())
         case_id = self.case_id_for(external_ref)

@@ -12,6 +12,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from edge.cases import case_config
 from edge.errors import translated
 from edge.sessions import SessionService, person
+from models.accounts import UserView
 from models.case.record import Actor
 from models.errors import DuplicateCase
 from models.ids import council_workflow_id
@@ -71,9 +72,9 @@ class CouncilService:
             )
         return await self.sessions.session(session_id)
 
-    async def plan_as_person(self, plan: SessionPlan, actor: str | None) -> SessionSnapshot:
-        """A person plans a session, as the role that does it (``roles_for("plan_session")``)."""
-        return await self.plan(person("plan_session", actor), plan)
+    async def plan_as_person(self, plan: SessionPlan, user: UserView) -> SessionSnapshot:
+        """A signed-in person plans a session (``roles_for("plan_session")``)."""
+        return await self.plan(person("plan_session", user), plan)
 
     async def session(self, session_id: str) -> SessionSnapshot:
         return await self.sessions.session(session_id)

@@ -1,7 +1,10 @@
 """Drives a scenario file against the running engine, step by step: case triggers through a
 CaseService, and — when the file declares councils and sessions — session acts through a
 CouncilService on the same client, settings and municipality. Rendering the step results is
-the caller's (``cli/render.py``)."""
+the caller's (``cli/render.py``).
+
+A scenario plays every role of its steps: it runs only for an account holding admin, and every
+act it records names that admin (``edge.identity.scenario_actor``)."""
 
 from __future__ import annotations
 
@@ -15,8 +18,10 @@ from pydantic import BaseModel, ValidationError
 
 from edge.cases import CaseService
 from edge.councils import CouncilService
+from edge.identity import scenario_actor
 from edge.loaders import load_document, load_structured
 from edge.sessions import SESSION_ACTS, request_model
+from models.accounts import UserView
 from models.calendar.clock import ClockEpoch
 from models.case.payloads import SessionRef
 from models.case.record import ActInput, Actor
@@ -105,10 +110,14 @@ class ScenarioRunner:
         self,
         cases: CaseService,
         *,
+        admin: UserView,
         unique: bool = False,
         councils: CouncilService | None = None,
     ) -> None:
+        scenario_actor(admin, Role.admin, department=None, name=admin.display_name)
         self.cases = cases
+        self.admin = admin
+        self.departments: dict[str, str] = {}  # case id → the department that filed it
         self.councils = councils
         tag = uuid.uuid4().hex[:8]
         self.suffix = f"#{tag}" if unique else ""
@@ -117,6 +126,11 @@ class ScenarioRunner:
         self.session_ids: dict[str, str] = {}  # alias → session id, after run()
 
     # -- set-up ---------------------------------------------------------------------------
+
+    def _actor(self, role: Role, name: str | None, department: str | None) -> Actor:
+        return scenario_actor(
+            self.admin, role, department=department, name=name or ROLE_LABELS[role]
+        )
 
     def _services(self, scenario: Scenario) -> tuple[CaseService, CouncilService]:
         """The case service (with the scenario's policy overrides) and a council service on
@@ -158,10 +172,15 @@ class ScenarioRunner:
         created_on = run_date(spec.created_on, today) if spec.created_on is not None else None
         try:
             snap = await cases.create_case(
-                document=document, actor=spec.created_by, external_ref=ref, created_on=created_on
+                document=document,
+                actor=self._actor(spec.created_by.role, spec.created_by.name, document.department),
+                external_ref=ref,
+                created_on=created_on,
             )
         except DuplicateCase:
+            self.departments[cases.case_id_for(ref)] = document.department
             return cases.case_id_for(ref), False
+        self.departments[snap.case_id] = document.department
         return snap.case_id, True
 
     def _council_ids(self, scenario: Scenario) -> dict[str, str]:
@@ -245,7 +264,7 @@ class ScenarioRunner:
             )
         names: dict[str, Any] = {**ids, **refs}
 
-        secretariat = Actor(role=Role.secretariat, name=ROLE_LABELS[Role.secretariat])
+        secretariat = self._actor(Role.secretariat, None, None)
         for alias, session in sessions.items():
             if session.fresh and not scenario.planned_by_step(alias):
                 try:
@@ -286,7 +305,7 @@ class ScenarioRunner:
         assert step.trigger is not None
         act = ActInput(
             trigger=step.trigger,
-            actor=Actor(role=step.as_, name=step.actor or ROLE_LABELS[step.as_]),
+            actor=self._actor(step.as_, step.actor, self.departments[ids[alias]]),
             payload=_resolve_aliases(step.payload, names, today),
             on=run_date(step.on, today) if step.on is not None else None,
         )
@@ -319,7 +338,7 @@ class ScenarioRunner:
         today: dt.date,
     ) -> StepResult:
         assert step.act is not None
-        actor = Actor(role=step.as_, name=step.actor or ROLE_LABELS[step.as_])
+        actor = self._actor(step.as_, step.actor, None)
         label = f"{session.alias}·{step.case}" if step.case else session.alias
         expected = _expected(step)
 

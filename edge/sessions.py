@@ -19,13 +19,15 @@ from temporalio.client import Client, WorkflowHandle
 
 import models.session.lifecycle as session_lifecycle
 from edge.errors import translated
+from edge.identity import actor_for
 from edge.loaders import load_mapping, parse
+from models.accounts import UserView
 from models.case.payloads import SessionRef
 from models.case.record import Actor
 from models.case.states import Role
 from models.errors import GuardFailed, InvalidPayload
 from models.ids import session_workflow_id
-from models.labels import ROLE_LABELS, session_label
+from models.labels import session_label
 from models.municipality import MunicipalityConfig
 from models.session.minutes import Minutes, build_minutes
 from models.session.record import ItemOutcome, SessionRecord, SessionSnapshot, SessionState
@@ -71,10 +73,9 @@ def acting_role(act: str) -> Role:
     return roles_for(act)[0]
 
 
-def person(act: str, name: str | None) -> Actor:
-    """The actor a person's client sends for ``act``: its role, named (default: the role)."""
-    role = acting_role(act)
-    return Actor(role=role, name=name or ROLE_LABELS[role])
+def person(act: str, user: UserView) -> Actor:
+    """The actor of the signed-in ``user`` doing ``act``, in a role the act takes."""
+    return actor_for(user, roles_for(act))
 
 
 def request_model(act: str) -> type[BaseModel]:
@@ -183,14 +184,14 @@ class SessionService:
         name: str,
         fields: dict[str, Any],
         *,
-        actor: str | None = None,
+        user: UserView,
         on: dt.date | None = None,
         next_session: str | None = None,
     ) -> SessionSnapshot:
-        """A person's act by name: the role is the act's (``acting_role``), the request is
+        """A signed-in person's act by name, in a role the act takes; the request is
         validated strictly, and ``next_session`` (an id) is looked up as a SessionRef."""
         data: dict[str, Any] = {
-            "actor": person(name, actor),
+            "actor": person(name, user),
             "on": on,
             **fields,
         }

@@ -4,7 +4,8 @@ lockout) and hold the server-side session a login opens.
 Passwords are hashed with argon2id (argon2-cffi's defaults, RFC 9106 low-memory profile). A
 login that fails for any reason answers the same ``LoginRefused`` so a caller cannot learn
 which names exist; only a locked account says so (and until when). The cookie carries a
-random token; the database keeps its SHA-256.
+random token; the database keeps its SHA-256. Personal API tokens (the REST API's
+``Authorization: Bearer``, the CLI's ``TOSHIN_TOKEN``) are kept the same way, until revoked.
 """
 
 from __future__ import annotations
@@ -33,10 +34,12 @@ from models.errors import (
 )
 from persistence import accounts as repo
 from persistence.database import make_engine
-from persistence.tables import UserRow, WebSessionRow
+from persistence.tables import ApiTokenRow, UserRow, WebSessionRow
 from settings import Settings
 
 MIN_PASSWORD = 10
+TOKEN_PREFIX = "tsn_"
+TOKEN_ID_LENGTH = 12  # the part of a token's hash that names it in lists and revocations
 _hasher = PasswordHasher()
 
 
@@ -68,6 +71,28 @@ def view_of(row: UserRow, now: dt.datetime) -> UserView:
         department=row.department,
         disabled=row.disabled,
         locked=row.locked_until is not None and repo.aware(row.locked_until) > now,
+    )
+
+
+@dataclass(frozen=True)
+class ApiToken:
+    """A personal API token as lists show it: never the token itself."""
+
+    token_id: str
+    label: str
+    created_at: dt.datetime
+    last_used: dt.datetime | None
+    revoked: bool
+
+
+def _token_view(row: ApiTokenRow) -> ApiToken:
+    last = repo.aware(row.last_used) if row.last_used else None
+    return ApiToken(
+        token_id=row.id_hash[:TOKEN_ID_LENGTH],
+        label=row.label,
+        created_at=repo.aware(row.created_at),
+        last_used=last,
+        revoked=row.revoked,
     )
 
 
@@ -261,6 +286,52 @@ class UserService:
                 expires_at=repo.aware(row.expires_at),
             )
 
+    # personal API tokens
+
+    def issue_token(self, username: str, label: str) -> tuple[str, ApiToken]:
+        """A new token for the account: returned once (only its hash is kept)."""
+        label = label.strip()
+        if not 1 <= len(label) <= 100:
+            raise InvalidPayload("label: 1–100 characters")
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        with self._session() as session:
+            self._user(session, username)
+            row = ApiTokenRow(
+                id_hash=_token_hash(token), username=username, label=label, created_at=self.clock()
+            )
+            repo.add_api_token(session, row=row)
+            return token, _token_view(row)
+
+    def tokens(self, username: str) -> tuple[ApiToken, ...]:
+        with self._session() as session:
+            self._user(session, username)
+            return tuple(_token_view(r) for r in repo.list_api_tokens(session, username=username))
+
+    def revoke_token(self, username: str, token_id: str) -> ApiToken:
+        """Revoke the account's token whose id (``tokens``) is ``token_id``."""
+        with self._session() as session:
+            for row in repo.list_api_tokens(
+                session, username=self._user(session, username).username
+            ):
+                if row.id_hash[:TOKEN_ID_LENGTH] == token_id:
+                    row.revoked = True
+                    repo.add_api_token(session, row=row)
+                    return _token_view(row)
+        raise InvalidPayload(f"token_id: {username} has no token {token_id!r}")
+
+    def by_token(self, token: str) -> UserView:
+        """The account a token stands for; LoginRefused when it is unknown, revoked or its
+        account is disabled (one answer for all, like a wrong password)."""
+        now = self.clock()
+        with self._session() as session:
+            row = repo.get_api_token(session, id_hash=_token_hash(token))
+            user = repo.get_user(session, username=row.username) if row else None
+            if row is None or row.revoked or user is None or user.disabled:
+                raise LoginRefused("token: unknown, revoked, or its account is disabled")
+            row.last_used = now
+            repo.add_api_token(session, row=row)
+            return view_of(user, now)
+
     def close_session(self, token: str) -> None:
         """Logout: the session is revoked server-side (the cookie alone opens nothing)."""
         with self._session() as session:
@@ -289,6 +360,7 @@ DEMO_ACCOUNTS = (
     DemoAccount("m1", "demo-kaicho-2026", "木村 一郎", (UserRole.chair,)),
     DemoAccount("m3", "demo-iin-2026", "鈴木 健", (UserRole.council,)),
 )
+DEMO_ADMIN = "admin"  # runs the demo scenarios (``./toshin up``)
 
 
 def ensure_demo_accounts(users: UserService) -> list[DemoAccount]:

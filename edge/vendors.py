@@ -13,9 +13,12 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from edge.cases import CaseService
+from edge.identity import actor_for
+from models.accounts import UserView
 from models.case.guards import relying_obligations
-from models.case.record import ActInput, Actor
-from models.case.states import CaseState, Role
+from models.case.lifecycle import roles_for
+from models.case.record import ActInput
+from models.case.states import CaseState, Trigger
 from models.errors import CaseNotFound
 from models.tracking.certificates import CertificateScheme
 from persistence import repository
@@ -63,14 +66,14 @@ async def _relying_or_refuse(
 
 
 async def lapse(
-    cases: CaseService, vendor: str, scheme: CertificateScheme, *, reason: str, actor: str
+    cases: CaseService, vendor: str, scheme: CertificateScheme, *, reason: str, user: UserView
 ) -> list[VendorChange]:
     """The certificate was suspended or withdrawn: every case relying on it goes to 要対応."""
     changes = []
     for case_id, _ in await _relying_or_refuse(cases, vendor, scheme):
         request = ActInput(
             trigger="certificate_lapsed",
-            actor=Actor(role=Role.secretariat, name=actor),
+            actor=actor_for(user, roles_for(Trigger.certificate_lapsed)),
             payload={"vendor": vendor, "scheme": scheme.value, "reason": reason},
         )
         result = await cases.act(case_id, request)
@@ -86,7 +89,7 @@ async def renew(
     number: str,
     issued: dt.date,
     expires: dt.date,
-    actor: str,
+    user: UserView,
 ) -> list[VendorChange]:
     """A new certificate (new expiry): re-plan the cycle in every case relying on it."""
     certificate = {
@@ -101,7 +104,7 @@ async def renew(
         for obligation in obligations:
             request = ActInput(
                 trigger="renew_certificate",
-                actor=Actor(role=Role.department, name=actor),
+                actor=actor_for(user, roles_for(Trigger.renew_certificate)),
                 payload={"obligation": obligation, "certificate": certificate},
             )
             result = await cases.act(case_id, request)

@@ -6,7 +6,8 @@
     ├── InvalidPayload        a field is missing, unknown or of the wrong value
     ├── InvalidTransition     the trigger is not allowed from the case's current state
     ├── RoleNotAllowed        the acting role may not fire this trigger
-    │   └── EngineOnly        only the engine fires this trigger (never a caller from outside)
+    │   ├── EngineOnly        only the engine fires this trigger (never a caller from outside)
+    │   └── OtherDepartment   a department's user acting on another department's case
     ├── GuardFailed           the trigger is allowed, but a business rule says no
     ├── CaseNotFound          no case has this id
     ├── DuplicateCase         a case with this external reference already exists
@@ -44,6 +45,7 @@ class ErrorType(StrEnum):
     InvalidTransition = "InvalidTransition"
     RoleNotAllowed = "RoleNotAllowed"
     EngineOnly = "EngineOnly"
+    OtherDepartment = "OtherDepartment"
     GuardFailed = "GuardFailed"
     CaseNotFound = "CaseNotFound"
     DuplicateCase = "DuplicateCase"
@@ -93,6 +95,12 @@ class EngineOnly(RoleNotAllowed):
     someone else."""
 
     error_type = ErrorType.EngineOnly
+
+
+class OtherDepartment(RoleNotAllowed):
+    """A department member or head acting on a case another department filed."""
+
+    error_type = ErrorType.OtherDepartment
 
 
 class GuardFailed(CaseError):
@@ -207,6 +215,7 @@ _BY_TYPE: dict[str, type[CaseError]] = {
         InvalidTransition,
         RoleNotAllowed,
         EngineOnly,
+        OtherDepartment,
         GuardFailed,
         CaseNotFound,
         DuplicateCase,

@@ -7,7 +7,7 @@ import datetime as dt
 
 from sqlmodel import Session, col, select, update
 
-from persistence.tables import UserRow, WebSessionRow
+from persistence.tables import ApiTokenRow, UserRow, WebSessionRow
 
 
 def aware(value: dt.datetime) -> dt.datetime:
@@ -43,3 +43,16 @@ def revoke_web_sessions(session: Session, *, username: str) -> int:
         .values(revoked=True)
     )
     return int(result.rowcount)
+
+
+def add_api_token(session: Session, *, row: ApiTokenRow) -> None:
+    session.add(row)
+
+
+def get_api_token(session: Session, *, id_hash: str) -> ApiTokenRow | None:
+    return session.get(ApiTokenRow, id_hash)
+
+
+def list_api_tokens(session: Session, *, username: str) -> list[ApiTokenRow]:
+    query = select(ApiTokenRow).where(col(ApiTokenRow.username) == username)
+    return list(session.exec(query.order_by(col(ApiTokenRow.created_at))))

@@ -231,3 +231,17 @@ class AuditHeadRow(SQLModel, table=True):
     id: int = Field(primary_key=True)
     seq: int = Field(sa_column=Column(BigInteger, nullable=False))
     mac: str = Field(max_length=64)
+
+
+class ApiTokenRow(SQLModel, table=True):
+    """A personal API token (``Authorization: Bearer``) or the CLI's ``TOSHIN_TOKEN``: only its
+    SHA-256 is kept, so a copy of the database opens nothing. Revoked, never deleted."""
+
+    __tablename__ = "api_tokens"
+
+    id_hash: str = Field(primary_key=True, max_length=64)
+    username: str = Field(index=True, foreign_key="users.username", max_length=40)
+    label: str = Field(max_length=100)
+    created_at: dt.datetime
+    last_used: dt.datetime | None = None
+    revoked: bool = False

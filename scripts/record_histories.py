@@ -34,12 +34,13 @@ from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from bench.transition_latency import exit_with, sample_document, start_dev_server
 from edge.cases import CaseService
 from edge.scenarios import ScenarioRunner, load_scenario
-from models.case.record import ActInput, Actor, ActResult, AdminInput, CaseSnapshot
+from models.case.record import ActInput, ActResult, AdminInput, CaseSnapshot
 from models.case.states import Role
 from models.errors import CaseError
 from models.ids import case_workflow_id, council_workflow_id, session_workflow_id
 from models.policy import CasePolicy
 from settings import ROOT, Settings
+from tests.factories import TEST_ADMIN, actor
 from tests.integration.conftest import municipality
 from tests.integration.smtp_sink import SmtpSink
 from worker import build_worker
@@ -56,7 +57,7 @@ FAST_POLICY = CasePolicy(
 # a history limit this low makes the case continue-as-new every few transitions
 SHORT_HISTORY_POLICY = FAST_POLICY.model_copy(update={"history_event_limit": 20})
 
-ADMIN = Actor(role=Role.admin, name="運用管理者")
+ADMIN = actor(Role.admin, "運用管理者")
 D = dt.date
 
 # -- journeys built in code ----------------------------------------------------------------
@@ -325,7 +326,7 @@ class Recorder:
         gateway = self.gateway(POLICIES.get(name, FAST_POLICY))
         snap: CaseSnapshot | ActResult = await gateway.create_case(
             document=sample_document(),
-            actor=Actor(role=Role.department, name="保健センター"),
+            actor=actor(Role.department, "保健センター"),
             created_on=D(2025, 4, 1),
         )
         case_id = snap.case_id
@@ -344,7 +345,7 @@ class Recorder:
                 else:
                     act = ActInput(
                         trigger=item.trigger,
-                        actor=Actor(role=Role(item.role), name=item.role),
+                        actor=actor(item.role, item.role),
                         payload=item.payload,
                         on=item.on,
                     )
@@ -425,7 +426,7 @@ class Recorder:
 
     async def scenario(self, path: Path) -> bool:
         scenario = load_scenario(path)
-        runner = ScenarioRunner(self.gateway(), unique=True)
+        runner = ScenarioRunner(self.gateway(), admin=TEST_ADMIN, unique=True)
         ids, results = await runner.run(scenario, path.parent)
         failed = [r for r in results if not r.ok]
         for r in failed:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from models.accounts import UserRole, UserView
 from models.case.document import ConsultationDocument
 from models.case.record import ActInput, Actor, TransitionRecord
 from models.case.states import CaseState, Role
@@ -29,8 +30,29 @@ def document(**overrides: Any) -> ConsultationDocument:
     return ConsultationDocument.model_validate(data)
 
 
-def actor(role: Role | str, name: str = "担当者") -> Actor:
-    return Actor(role=Role(role), name=name)
+TEST_DEPARTMENT = "保健センター"  # the department of ``document()``
+
+TEST_ADMIN = UserView(
+    username="test-admin",
+    display_name="運用管理者",
+    roles=[UserRole.admin],
+    department=None,
+    disabled=False,
+    locked=False,
+)
+
+
+def actor(role: Role | str, name: str = "担当者", department: str = TEST_DEPARTMENT) -> Actor:
+    """A signed-in account's actor holding ``role`` only (and ``department`` when it acts
+    for one), as the edge builds it (``edge.identity``)."""
+    role = Role(role)
+    return Actor(
+        role=role,
+        name=name,
+        username="tester",
+        holds=(role,),
+        department=department if role is Role.department else None,
+    )
 
 
 def act(

@@ -8,6 +8,7 @@ creates it so (``starter.py user add m3 --role council``); names are never match
 
 from __future__ import annotations
 
+from edge.identity import proven
 from edge.users import Login
 from models.accounts import DEPARTMENT_ROLES, UserRole, UserView
 from models.case.record import Actor
@@ -50,8 +51,9 @@ def menu(user: UserView) -> list[tuple[str, str]]:
 
 
 def actor_of(login: Login, role: Role) -> Actor:
-    """The actor the engine records for the logged-in user acting in ``role``."""
-    return Actor(role=role, name=f"{login.user.display_name}({login.user.username})")
+    """The actor the engine records for the logged-in user acting in ``role`` (proven: the
+    account's roles and department go with it, and the workflow checks them)."""
+    return proven(login.user, role)
 
 
 def require(user: UserView, allowed: frozenset[UserRole], page: str) -> None:

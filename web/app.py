@@ -25,6 +25,7 @@ from edge.users import UserService
 from models.errors import CaseError, InvalidPayload, describe_validation_error
 from persistence.database import make_engine
 from settings import Settings
+from web.api.app import create_api
 from web.auth import LoginRequired
 from web.deps import Desk
 from web.errors import http_error
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None, *, edge: Edge | None = None) ->
     app.include_router(member_routes.router)
     app.include_router(codec_routes.router)
     app.include_router(admin_routes.router)
+    app.mount("/api/v1", create_api(app.state.desk))
 
     @app.middleware("http")
     async def security_headers(

@@ -19,7 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.links import CaseLinkActivities
     from activities.notices import NoticeActivities
     from activities.projection import ProjectionActivities
-    from models.case.checks import check_abort
+    from models.case.checks import check_abort, check_admin
     from models.case.record import (
         AdminAction,
         AdminInput,
@@ -29,8 +29,8 @@ with workflow.unsafe.imports_passed_through():
         ParkedStep,
         TransitionRecord,
     )
-    from models.case.states import CaseState, Role
-    from models.errors import CaseError, NoParkedStep, RoleNotAllowed
+    from models.case.states import CaseState
+    from models.errors import CaseError
     from models.policy import CasePolicy
     from models.tracking.notices import DueNotice
 
@@ -214,7 +214,14 @@ class CaseSteps(CaseCore):
         if by_rule:
             self._effects.clear()
             self._fire(  # the rule ``abort`` (guard: a step is parked), checked by the validator
-                check_abort(self._case, self._config, self._machine, command.request, self._today())
+                check_abort(
+                    self._case,
+                    self._config,
+                    self._machine,
+                    command.request,
+                    self._today(),
+                    verify_actor=False,
+                )
             )
         self._case.parked = None
         self._case.admin_log.append(
@@ -252,10 +259,10 @@ class CaseSteps(CaseCore):
         self._effects.append(self._projection_effect(self._case.history[-1]))
 
     def _check_admin(self, inp: AdminInput) -> None:
-        if self._case.parked is None:
-            raise rejected(NoParkedStep(f"case {self._case.case_id} has no parked step"))
-        if inp.actor.role is not Role.admin:
-            raise rejected(RoleNotAllowed(f"admin actions are done by admin, not {inp.actor.role}"))
+        try:
+            check_admin(self._case, inp)
+        except CaseError as err:
+            raise rejected(err) from None
 
     async def _admin_command(
         self, action: Literal["retry", "skip", "abort"], inp: AdminInput

@@ -11,6 +11,7 @@ from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.projection import ProjectionActivities
+    from models.case.checks import check_actor
     from models.case.states import Role
     from models.errors import CaseError, GuardFailed, InvalidPayload, RoleNotAllowed
     from models.ids import session_workflow_id
@@ -105,11 +106,13 @@ class CouncilWorkflow:
 
     @plan_session.validator
     def _v_plan(self, inp: PlanSession) -> None:
-        self._check_plan(inp)
+        self._check_plan(inp, verify_actor=True)
 
-    def _check_plan(self, inp: PlanSession) -> None:
+    def _check_plan(self, inp: PlanSession, *, verify_actor: bool = False) -> None:
         try:
-            if inp.actor.role is not Role.secretariat:
+            if verify_actor:
+                check_actor(inp.actor, "plan_session", (Role.secretariat,), None)
+            elif inp.actor.role is not Role.secretariat:
                 raise RoleNotAllowed(f"plan_session is done by secretariat, not {inp.actor.role}")
             plan = inp.plan
             if plan.council_id != self._council.council_id:

@@ -87,7 +87,7 @@ class SessionWorkflow:
 
     @add_items.validator
     def _v_add(self, inp: s.AddItems) -> None:
-        self._check(Act.add_items, inp)
+        self._check(Act.add_items, inp, verify_actor=True)
 
     @workflow.update
     async def remove_item(self, inp: s.RemoveItem) -> s.SessionAck:
@@ -118,7 +118,7 @@ class SessionWorkflow:
 
     @receive_item.validator
     def _v_receive(self, inp: s.CarryIn) -> None:
-        self._check(Act.receive_item, inp)
+        self._check(Act.receive_item, inp, verify_actor=True)
 
     # -- before the session ----------------------------------------------------------------
 
@@ -130,7 +130,7 @@ class SessionWorkflow:
 
     @send_notice.validator
     def _v_notice(self, inp: s.SessionAct) -> None:
-        self._check(Act.send_notice, inp)
+        self._check(Act.send_notice, inp, verify_actor=True)
 
     @workflow.update
     async def send_materials(self, inp: s.SessionAct) -> s.SessionAck:
@@ -150,7 +150,7 @@ class SessionWorkflow:
 
     @send_materials.validator
     def _v_materials(self, inp: s.SessionAct) -> None:
-        self._check(Act.send_materials, inp)
+        self._check(Act.send_materials, inp, verify_actor=True)
 
     # -- the session -----------------------------------------------------------------------
 
@@ -162,7 +162,7 @@ class SessionWorkflow:
 
     @open_session.validator
     def _v_open(self, inp: s.OpenSession) -> None:
-        self._check(Act.open_session, inp)
+        self._check(Act.open_session, inp, verify_actor=True)
 
     @workflow.update
     async def carry_over(self, inp: s.CarryOver) -> s.SessionAck:
@@ -186,7 +186,7 @@ class SessionWorkflow:
 
     @carry_over.validator
     def _v_carry(self, inp: s.CarryOver) -> None:
-        self._check(Act.carry_over, inp)
+        self._check(Act.carry_over, inp, verify_actor=True)
 
     @workflow.update
     async def open_item(self, inp: s.ItemAct) -> s.SessionAck:
@@ -199,7 +199,7 @@ class SessionWorkflow:
 
     @open_item.validator
     def _v_open_item(self, inp: s.ItemAct) -> None:
-        self._check(Act.open_item, inp)
+        self._check(Act.open_item, inp, verify_actor=True)
 
     @workflow.update
     async def record_qa(self, inp: s.RecordQA) -> s.SessionAck:
@@ -209,7 +209,7 @@ class SessionWorkflow:
 
     @record_qa.validator
     def _v_qa(self, inp: s.RecordQA) -> None:
-        self._check(Act.record_qa, inp)
+        self._check(Act.record_qa, inp, verify_actor=True)
 
     @workflow.update
     async def decide_item(self, inp: s.DecideItem) -> s.SessionAck:
@@ -228,7 +228,7 @@ class SessionWorkflow:
 
     @decide_item.validator
     def _v_decide(self, inp: s.DecideItem) -> None:
-        self._check(Act.decide_item, inp)
+        self._check(Act.decide_item, inp, verify_actor=True)
 
     @workflow.update
     async def issue_answer(self, inp: s.IssueAnswer) -> s.SessionAck:
@@ -258,7 +258,7 @@ class SessionWorkflow:
 
     @issue_answer.validator
     def _v_answer(self, inp: s.IssueAnswer) -> None:
-        self._check(Act.issue_answer, inp)
+        self._check(Act.issue_answer, inp, verify_actor=True)
 
     @workflow.update
     async def close_session(self, inp: s.SessionAct) -> s.SessionAck:
@@ -268,7 +268,7 @@ class SessionWorkflow:
 
     @close_session.validator
     def _v_close(self, inp: s.SessionAct) -> None:
-        self._check(Act.close_session, inp)
+        self._check(Act.close_session, inp, verify_actor=True)
 
     # -- minutes ---------------------------------------------------------------------------
 
@@ -279,7 +279,7 @@ class SessionWorkflow:
 
     @redact.validator
     def _v_redact(self, inp: s.Redact) -> None:
-        self._check(Act.redact, inp)
+        self._check(Act.redact, inp, verify_actor=True)
 
     @workflow.update
     async def approve_minutes(self, inp: s.SessionAct) -> s.SessionAck:
@@ -292,7 +292,7 @@ class SessionWorkflow:
 
     @approve_minutes.validator
     def _v_approve_minutes(self, inp: s.SessionAct) -> None:
-        self._check(Act.approve_minutes, inp)
+        self._check(Act.approve_minutes, inp, verify_actor=True)
 
     @workflow.update
     async def publish_minutes(self, inp: s.SessionAct) -> s.SessionAck:
@@ -301,7 +301,7 @@ class SessionWorkflow:
 
     @publish_minutes.validator
     def _v_publish(self, inp: s.SessionAct) -> None:
-        self._check(Act.publish_minutes, inp)
+        self._check(Act.publish_minutes, inp, verify_actor=True)
 
     @workflow.update
     async def retry_documents(self, inp: s.SessionAct) -> s.SessionAck:
@@ -315,7 +315,7 @@ class SessionWorkflow:
 
     @retry_documents.validator
     def _v_retry_documents(self, inp: s.SessionAct) -> None:
-        self._check(Act.retry_documents, inp)
+        self._check(Act.retry_documents, inp, verify_actor=True)
 
     @workflow.update
     async def replace_closures(self, inp: s.ReplaceClosures) -> s.SessionAck:
@@ -326,7 +326,7 @@ class SessionWorkflow:
 
     @replace_closures.validator
     def _v_replace(self, inp: s.ReplaceClosures) -> None:
-        self._check(Act.replace_closures, inp)
+        self._check(Act.replace_closures, inp, verify_actor=True)
 
     @workflow.query
     def record(self) -> s.SessionRecord:
@@ -343,9 +343,10 @@ class SessionWorkflow:
     def _today(self) -> dt.date:
         return session_today(self._s, workflow.now())
 
-    def _check(self, act: Act, inp: Any) -> sc.CheckedAct:
+    def _check(self, act: Act, inp: Any, *, verify_actor: bool = False) -> sc.CheckedAct:
         try:
-            return sc.check(self._s, act, inp, SessionContext(today=self._today()))
+            context = SessionContext(today=self._today())
+            return sc.check(self._s, act, inp, context, verify_actor=verify_actor)
         except CaseError as err:
             raise steps.rejected(err) from None
         except ValueError as err:  # calendar range

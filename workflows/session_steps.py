@@ -133,7 +133,12 @@ async def act_on_case(
     act = ActInput.model_validate(
         {
             "trigger": trigger.value,
-            "actor": {"role": case_role(trigger).value, "name": inp.actor.name},
+            "actor": {  # the session checked the person; it vouches for the case's role
+                "role": case_role(trigger).value,
+                "name": inp.actor.name,
+                "username": inp.actor.username,
+                "holds": [case_role(trigger).value],
+            },
             "payload": payload,
             "on": on if record.clock is not None else inp.on,
         }

@@ -1,6 +1,8 @@
 """Checking an act against the lifecycle before anything changes (pure, no clock).
 
-``check_act`` is what the ``act`` validator runs for a person's act. The acts that never come
+``check_act`` is what the ``act`` validator runs for a person's act; ``check_actor`` is THE rule
+for who may act (the table's role, a role the signed-in account holds, its own department), used
+by it, by the admin validators and by the edge before it starts a case. The acts that never come
 through ``act`` have their own: ``engine_act`` for the engine's own triggers, ``check_abort``
 for an admin's abort of a parked case, ``check_supersede`` for a change case superseding its
 parent. Each returns the ``CheckedAct`` that ``models.case.acts.apply_act`` records, or raises the
@@ -36,6 +38,7 @@ from models.errors import (
     InvalidPayload,
     InvalidTransition,
     NoParkedStep,
+    OtherDepartment,
     RoleNotAllowed,
     describe_validation_error,
 )
@@ -61,6 +64,35 @@ class CheckedAct:
     ctx: GuardContext
 
 
+def check_actor(actor: Actor, what: str, roles: tuple[Role, ...], department: str | None) -> None:
+    """Refuse ``actor`` doing ``what`` unless its role is one of ``roles`` (the table's), the
+    signed-in account holds that role, and a department acts only on ``department``'s cases
+    (None: the act concerns no department's case)."""
+    if actor.role not in roles:
+        raise RoleNotAllowed(f"{what} is done by {' or '.join(roles)}, not {actor.role}")
+    if actor.holds is None:
+        raise RoleNotAllowed(
+            "actor: not a signed-in account; act through the desk, the API or the CLI as a "
+            "registered user"
+        )
+    if actor.role not in actor.holds:
+        held = ", ".join(actor.holds) or "none"
+        raise RoleNotAllowed(f"actor.role: the account does not hold {actor.role} (holds {held})")
+    if actor.role is Role.department and department not in (None, actor.department):
+        raise OtherDepartment(
+            f"actor.department: a case of {department} is acted on by {department} only, "
+            f"not {actor.department or 'an account without a department'}"
+        )
+
+
+CREATORS = (Role.department, Role.secretariat)  # who files a case (the secretariat: from paper)
+
+
+def check_creator(actor: Actor, department: str) -> None:
+    """Refuse starting a case of ``department`` unless ``actor`` may (``check_actor``)."""
+    check_actor(actor, "creating a case", CREATORS, department)
+
+
 def check_act(
     case: CaseRecord,
     config: CaseConfig,
@@ -69,11 +101,14 @@ def check_act(
     today: dt.date,
     *,
     allow_engine_only: bool = False,
+    verify_actor: bool = True,
 ) -> CheckedAct:
     """Raise the domain error that explains why ``act`` cannot happen now; else the parsed act.
 
     Engine-only triggers are refused whoever asks (``EngineOnly``); ``allow_engine_only`` is
-    for the ``act`` handler alone, which replays histories recorded before that refusal."""
+    for the ``act`` handler alone, which replays histories recorded before that refusal. The
+    handler passes ``verify_actor=False`` too: its validator checked the account, and acts
+    recorded before accounts existed carry none."""
     try:
         trigger = Trigger(act.trigger)
     except ValueError:
@@ -94,7 +129,9 @@ def check_act(
             f"{trigger} is not allowed from {case.state} ({STATE_LABELS[case.state]}); "
             f"allowed: {allowed}"
         )
-    if act.actor.role not in rules[0].roles:
+    if verify_actor:
+        check_actor(act.actor, trigger, rules[0].roles, case.document.department)
+    elif act.actor.role not in rules[0].roles:
         raise RoleNotAllowed(
             f"{trigger} is done by {' or '.join(rules[0].roles)}, not {act.actor.role}"
         )
@@ -138,14 +175,28 @@ def check_creation(
             raise InvalidPayload(f"{field}: {day.isoformat()} is in the future (today is {today})")
 
 
-def check_abort(
-    case: CaseRecord, config: CaseConfig, machine: CaseMachine, inp: AdminInput, today: dt.date
-) -> CheckedAct:
-    """Why an admin may not abort the case now; else the abort to fire (rule ``abort``)."""
+def check_admin(case: CaseRecord, inp: AdminInput, *, verify_actor: bool = True) -> None:
+    """Why an admin may not repair the case now (retry, skip, abort): no parked step, or not
+    an admin (``verify_actor``: a signed-in account holding admin, as in ``check_actor``)."""
     if case.parked is None:
         raise NoParkedStep(f"case {case.case_id} has no parked step")
-    if inp.actor.role is not Role.admin:
+    if verify_actor:
+        check_actor(inp.actor, "admin actions", (Role.admin,), None)
+    elif inp.actor.role is not Role.admin:
         raise RoleNotAllowed(f"admin actions are done by admin, not {inp.actor.role}")
+
+
+def check_abort(
+    case: CaseRecord,
+    config: CaseConfig,
+    machine: CaseMachine,
+    inp: AdminInput,
+    today: dt.date,
+    *,
+    verify_actor: bool = True,
+) -> CheckedAct:
+    """Why an admin may not abort the case now; else the abort to fire (rule ``abort``)."""
+    check_admin(case, inp, verify_actor=verify_actor)
     if not rules_for(Trigger.abort, case.state):
         raise InvalidTransition(
             f"abort is not allowed from {case.state} ({STATE_LABELS[case.state]}): the case "

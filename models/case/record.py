@@ -35,8 +35,16 @@ from models.tracking.notices import DueNotice
 
 
 class Actor(Strict):
+    """Who acts, in which role. The edge fills in the rest from the signed-in account (see
+    ``edge.identity``); histories recorded before it did carry only ``role`` and ``name``, so
+    the proof fields are optional and ``holds`` None means "not proven"."""
+
     role: Role
     name: ShortText  # room for the desk's "display name (username)"
+    username: str | None = Field(default=None, max_length=40)
+    holds: tuple[Role, ...] | None = None  # every role the account may act in
+    department: str | None = Field(default=None, max_length=100)
+    head: bool = False  # the account heads ``department``
 
 
 class TransitionRecord(Strict):

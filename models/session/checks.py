@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from models.calendar.jcalendar import ClosureTable
+from models.case.checks import check_actor
 from models.case.states import Role
 from models.errors import CaseError, GuardFailed, InvalidPayload, InvalidTransition, RoleNotAllowed
 from models.session.council import QuorumRule
@@ -67,11 +68,18 @@ def _role(inp: Any) -> Role:
     return Role.engine if actor is None else Role(actor.role)
 
 
-def check(record: SessionRecord, act: Act, inp: Any, ctx: SessionContext) -> CheckedAct:
-    """The row of ``RULES`` that carries out ``act`` now, or the typed error saying why not."""
+def check(
+    record: SessionRecord, act: Act, inp: Any, ctx: SessionContext, *, verify_actor: bool = False
+) -> CheckedAct:
+    """The row of ``RULES`` that carries out ``act`` now, or the typed error saying why not.
+    The validators pass ``verify_actor``: the actor is a signed-in account holding the role
+    (``models.case.checks.check_actor``); handlers replay acts recorded before accounts."""
     rules = rules_of(act)
     role = _role(inp)
-    if role not in rules[0].roles:
+    actor = getattr(inp, "actor", None)
+    if verify_actor and actor is not None:
+        check_actor(actor, act, rules[0].roles, None)
+    elif role not in rules[0].roles:
         raise RoleNotAllowed(f"{act} is done by {' or '.join(rules[0].roles)}, not {role}")
     candidates = [r for r in rules if record.state in r.sources]
     if not candidates:

@@ -10,13 +10,14 @@ import sys
 from pathlib import Path
 
 from tests.conftest import ROOT
+from tests.integration.accounts import account_token
 from tests.integration.conftest import System
 from tests.keys import TEST_KEYRING_ENV
 
 DOC = """\
 kind: external_linkage
 title: CLIテスト結合
-department: 市民課
+department: 保健センター
 affair: {name: 住民記録, purpose: 事務の効率化}
 record_items: [氏名, 住所]
 counterparty: 国
@@ -31,7 +32,8 @@ system_measures: [{text: 暗号化, criterion: c}]
 async def cli(
     system: System, *args: str, env_extra: dict[str, str] | None = None
 ) -> tuple[int, str, str]:
-    """Run `starter.py ARGS` as a real process against the test server and read model."""
+    """Run `starter.py ARGS` as a real process against the test server and read model, signed
+    in as the operator account (``env_extra`` may sign in as another)."""
     env = {
         **os.environ,
         "TOSHIN_TEMPORAL_ADDRESS": system.client.service_client.config.target_host,
@@ -39,6 +41,7 @@ async def cli(
         "TOSHIN_DATABASE_URL": system.settings.read_model_url,
         "TOSHIN_DATA_DIR": str(system.settings.data_dir),
         "TOSHIN_KEYRING": TEST_KEYRING_ENV,
+        "TOSHIN_TOKEN": account_token(system.settings),
         **(env_extra or {}),
     }
     proc = await asyncio.create_subprocess_exec(
@@ -78,16 +81,16 @@ async def test_create_act_show_list_with_json(system: System, tmp_path: Path) ->
     case_id = json.loads(out)["case_id"]
 
     code, out, _ = await cli(
-        system, "case", "act", case_id, "submit", "--as", "department", "--actor", "山田", "--json"
+        system, "case", "act", case_id, "submit", "--as", "department", "--json"
     )
     assert code == 0 and json.loads(out)["state"] == "triage"
 
     code, out, _ = await cli(system, "case", "show", case_id, "--as", "secretariat")
     assert code == 0
-    assert "事前協議" in out and "require_consultation" in out and "山田" in out
+    assert "事前協議" in out and "require_consultation" in out and "operator 太郎" in out
 
     code, out, _ = await cli(
-        system, "case", "list", "--state", "triage", "--department", "市民課", "--json"
+        system, "case", "list", "--state", "triage", "--department", "保健センター", "--json"
     )
     assert [row["case_id"] for row in json.loads(out)] == [case_id]
     code, out, _ = await cli(system, "case", "list", "--department", "総務課", "--json")

@@ -56,7 +56,8 @@ async def desk(system: System) -> AsyncIterator[Running]:
         document=document(title=OURS, department="保健センター"), actor=actor("department")
     )
     theirs = await system.gateway.create_case(
-        document=document(title=THEIRS, department="納税課"), actor=actor("department")
+        document=document(title=THEIRS, department="納税課"),
+        actor=actor("department", department="納税課"),
     )
     edge = Edge(system.client, system.settings, town)
     app = create_app(system.settings, edge=edge)

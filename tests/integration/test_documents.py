@@ -20,7 +20,7 @@ from edge.cases import CaseService
 from edge.councils import CouncilService
 from edge.documents import generate
 from edge.scenarios import ScenarioRunner, load_scenario
-from models.case.record import Actor, AdminInput
+from models.case.record import AdminInput
 from models.case.states import CaseState, Role
 from models.documents.spec import DocFormat, DocType, DocumentRequest
 from models.errors import TemplateError
@@ -29,6 +29,7 @@ from persistence.database import make_engine
 from settings import Settings
 from tests.conftest import ROOT
 from tests.document_readback import docx_marked, docx_text, first_page_png, pdf_text, squeeze
+from tests.factories import TEST_ADMIN, actor
 from tests.integration.conftest import System, _drop_schema, _fresh_url, municipality
 from tests.integration.test_cli import cli
 from worker import build_worker
@@ -77,7 +78,7 @@ async def docs(
 async def run_scenario(system: System, relative: str) -> dict[str, str]:
     path = ROOT / "scenarios" / relative
     scenario = load_scenario(path)
-    runner = ScenarioRunner(system.gateway, unique=True)
+    runner = ScenarioRunner(system.gateway, admin=TEST_ADMIN, unique=True)
     ids, results = await runner.run(scenario, path.parent)
     failed = [
         f"{r.number} {r.trigger}: expected {r.expected}, got {r.got}" for r in results if not r.ok
@@ -170,7 +171,7 @@ async def test_a_broken_template_parks_the_step_and_a_retry_after_the_fix_succee
     assert rows(docs, case_id) == []
 
     page.write_text(good)
-    admin = AdminInput(actor=Actor(role=Role.admin, name="管理者"), reason="テンプレート修正")
+    admin = AdminInput(actor=actor(Role.admin, "管理者"), reason="テンプレート修正")
     after = await docs.gateway.admin(case_id, "retry", admin)
     assert after.parked is None and after.state is CaseState.active
     assert [a.action for a in after.admin_log] == ["retry"]
@@ -225,7 +226,7 @@ async def test_a_broken_minutes_template_is_recorded_on_the_session_and_retried(
     assert rows(docs, session_id) == []
 
     page.write_text(good)
-    secretariat = SessionAct(actor=Actor(role=Role.secretariat, name="事務局"))
+    secretariat = SessionAct(actor=actor(Role.secretariat, "事務局"))
     snap = await councils.act(session_id, "retry_documents", secretariat)
     assert snap.document_failures == []
     assert len(rows(docs, session_id)) == 4

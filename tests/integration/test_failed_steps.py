@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from models.case.record import Actor, AdminInput
+from models.case.record import AdminInput
 from models.case.states import Role
 from models.errors import GuardFailed, NoParkedStep, RoleNotAllowed
 from models.ids import case_workflow_id
@@ -18,7 +18,7 @@ from tests.integration.conftest import System
 from tests.integration.polling import until
 from workflows.case import CaseWorkflow
 
-ADMIN = Actor(role=Role.admin, name="運用管理者")
+ADMIN = actor(Role.admin, "運用管理者")
 
 
 @contextmanager

@@ -136,9 +136,7 @@ async def test_a_session_through_the_cli(system: System, tmp_path: Path) -> None
 
     start = _today_soon()
     on = ("--on", start.date().isoformat())  # the session day, after midnight too
-    planned = await cli.json(
-        "session", "plan", str(cli.write("plan", _plan(cid, 1, start))), "--actor", "総務課 湯浅"
-    )
+    planned = await cli.json("session", "plan", str(cli.write("plan", _plan(cid, 1, start))))
     sid = planned["session_id"]
     assert sid == f"{cid}-{start.year if start.month >= 4 else start.year - 1}-1"
     assert planned["state"] == "planned" and planned["items"] == []
@@ -177,7 +175,7 @@ async def test_a_session_through_the_cli(system: System, tmp_path: Path) -> None
     assert snap["state"] == "opened" and snap["quorum"] == "8 of 10 present: quorate"
     assert snap["absentees"] == ["m9", "m10"] and snap["attendance"]["observers"] == 2
 
-    snap = await cli.json("session", "item-open", sid, case_id, "--actor", "木村会長", *on)
+    snap = await cli.json("session", "item-open", sid, case_id, *on)
     assert snap["items"][0]["status"] == "deliberating"
     assert await cli.state(case_id) == "deliberating"
     snap = await cli.json(

@@ -14,6 +14,7 @@ from edge.scenarios import ScenarioRunner, _base, load_scenario
 from models.errors import InvalidPayload
 from models.scenario import RunRelativeStart, Scenario, run_clock, run_date
 from tests.conftest import ROOT
+from tests.factories import TEST_ADMIN
 from tests.integration.conftest import System
 from tests.integration.test_cli import cli
 
@@ -89,7 +90,7 @@ def test_the_format_refuses_unknown_aliases_and_mixed_steps(tmp_path: Path) -> N
 async def test_session_scenario_runs_green(system: System, path: Path) -> None:
     scenario = load_scenario(path)
     assert scenario.sessions, "a session scenario declares its sessions"
-    runner = ScenarioRunner(system.gateway, unique=True)
+    runner = ScenarioRunner(system.gateway, admin=TEST_ADMIN, unique=True)
     ids, results = await runner.run(scenario, path.parent)
     failed = [r for r in results if not r.ok]
     assert not failed, "\n".join(

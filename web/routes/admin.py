@@ -5,21 +5,19 @@ and goes through ``edge.admin.AdminService`` (which records it)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from edge.admin import AdminService
-from edge.audit import Who
+from edge.admin import AdminCaller, AdminService
 from edge.users import Login
 from models.admin import AdminVerb, ParkedEntry, Subject, group_by_cause
-from models.case.states import CaseState, Role
+from models.case.states import CaseState
 from models.errors import CaseError, InvalidPayload
 from models.labels import STATE_LABELS
-from web.access import ADMIN_PAGES, actor_of, require
+from web.access import ADMIN_PAGES, require
 from web.auth import CSRF_FIELD, check_csrf
-from web.deps import CurrentLogin, Desk, DeskDep, who
+from web.deps import CurrentLogin, Desk, DeskDep
 from web.errors import http_error
 from web.frame import page_frame
 
@@ -33,9 +31,9 @@ VERB_LABELS = {
 SUBJECT_LABELS = {Subject.case: "案件", Subject.session: "会議"}
 
 
-def admin_who(request: Request, login: Login) -> Who:
-    """The admin as the engine records every desk user (表示名(username)), from where."""
-    return replace(who(request, login), actor=actor_of(login, Role.admin).name)
+def admin_who(request: Request, login: Login) -> AdminCaller:
+    """The logged-in admin, from where (the audit trail's source)."""
+    return AdminCaller(login.user, request.client.host if request.client else "unknown")
 
 
 def require_admin(login: Login) -> None:
