@@ -110,8 +110,8 @@ class CaseService:
         ``check_creator``); a second case with the same external reference is refused,
         and so is a department the municipality's directory does not know (no one could be
         reminded of its deadlines)."""
+        contacts_known(self.municipality, document.department)  # a typo, before who may file
         check_creator(actor, document.department)
-        contacts_known(self.municipality, document.department)
         check_creation(document, created_on, today_jst())
         case_id = self.case_id_for(external_ref)
         start = document.planned_start.earliest if document.planned_start else None

@@ -21,19 +21,18 @@ from temporalio.exceptions import ApplicationError
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 import tests.integration.test_documents as test_documents
-from edge.admin import AdminService
-from edge.audit import Who, cli_who
+from edge.admin import AdminCaller, AdminService
 from edge.connect import Edge
 from models.admin import AdminVerb, Subject
 from models.errors import GuardFailed, InvalidPayload
 from models.ids import case_workflow_id
-from tests.factories import act, actor, document
+from tests.factories import TEST_ADMIN, act, actor, document
 from tests.integration.conftest import System
 from tests.integration.polling import until
 from tests.integration.test_cli import cli
 from tests.integration.test_failed_steps import read_model_locked
 
-ADMIN = cli_who("admin")
+ADMIN = AdminCaller(TEST_ADMIN, "test")
 
 
 def admin_of(system: System) -> AdminService:
@@ -88,7 +87,7 @@ async def test_reset_dry_run_changes_nothing_and_the_reset_undoes_the_later_acts
         done = await admin.reset(
             case_id,
             1,
-            Who(actor="yamada", role="admin", source="127.0.0.1"),
+            AdminCaller(TEST_ADMIN.model_copy(update={"username": "yamada"}), "127.0.0.1"),
             "誤って事前確認へ進めたため",
             seen_latest=2,
         )

@@ -63,7 +63,7 @@ async def desk_client(system: System) -> AsyncIterator[DeskClient]:
     gateway = system.gateway
     ours = await gateway.create_case(document=document(), actor=actor("department"))
     theirs = await gateway.create_case(
-        document=document(department="納税課"), actor=actor("department")
+        document=document(department="納税課"), actor=actor("department", department="納税課")
     )
     settings = system.settings.model_copy(  # the desk's own busy timeout (the default)
         update={"keyring": SecretStr(TEST_KEYRING_ENV), "sqlite_busy_timeout_ms": 5_000}

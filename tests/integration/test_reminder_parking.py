@@ -16,12 +16,12 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from edge.cases import CaseService
-from models.case.record import Actor, AdminInput, ParkedStep
-from models.case.states import Role
+from models.case.record import AdminInput, ParkedStep
 from models.policy import CasePolicy
 from persistence import outbox
 from persistence.database import make_engine
 from settings import Settings
+from tests.factories import actor
 from tests.integration.conftest import municipality
 from tests.integration.drive import to_answer
 from tests.integration.polling import until
@@ -109,7 +109,7 @@ async def parked_step(town: Town, case_id: str) -> ParkedStep:
     return step
 
 
-ADMIN = AdminInput(actor=Actor(role=Role.admin, name="運用管理者"), reason="確認済み")
+ADMIN = AdminInput(actor=actor("admin", "運用管理者"), reason="確認済み")
 
 
 @pytest.mark.parametrize("action", ["skip", "retry"])
