@@ -47,6 +47,7 @@ with workflow.unsafe.imports_passed_through():
     from tests.factories import actor, document
     from tests.keys import TEST_CONVERTER
 from bench.bare_counter import BareCounterWorkflow
+from tests.conftest import SERVER_STARTUP
 from tests.integration.conftest import municipality
 from worker import build_worker
 from workflows import ALL_WORKFLOWS
@@ -64,6 +65,7 @@ T = TypeVar("T")
 async def start_dev_server(data_dir: Path) -> WorkflowEnvironment:
     """A real dev server from the venv, its SQLite file in ``data_dir``, WAL pragmas on."""
     return await WorkflowEnvironment.start_local(
+        dev_server_startup_timeout=SERVER_STARTUP,
         dev_server_existing_path=str(TEMPORAL_BIN),
         dev_server_database_filename=str(data_dir / "temporal.db"),
         dev_server_extra_args=WAL_ARGS,

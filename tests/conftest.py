@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import socket
 from pathlib import Path
@@ -9,6 +10,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# How long an ephemeral Temporal server may take to answer. The SDK's 5 s default is missed
+# on a loaded 2-core machine when several servers start at once (the benches' smoke runs
+# each start one beside the tests' own).
+SERVER_STARTUP = dt.timedelta(seconds=60)
 PG_URL = os.environ.get("TOSHIN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 

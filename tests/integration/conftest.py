@@ -22,7 +22,7 @@ from models.municipality import MunicipalityConfig
 from models.policy import CasePolicy
 from persistence.database import make_engine
 from settings import Settings
-from tests.conftest import PG_URL, ROOT, read_model_backends
+from tests.conftest import PG_URL, ROOT, SERVER_STARTUP, read_model_backends
 from tests.keys import TEST_CONVERTER
 from worker import build_worker
 
@@ -45,6 +45,7 @@ def temporal_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 async def temporal_env(temporal_db: Path) -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
+        dev_server_startup_timeout=SERVER_STARTUP,
         dev_server_existing_path=str(TEMPORAL_BIN),
         dev_server_database_filename=str(temporal_db),
         search_attributes=sa.ALL,

@@ -25,6 +25,7 @@ from models.accounts import UserRole
 from models.ids import case_workflow_id
 from persistence.database import make_engine
 from settings import Settings
+from tests.conftest import SERVER_STARTUP
 from tests.factories import actor, document
 from tests.integration.conftest import TEMPORAL_BIN, municipality
 from tests.integration.test_desk_browser import SHOTS, _free_port, browser
@@ -51,6 +52,7 @@ class Ui:
 async def ui(executor: ThreadPoolExecutor, tmp_path: Path) -> AsyncIterator[Ui]:
     ui_port, desk_port = _free_port(), _free_port()
     env = await WorkflowEnvironment.start_local(
+        dev_server_startup_timeout=SERVER_STARTUP,
         dev_server_existing_path=str(TEMPORAL_BIN),
         search_attributes=sa.ALL,
         data_converter=TEST_CONVERTER,

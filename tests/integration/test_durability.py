@@ -13,6 +13,7 @@ from edge.cases import CaseService
 from models import search_attributes as sa
 from persistence.database import make_engine
 from settings import Settings
+from tests.conftest import SERVER_STARTUP
 from tests.factories import act, actor, document
 from tests.integration.conftest import TEMPORAL_BIN, municipality
 from tests.keys import TEST_CONVERTER
@@ -21,6 +22,7 @@ from worker import build_worker
 
 async def _start(db: Path) -> WorkflowEnvironment:
     return await WorkflowEnvironment.start_local(
+        dev_server_startup_timeout=SERVER_STARTUP,
         dev_server_existing_path=str(TEMPORAL_BIN),
         dev_server_database_filename=str(db),
         search_attributes=sa.ALL,

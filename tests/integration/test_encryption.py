@@ -25,6 +25,7 @@ from models import search_attributes as sa
 from models.ids import case_workflow_id
 from persistence.database import make_engine
 from settings import Settings
+from tests.conftest import SERVER_STARTUP
 from tests.factories import act, actor, document
 from tests.integration.conftest import TEMPORAL_BIN, municipality
 from worker import build_worker
@@ -69,6 +70,7 @@ async def workflow_show(address: str, workflow_id: str) -> bytes:
 
 async def start(db: Path, converter: DataConverter) -> WorkflowEnvironment:
     return await WorkflowEnvironment.start_local(
+        dev_server_startup_timeout=SERVER_STARTUP,
         dev_server_existing_path=str(TEMPORAL_BIN),
         dev_server_database_filename=str(db),
         dev_server_extra_args=WAL_ARGS,

@@ -25,7 +25,7 @@ from models.policy import CasePolicy
 from models.tracking.certificates import isms_expiry, privacy_mark_expiry
 from persistence.database import make_engine
 from settings import Settings
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SERVER_STARTUP
 from tests.factories import act
 from tests.integration.conftest import municipality
 from tests.integration.drive import to_answer
@@ -79,7 +79,9 @@ async def years_env(
     tmp_path: Path, executor: ThreadPoolExecutor, case_policy: CasePolicy, years_ahead: int = 10
 ) -> AsyncIterator[Years]:
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(TEST_SERVER), data_converter=TEST_CONVERTER
+        test_server_startup_timeout=SERVER_STARTUP,
+        test_server_existing_path=str(TEST_SERVER),
+        data_converter=TEST_CONVERTER,
     )
     types = {
         "KEYWORD": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,

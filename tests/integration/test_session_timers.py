@@ -21,7 +21,7 @@ from models.session.council import SessionPlan
 from models.session.record import ReplaceClosures, SessionInput
 from persistence.database import make_engine
 from settings import Settings
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SERVER_STARTUP
 from tests.factories import actor
 from tests.integration.conftest import System
 from tests.integration.test_sessions import council
@@ -71,7 +71,9 @@ async def test_overdue_notice_and_materials_remind_the_secretariat_once(
     tmp_path: Path, executor: ThreadPoolExecutor
 ) -> None:
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(TEST_SERVER), data_converter=TEST_CONVERTER
+        test_server_startup_timeout=SERVER_STARTUP,
+        test_server_existing_path=str(TEST_SERVER),
+        data_converter=TEST_CONVERTER,
     )
     settings = Settings(
         task_queue=f"tq-{uuid.uuid4().hex}",
