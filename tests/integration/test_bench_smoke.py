@@ -22,9 +22,6 @@ import pytest
 
 from tests.conftest import ROOT
 
-# the benches start together from one module fixture: one worker runs them all
-pytestmark = pytest.mark.xdist_group("bench_smoke")
-
 TIMEOUT_S = 240.0  # per bench, a guard only: on this machine the slowest takes about 45 s
 NUMBER = r"[0-9]+(?:\.[0-9]+)?"
 

@@ -19,9 +19,6 @@ from tests.document_readback import first_page_png, pdf_info, pdf_text, squeeze
 from tests.unit.document_samples import FUJISAWA, sample_cases, style
 from tests.unit.test_minutes import SECRET, record
 
-# one LibreOffice conversion for the module: one worker runs it
-pytestmark = pytest.mark.xdist_group("docx_in_libreoffice")
-
 TEMPLATES = ROOT / "templates"
 BASIS = "（東村山市情報公開条例第6条第7号に該当する情報のため記載しない）"
 
