@@ -13,7 +13,6 @@ throughput). Aim (issue 11): p95 < 150 ms.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import re
 import statistics
@@ -27,10 +26,10 @@ import httpx2 as httpx
 from sqlmodel import Session
 
 from bench.transition_latency import (
-    PG_URL,
     drop_pg_schema,
     exit_with,
     fresh_pg_schema,
+    sampling_args,
     start_dev_server,
 )
 from edge.cases import CaseService
@@ -163,18 +162,7 @@ async def run(n: int, warmup: int, use_pg: bool) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=200, help="measured samples per kind")
-    parser.add_argument("--warmup", type=int, default=20, help="unmeasured samples first")
-    parser.add_argument("--pg", action="store_true", help=f"read model on {PG_URL}")
-    parser.add_argument(
-        "--smoke", action="store_true", help="CI: --n 5 --warmup 1, the same code path"
-    )
-    args = parser.parse_args()
-    if args.smoke:
-        args.n, args.warmup = 5, 1
-    if args.n < 2:
-        parser.error("--n must be at least 2")
+    args = sampling_args(__doc__.split("\n\n")[0], "per kind")
     asyncio.run(run(args.n, args.warmup, args.pg))
     return 0
 

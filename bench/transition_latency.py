@@ -223,9 +223,10 @@ async def run(n: int, warmup: int, use_pg: bool) -> None:
                 drop_pg_schema(schema)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=200, help="measured samples (cases)")
+def sampling_args(description: str, samples: str) -> argparse.Namespace:
+    """The latency benches' options: --n samples, --warmup, --pg, --smoke (n 5, warmup 1)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--n", type=int, default=200, help=f"measured samples ({samples})")
     parser.add_argument("--warmup", type=int, default=20, help="unmeasured samples first")
     parser.add_argument("--pg", action="store_true", help=f"read model on {PG_URL}")
     parser.add_argument(
@@ -236,6 +237,11 @@ def main() -> int:
         args.n, args.warmup = 5, 1
     if args.n < 2:
         parser.error("--n must be at least 2")
+    return args
+
+
+def main() -> int:
+    args = sampling_args(__doc__.split("\n\n")[0], "cases")
     asyncio.run(run(args.n, args.warmup, args.pg))
     return 0
 

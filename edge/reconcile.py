@@ -123,8 +123,7 @@ class Reconciler:
                 with Session(self.engine) as session:
                     rows.delete_case(session, case_id)
                     session.commit()
-                report.orphaned += 1
-                report.repaired.append(f"case {case_id}: orphaned")
+                report.repairs("orphaned", f"case {case_id}")
         return report
 
     async def _case_snapshot(self, case_id: str) -> CaseSnapshot | bool | None:
@@ -156,9 +155,7 @@ class Reconciler:
                 sealer=self.sealer,
             )
             session.commit()
-        kind = "missing" if existing is None else "stale"
-        setattr(report, kind, getattr(report, kind) + 1)
-        report.repaired.append(f"case {snap.case_id}: {kind}")
+        report.repairs("missing" if existing is None else "stale", f"case {snap.case_id}")
 
     async def sessions(self) -> ReconcileReport:
         """Every session of this task queue against its row and agenda rows."""
@@ -194,9 +191,7 @@ class Reconciler:
                     now=dt.datetime.now(dt.UTC),
                 )
                 session.commit()
-            kind = "missing" if row is None else "stale"
-            setattr(report, kind, getattr(report, kind) + 1)
-            report.repaired.append(f"session {session_id}: {kind}")
+            report.repairs("missing" if row is None else "stale", f"session {session_id}")
         for session_id in sorted(set(existing) - seen):
             if session_ended(existing[session_id]):
                 report.retained += 1
@@ -205,8 +200,7 @@ class Reconciler:
                 with Session(self.engine) as session:
                     rows.delete_session(session, session_id)
                     session.commit()
-                report.orphaned += 1
-                report.repaired.append(f"session {session_id}: orphaned")
+                report.repairs("orphaned", f"session {session_id}")
         return report
 
     async def _gone(self, workflow_id: str) -> bool:

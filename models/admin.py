@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import ConfigDict, Field
 
@@ -135,6 +136,11 @@ class ReconcileReport(Strict):
     @property
     def changed(self) -> int:
         return self.missing + self.stale + self.orphaned
+
+    def repairs(self, kind: Literal["missing", "stale", "orphaned"], what: str) -> None:
+        """Count one repair of ``kind`` and name it ("case abc…: stale")."""
+        setattr(self, kind, getattr(self, kind) + 1)
+        self.repaired.append(f"{what}: {kind}")
 
     def add(self, other: ReconcileReport) -> None:
         for name in (

@@ -9,14 +9,14 @@ from edge.connect import Edge
 from models.calendar.clock import ClockEpoch
 from models.ids import council_workflow_id
 from models.policy import CasePolicy
-from models.session.council import Council, SessionPlan
+from models.session.council import SessionPlan
 from models.session.council_registry import PlanSession
 from models.session.record import SessionClock
 from tests.factories import actor
 from tests.integration.conftest import FAST_POLICY
+from tests.integration.test_sessions import JST
 from workflows.council import CouncilWorkflow
 
-JST = dt.timezone(dt.timedelta(hours=9))
 POLICY = CasePolicy(
     **{
         **FAST_POLICY.model_dump(),
@@ -24,30 +24,6 @@ POLICY = CasePolicy(
         "materials_lead_business_days": 0,
     }
 )
-
-
-def council(council_id: str) -> Council:
-    members = [
-        {
-            "member_id": f"m{n}",
-            "name": f"委員{n}",
-            "role": "chair" if n == 1 else "member",
-            "term_start": "2020-04-01",
-        }
-        for n in range(1, 11)
-    ]
-    return Council.model_validate(
-        {
-            "council_id": council_id,
-            "name": "とうしん市個人情報保護審議会",
-            "seats": 10,
-            "members": members,
-            "numbering": "cumulative",
-            "first_number": 870,
-            "notice_lead_business_days": 0,
-            "materials_lead_business_days": 0,
-        }
-    )
 
 
 async def session_held_today(edge: Edge, council_id: str) -> str:

@@ -16,7 +16,8 @@ from edge.connect import Edge
 from models.accounts import UserRole
 from tests.factories import act, actor, document
 from tests.integration.conftest import System, municipality
-from tests.integration.councils import POLICY, council, session_held_today
+from tests.integration.councils import POLICY, session_held_today
+from tests.integration.test_sessions import council
 from web.app import create_app
 
 PW = "council-desk-password-2026"

@@ -30,7 +30,8 @@ from models.accounts import UserRole
 from tests.conftest import ROOT
 from tests.factories import act, actor, document
 from tests.integration.conftest import System, municipality
-from tests.integration.councils import POLICY, council, session_held_today
+from tests.integration.councils import POLICY, session_held_today
+from tests.integration.test_sessions import council
 from web.app import create_app
 from web.deps import Desk
 
