@@ -8,7 +8,7 @@ import types
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Union, get_args, get_origin
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
@@ -43,6 +43,11 @@ class FormErrors(Exception):
     errors: dict[str, str] = field(default_factory=dict)
 
 
+def _bare(annotation: Any) -> Any:
+    """The type under ``Annotated[...]`` (the models' bounded text, models/limits.py)."""
+    return get_args(annotation)[0] if get_origin(annotation) is Annotated else annotation
+
+
 def _kind(annotation: Any) -> tuple[str, bool, tuple[str, ...]] | None:
     """(kind, optional, choices) for a payload field type the desk can show, else None."""
     optional = False
@@ -52,11 +57,12 @@ def _kind(annotation: Any) -> tuple[str, bool, tuple[str, ...]] | None:
         if len(args) != 1:
             return None
         annotation = args[0]
+    annotation = _bare(annotation)
     if annotation is str:
         return "text", optional, ()
     if annotation is int:
         return "number", optional, ()
-    if get_origin(annotation) is list and get_args(annotation) == (str,):
+    if get_origin(annotation) is list and tuple(map(_bare, get_args(annotation))) == (str,):
         return "lines", optional, ()
     if isinstance(annotation, type) and issubclass(annotation, Enum):
         return "select", optional, tuple(str(m.value) for m in annotation)

@@ -157,3 +157,16 @@ def test_logout_without_the_csrf_token_is_refused(client: TestClient) -> None:
 def test_errors_name_the_field() -> None:
     assert field_of("payload.reason: Field required") == "reason"
     assert field_of("reason is missing: no colon") is None
+
+
+def test_bounded_text_fields_still_get_their_form() -> None:
+    """models/limits.py types are Annotated[str, …]: the desk must still show them as fields
+    (the condition report and the obligation's record are the department's daily acts)."""
+    from models.case.states import Trigger
+    from web.forms import act_form
+
+    for trigger in (Trigger.submit_evidence, Trigger.fulfil_obligation, Trigger.issue_answer):
+        form = act_form(trigger)
+        assert form.supported, trigger
+    fields = {f.name: f.kind for f in act_form(Trigger.submit_evidence).fields}
+    assert fields == {"condition": "number", "file_ref": "text", "note": "textarea"}
