@@ -120,6 +120,29 @@ class Keyring:
         key = new_key()
         return cls(keys=(key,), current=key.id)
 
+    def seal(self, plain: bytes, context: bytes = b"") -> bytes:
+        """Bytes at rest (read-model columns, files): ``key id ‖ 0x00 ‖ nonce ‖ ciphertext ‖
+        tag`` under the current key; ``context`` (e.g. a table and row id) is bound as associated
+        data, so a sealed value moved to another row does not open."""
+        key = self.current_key
+        nonce = os.urandom(NONCE_BYTES)
+        sealed = AESGCM(key.secret).encrypt(nonce, plain, key.id.encode() + b"\x00" + context)
+        return key.id.encode() + b"\x00" + nonce + sealed
+
+    def open(self, blob: bytes, context: bytes = b"") -> bytes:
+        """What ``seal`` sealed, with whichever key it names."""
+        key_id, sep, rest = blob.partition(b"\x00")
+        if not sep:
+            raise TamperedPayloadError("sealed value has no key id: not written by seal()")
+        key = self.get(key_id.decode(errors="replace"))
+        nonce, sealed = rest[:NONCE_BYTES], rest[NONCE_BYTES:]
+        try:
+            return AESGCM(key.secret).decrypt(nonce, sealed, key_id + b"\x00" + context)
+        except InvalidTag:
+            raise TamperedPayloadError(
+                f"sealed value under key {key.id!r} does not verify: altered, moved or not ours"
+            ) from None
+
     def rotated(self) -> Keyring:
         """A new current key; the old ones stay to decrypt what they wrote."""
         key = new_key()

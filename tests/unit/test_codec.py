@@ -13,6 +13,7 @@ from temporalio.api.common.v1 import Payload
 from edge.codec import (
     ENCODING,
     KEY_ID,
+    Keyring,
     KeyringCodec,
     KeyringError,
     TamperedPayloadError,
@@ -119,3 +120,15 @@ def test_key_bytes_never_in_repr() -> None:
     secret = base64.b64encode(TEST_KEYRING.current_key.secret).decode()
     assert secret not in repr(TEST_KEYRING)
     assert "secret" not in TEST_KEYRING.current_key.public()
+
+
+def test_sealed_bytes_open_with_their_key_after_rotation_and_not_in_another_row() -> None:
+    ring = Keyring.generate()
+    blob = ring.seal("山田 太郎".encode(), b"people:1")
+    assert "山田".encode() not in blob
+    rotated = ring.rotated()
+    assert rotated.open(blob, b"people:1").decode() == "山田 太郎"
+    with pytest.raises(TamperedPayloadError):
+        rotated.open(blob, b"people:2")
+    with pytest.raises(UnknownKeyError):
+        Keyring.generate().open(blob, b"people:1")
