@@ -58,6 +58,16 @@ class Settings(BaseSettings):
     token: SecretStr = SecretStr("")
     user: str = ""
     password: SecretStr = SecretStr("")
+    # login through the municipality's identity provider (edge/oidc.py): off unless enabled;
+    # the secret from TOSHIN_OIDC_CLIENT_SECRET or a file (never in the repository)
+    oidc_enabled: bool = False
+    oidc_issuer: str = ""  # https URL; its /.well-known/openid-configuration is read
+    oidc_client_id: str = ""
+    oidc_client_secret: SecretStr = SecretStr("")
+    oidc_client_secret_file: Path | None = None
+    oidc_username_claim: str = "preferred_username"  # its value is the local username
+    oidc_scopes: str = "openid profile email"
+    oidc_redirect_uri: str = ""  # empty: this desk's address + /login/oidc/callback
 
     @property
     def documents_path(self) -> Path:

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from edge.audit import AuditTrail, ensure_audit_key
 from edge.connect import Edge
 from edge.loaders import load_municipality
+from edge.oidc import OidcClient, oidc_config
 from edge.users import UserService
 from models.errors import CaseError, InvalidPayload, describe_validation_error
 from persistence.database import make_engine
@@ -37,6 +38,7 @@ from web.routes import codec as codec_routes
 from web.routes import deadlines as deadline_routes
 from web.routes import intake as intake_routes
 from web.routes import members as member_routes
+from web.routes import oidc as oidc_routes
 from web.routes import sessions as session_routes
 
 HERE = Path(__file__).resolve().parent
@@ -64,6 +66,7 @@ def create_app(settings: Settings | None = None, *, edge: Edge | None = None) ->
         settings.read_model_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms
     )
     templates = Jinja2Templates(directory=HERE / "templates")
+    oidc = oidc_config(settings)
     app = FastAPI(title="toshin desk", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.desk = Desk(
         settings=settings,
@@ -73,9 +76,11 @@ def create_app(settings: Settings | None = None, *, edge: Edge | None = None) ->
         templates=templates,
         audit=AuditTrail(engine, ensure_audit_key(settings), documents_dir=settings.documents_path),
         edge=edge,
+        oidc=OidcClient(oidc) if oidc else None,
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(auth_routes.router)
+    app.include_router(oidc_routes.router)
     app.include_router(case_routes.router)
     app.include_router(case_file_routes.router)
     app.include_router(deadline_routes.router)

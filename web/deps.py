@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from edge.audit import AuditTrail, Who
 from edge.connect import Edge, open_edge
+from edge.oidc import OidcClient
 from edge.users import Login, UserService
 from models.municipality import MunicipalityConfig
 from settings import Settings
@@ -33,6 +34,7 @@ class Desk:
     templates: Jinja2Templates
     audit: AuditTrail
     edge: Edge | None = None
+    oidc: OidcClient | None = None  # 自治体IDでログイン, when TOSHIN_OIDC_ENABLED
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def get_edge(self) -> Edge:

@@ -26,7 +26,7 @@ from web.errors import http_error
 router = APIRouter()
 
 
-def _next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only a path on this desk (never another host)."""
     if target and target.startswith("/") and not target.startswith("//"):
         return target
@@ -40,7 +40,14 @@ def _login_page(
     response = desk.templates.TemplateResponse(
         request,
         "login.html",
-        {"csrf": token, "next": next_, "error": error, "login": None, "town": desk.town.name},
+        {
+            "csrf": token,
+            "next": next_,
+            "error": error,
+            "login": None,
+            "town": desk.town.name,
+            "oidc": desk.oidc is not None,
+        },
         status_code=status,
     )
     set_login_csrf_cookie(response, desk.settings, token)
@@ -71,7 +78,7 @@ def home() -> Response:
 
 @router.get("/login")
 def login_form(request: Request, desk: DeskDep, next: str | None = None) -> Response:
-    return _login_page(request, desk, next_=_next(next), error=None)
+    return _login_page(request, desk, next_=safe_next(next), error=None)
 
 
 @router.post("/login")
@@ -90,11 +97,11 @@ def login(
         _audit_failed_login(request, desk, username.strip(), err)
         failure = http_error(err)
         return _login_page(
-            request, desk, next_=_next(next), error=failure.message, status=failure.status
+            request, desk, next_=safe_next(next), error=failure.message, status=failure.status
         )
     login_ = desk.users.open_session(user)
     desk.audit.record(who(request, login_), AuditAction.login)
-    response = RedirectResponse(landing(user, _next(next)), status_code=303)
+    response = RedirectResponse(landing(user, safe_next(next)), status_code=303)
     set_session_cookie(response, desk.settings, login_)
     return response
 
