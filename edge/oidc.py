@@ -154,9 +154,11 @@ class OidcClient:
         self,
         config: OidcConfig,
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        transport: httpx2.AsyncBaseTransport | None = None,
     ) -> None:
         self.config = config
         self.clock = clock
+        self.transport = transport  # tests: an in-process provider
         self._metadata: dict[str, Any] | None = None
         self._keys: KeySet | None = None
 
@@ -173,7 +175,7 @@ class OidcClient:
 
     async def _get_json(self, url: str) -> dict[str, Any]:
         try:
-            async with httpx2.AsyncClient(timeout=HTTP_TIMEOUT) as http:
+            async with httpx2.AsyncClient(timeout=HTTP_TIMEOUT, transport=self.transport) as http:
                 resp = await http.get(url)
                 resp.raise_for_status()
                 body = resp.json()

@@ -1,0 +1,160 @@
+"""The ID token checks of 自治体IDでログイン (edge/oidc.py) with real keys and signatures, the
+provider's discovery and JWKS served in-process: a good token passes; an expired one, one
+for another client, one with another nonce, one signed by another key, an unsigned one and
+one keyed with the client secret are refused naming what is wrong; a rotated key is fetched
+once. Bad settings are one line naming the setting. The browser flow against a provider
+process is tests/integration/test_oidc_browser.py."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+from joserfc import jwt
+from joserfc.jwk import OctKey, RSAKey
+
+from edge.oidc import OidcClient, OidcConfig, OidcConfigError, OidcRefused, oidc_config
+from settings import Settings
+
+ISSUER = "https://id.example.lg.jp/realms/town"
+CLIENT = "toshin-desk"
+NOW = dt.datetime(2026, 12, 2, 9, 0, tzinfo=dt.UTC)
+KEY = RSAKey.generate_key(2048, parameters={"kid": "k1"})
+CONFIG = OidcConfig(
+    issuer=ISSUER,
+    client_id=CLIENT,
+    client_secret="s" * 32,
+    username_claim="preferred_username",
+    scopes="openid",
+    redirect_uri="",
+)
+
+
+class Provider:
+    """Discovery and JWKS of one provider, counting the JWKS fetches."""
+
+    def __init__(self, keys: list[RSAKey]) -> None:
+        self.keys = keys
+        self.jwks_fetches = 0
+
+    def __call__(self, request: httpx2.Request) -> httpx2.Response:
+        if request.url.path.endswith("/.well-known/openid-configuration"):
+            body: dict[str, Any] = {
+                "issuer": ISSUER,
+                "authorization_endpoint": f"{ISSUER}/auth",
+                "token_endpoint": f"{ISSUER}/token",
+                "jwks_uri": f"{ISSUER}/certs",
+                "id_token_signing_alg_values_supported": ["RS256", "HS256", "none"],
+            }
+        else:
+            self.jwks_fetches += 1
+            body = {"keys": [k.as_dict(private=False) for k in self.keys]}
+        return httpx2.Response(200, content=json.dumps(body).encode())
+
+
+def client(provider: Provider, now: dt.datetime = NOW) -> OidcClient:
+    return OidcClient(CONFIG, clock=lambda: now, transport=httpx2.MockTransport(provider))
+
+
+def claims(**changes: Any) -> dict[str, Any]:
+    at = int(NOW.timestamp())
+    base: dict[str, Any] = {
+        "iss": ISSUER,
+        "sub": "8f2c",
+        "aud": CLIENT,
+        "iat": at,
+        "exp": at + 300,
+        "nonce": "n-1",
+        "preferred_username": "hoken-kacho",
+    }
+    base.update(changes)
+    return {k: v for k, v in base.items() if v is not None}
+
+
+def signed(key: Any = KEY, alg: str = "RS256", **changes: Any) -> str:
+    header = {"alg": alg, "kid": getattr(key, "kid", None) or "k1"}
+    return jwt.encode(header, claims(**changes), key)
+
+
+async def test_a_good_token_gives_its_claims() -> None:
+    got = await client(Provider([KEY])).verify(signed(), nonce="n-1")
+    assert got["preferred_username"] == "hoken-kacho" and got["sub"] == "8f2c"
+
+
+@pytest.mark.parametrize(
+    ("token", "nonce", "why"),
+    [
+        (lambda: signed(nonce="other"), "n-1", "id_token: nonce claim"),
+        (lambda: signed(aud="another-client"), "n-1", "id_token: aud claim"),
+        (lambda: signed(aud=None), "n-1", "id_token: aud claim"),
+        (lambda: signed(iss="https://evil.example"), "n-1", "id_token: iss claim"),
+        (lambda: signed(exp=int(NOW.timestamp()) - 120), "n-1", "id_token: exp claim"),
+        (lambda: signed(aud=[CLIENT, "x"], azp="x"), "n-1", "id_token: azp claim"),
+        (lambda: signed(RSAKey.generate_key(2048, parameters={"kid": "k1"})), "n-1", "signature"),
+        (lambda: signed(OctKey.import_key("s" * 32), "HS256"), "n-1", "signature"),
+    ],
+    ids=["nonce", "audience", "no-audience", "issuer", "expired", "azp", "other-key", "hs256"],
+)
+async def test_a_wrong_token_is_refused_naming_what_is_wrong(
+    token: Any, nonce: str, why: str
+) -> None:
+    with pytest.raises(OidcRefused, match=why):
+        await client(Provider([KEY])).verify(token(), nonce=nonce)
+
+
+async def test_an_unsigned_token_is_refused() -> None:
+    parts = signed().split(".")
+    header = json.dumps({"alg": "none", "kid": "k1"}).encode()
+    none = base64.urlsafe_b64encode(header).rstrip(b"=").decode()
+    with pytest.raises(OidcRefused, match="id_token: signature"):
+        await client(Provider([KEY])).verify(f"{none}.{parts[1]}.", nonce="n-1")
+
+
+async def test_a_token_valid_at_its_time_is_refused_later_without_waiting() -> None:
+    token = signed()
+    later = NOW + dt.timedelta(minutes=10)
+    assert await client(Provider([KEY])).verify(token, nonce="n-1")
+    with pytest.raises(OidcRefused, match="exp claim"):
+        await client(Provider([KEY]), now=later).verify(token, nonce="n-1")
+
+
+async def test_a_rotated_key_is_fetched_once() -> None:
+    provider = Provider([KEY])
+    oidc = client(provider)
+    await oidc.verify(signed(), nonce="n-1")
+    new = RSAKey.generate_key(2048, parameters={"kid": "k2"})
+    provider.keys = [KEY, new]
+    await oidc.verify(signed(new), nonce="n-1")
+    await oidc.verify(signed(new), nonce="n-1")
+    assert provider.jwks_fetches == 2
+
+
+def test_settings_name_what_is_missing(tmp_path: Path) -> None:
+    assert oidc_config(Settings(data_dir=tmp_path)) is None  # off by default
+    on = {"data_dir": tmp_path, "oidc_enabled": True, "oidc_client_id": CLIENT}
+    cases = [
+        ({"oidc_issuer": ""}, "TOSHIN_OIDC_ISSUER"),
+        ({"oidc_issuer": "http://id.example.lg.jp"}, "TOSHIN_OIDC_ISSUER: must be https"),
+        ({"oidc_issuer": ISSUER, "oidc_client_id": ""}, "TOSHIN_OIDC_CLIENT_ID"),
+        ({"oidc_issuer": ISSUER}, "TOSHIN_OIDC_CLIENT_SECRET"),
+        (
+            {"oidc_issuer": ISSUER, "oidc_client_secret_file": tmp_path / "none"},
+            "TOSHIN_OIDC_CLIENT_SECRET_FILE: No such file",
+        ),
+        (
+            {"oidc_issuer": ISSUER, "oidc_client_secret": "x", "oidc_scopes": "profile"},
+            "TOSHIN_OIDC_SCOPES",
+        ),
+    ]
+    for changes, message in cases:
+        with pytest.raises(OidcConfigError, match=message):
+            oidc_config(Settings(**(on | changes)))
+    loopback = oidc_config(
+        Settings(**(on | {"oidc_issuer": "http://127.0.0.1:9000/", "oidc_client_secret": "x"}))
+    )
+    assert loopback is not None and loopback.issuer == "http://127.0.0.1:9000"
