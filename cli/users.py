@@ -107,6 +107,7 @@ def token(
     """Issue a personal API token (shown once; only its hash is kept). Use it as
     `Authorization: Bearer <token>` on /api/v1 or as TOSHIN_TOKEN for the CLI."""
     secret, issued = checked(lambda: UserService(Settings()).issue_token(username, label))
+    checked(lambda: record_cli_action(Settings(), f"user token {username} ({issued.token_id})"))
     err_console.print(f"token {issued.token_id} for {username} ({issued.label}):", highlight=False)
     typer.echo(secret)
 
@@ -133,4 +134,5 @@ def tokens(username: str, as_json: Annotated[bool, typer.Option("--json")] = Fal
 def revoke_token(username: str, token_id: str) -> None:
     """Revoke one of the account's API tokens (by the id `user tokens` shows)."""
     checked(lambda: UserService(Settings()).revoke_token(username, token_id))
+    checked(lambda: record_cli_action(Settings(), f"user revoke-token {username} ({token_id})"))
     console.print(f"token {token_id} of {username} revoked", highlight=False)

@@ -22,6 +22,8 @@ class AuditAction(StrEnum):
     codec_decode = "codec_decode"
     codec_encode = "codec_encode"
     codec_refused = "codec_refused"
+    api_token_issue = "api_token_issue"
+    api_token_revoke = "api_token_revoke"
 
 
 class Tampering(StrEnum):

@@ -362,4 +362,6 @@ AUDIT_ACTION_LABELS: dict[AuditAction, str] = {
     AuditAction.codec_decode: "ペイロードの復号",
     AuditAction.codec_encode: "ペイロードの暗号化",
     AuditAction.codec_refused: "ペイロード復号の拒否",
+    AuditAction.api_token_issue: "APIトークンの発行",
+    AuditAction.api_token_revoke: "APIトークンの失効",
 }

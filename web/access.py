@@ -23,6 +23,7 @@ SECRETARIAT_PAGES = frozenset({UserRole.secretariat, UserRole.admin})
 SESSION_PAGES = SECRETARIAT_PAGES | {UserRole.chair}  # the chair runs items at the session
 MEMBER_PAGES = frozenset({UserRole.council, UserRole.chair})
 ADMIN_PAGES = frozenset({UserRole.admin})
+EVERYONE = frozenset(UserRole)  # pages about the signed-in user's own account
 # the roles a session page lets a person act in: members (委員) only read
 SESSION_ACTING = (Role.secretariat, Role.chair)
 
@@ -36,6 +37,7 @@ MENU: tuple[tuple[str, str, frozenset[UserRole]], ...] = (
     ("/overview", "全庁の状況", INTAKE_PAGES),
     ("/member", "委員のページ", MEMBER_PAGES),
     ("/admin", "管理", ADMIN_PAGES),
+    ("/tokens", "APIトークン", EVERYONE),
 )
 
 

@@ -40,6 +40,7 @@ from web.routes import intake as intake_routes
 from web.routes import members as member_routes
 from web.routes import oidc as oidc_routes
 from web.routes import sessions as session_routes
+from web.routes import tokens as token_routes
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger("toshin.desk")
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None, *, edge: Edge | None = None) ->
     app.include_router(member_routes.router)
     app.include_router(codec_routes.router)
     app.include_router(admin_routes.router)
+    app.include_router(token_routes.router)
     app.mount("/api/v1", create_api(app.state.desk))
 
     @app.middleware("http")

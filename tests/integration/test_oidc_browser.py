@@ -2,12 +2,14 @@
 on loopback (tests/integration/oidc_provider.py) and the desk under uvicorn (no engine needed:
 the case list comes from the read model). A mapped user lands on the desk with toshin's roles;
 ID tokens with a wrong nonce, audience, issuer or signature are refused; an unmapped identity
-is refused and audited; logout ends the local session. axe-core: 0 violations on the login
-page with the button and the refusal page. Screenshots: var/test-artifacts/web/."""
+is refused and audited; logout ends the local session. The signed-in user issues and revokes
+an API token on the APIトークン page. axe-core: 0 violations on the login page with the
+button, the refusal page and the token page. Screenshots: var/test-artifacts/web/."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 import subprocess
 import sys
@@ -166,6 +168,22 @@ async def test_a_mapped_user_logs_in_through_the_provider_and_out_again(
     assert trail(running.desk)[-1] == ("hoken-kacho", "login", "oidc")
     cookies = {c["name"] for c in await page.context.cookies()}
     assert "toshin_session" in cookies and "toshin_oidc" not in cookies  # one-time values gone
+
+    # APIトークン: issue one (shown once), then revoke it, keyboard-reachable forms
+    await menu.get_by_role("link", name="APIトークン").click()
+    await expect(page.get_by_text("トークンはまだありません")).to_be_visible()
+    await accessible(page, "tokens-01-empty")
+    await page.get_by_label("用途").fill("連携システム")
+    await page.get_by_label("用途").press("Enter")
+    secret = await page.locator("#new-token").text_content()
+    assert secret and secret.startswith("tsn_")
+    assert running.desk.users.by_token(secret).username == "hoken-kacho"
+    await accessible(page, "tokens-02-issued")
+    await page.get_by_role("button", name=re.compile("「連携システム」.*を失効させる")).click()
+    await expect(page.get_by_role("status")).to_contain_text("失効させました")
+    await expect(page.get_by_role("cell", name="失効", exact=True)).to_be_visible()
+    await accessible(page, "tokens-03-revoked")
+    assert secret not in await page.content()
 
     await page.get_by_role("button", name="ログアウト").click()
     await expect(page).to_have_url(f"{running.base}/login")
