@@ -15,13 +15,16 @@ from typing import Any
 
 import httpx2
 import pytest
+from fastapi.testclient import TestClient
 from joserfc import jwt
 from joserfc.jwk import OctKey, RSAKey
 
 from edge.oidc import OidcClient, OidcConfig, OidcConfigError, OidcRefused, oidc_config
 from settings import Settings
+from web.app import create_app
 
 ISSUER = "https://id.example.lg.jp/realms/town"
+LOCAL = "http://127.0.0.1"
 CLIENT = "toshin-desk"
 NOW = dt.datetime(2026, 12, 2, 9, 0, tzinfo=dt.UTC)
 KEY = RSAKey.generate_key(2048, parameters={"kid": "k1"})
@@ -158,3 +161,29 @@ def test_settings_name_what_is_missing(tmp_path: Path) -> None:
         Settings(**(on | {"oidc_issuer": "http://127.0.0.1:9000/", "oidc_client_secret": "x"}))
     )
     assert loopback is not None and loopback.issuer == "http://127.0.0.1:9000"
+
+
+def test_the_login_page_offers_the_provider_only_when_configured(tmp_path: Path) -> None:
+    (tmp_path / "off").mkdir()
+    (tmp_path / "down").mkdir()
+    with TestClient(create_app(Settings(data_dir=tmp_path / "off")), base_url=LOCAL) as off:
+        assert "自治体IDでログイン" not in off.get("/login").text
+        assert off.get("/login/oidc", follow_redirects=False).status_code == 404
+    down = Settings(
+        data_dir=tmp_path / "down",
+        oidc_enabled=True,
+        oidc_issuer="http://127.0.0.1:1",  # nothing listens there
+        oidc_client_id=CLIENT,
+        oidc_client_secret="x" * 32,
+    )
+    with TestClient(create_app(down), base_url=LOCAL) as on:
+        assert "自治体IDでログイン" in on.get("/login").text
+        page = on.get("/login/oidc", follow_redirects=False)
+        assert page.status_code == 503 and "接続できませんでした" in page.text
+        # a cookie this desk did not write is no login attempt
+        fields = {"state": "s", "nonce": "n", "verifier": "v", "next": "/", "started": "x"}
+        on.cookies.set(
+            "toshin_oidc", base64.urlsafe_b64encode(json.dumps(fields).encode()).decode()
+        )
+        forged = on.get("/login/oidc/callback", params={"code": "c", "state": "s"})
+        assert forged.status_code == 401 and "確認できませんでした" in forged.text

@@ -12,6 +12,7 @@ import base64
 import binascii
 import json
 import logging
+from dataclasses import replace
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
@@ -71,9 +72,14 @@ def _decode(value: str | None) -> PendingLogin | None:
     if not value:
         return None
     try:
-        return PendingLogin(**json.loads(base64.urlsafe_b64decode(value.encode())))
+        fields = json.loads(base64.urlsafe_b64decode(value.encode()))
+        pending = PendingLogin(**fields)
     except (binascii.Error, ValueError, TypeError):
         return None
+    texts = (pending.state, pending.nonce, pending.verifier, pending.next)
+    if not all(isinstance(t, str) for t in texts) or type(pending.started) is not int:
+        return None
+    return replace(pending, next=safe_next(pending.next))
 
 
 def _refusal(
