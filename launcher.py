@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 from edge.audit import ensure_audit_key
 from edge.codec import ensure_keyring
+from edge.oidc import OidcConfigError, oidc_config
 from models import search_attributes as sa
 from settings import ROOT, Settings
 
@@ -145,6 +146,10 @@ def load_demo(settings: Settings) -> subprocess.CompletedProcess[str]:
 def main() -> int:
     started = time.monotonic()
     settings = Settings()
+    try:
+        oidc_config(settings)  # a bad TOSHIN_OIDC_* setting stops here, named, not in desk.log
+    except OidcConfigError as err:
+        raise SystemExit(f"error: {err.message}") from None
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     ensure_keyring(settings.keyring.get_secret_value(), settings.keyring_path)  # 0600, once
     ensure_audit_key(settings)  # beside the keyring, 0600, once

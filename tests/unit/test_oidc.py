@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from joserfc import jwt
 from joserfc.jwk import OctKey, RSAKey
 
+import launcher
 from edge.oidc import OidcClient, OidcConfig, OidcConfigError, OidcRefused, oidc_config
 from settings import Settings
 from web.app import create_app
@@ -187,3 +188,17 @@ def test_the_login_page_offers_the_provider_only_when_configured(tmp_path: Path)
         )
         forged = on.get("/login/oidc/callback", params={"code": "c", "state": "s"})
         assert forged.status_code == 401 and "確認できませんでした" in forged.text
+
+
+def test_toshin_up_stops_on_a_bad_setting_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TOSHIN_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("TOSHIN_OIDC_ENABLED", "true")
+    monkeypatch.setenv("TOSHIN_OIDC_ISSUER", "http://id.example.lg.jp")
+    with pytest.raises(SystemExit) as stopped:
+        launcher.main()
+    assert stopped.value.code == (
+        "error: TOSHIN_OIDC_ISSUER: must be https (plain http only on loopback)"
+    )
+    assert not (tmp_path / "var").exists()  # nothing was started or written
