@@ -82,6 +82,18 @@ def _decode(value: str | None) -> PendingLogin | None:
     return replace(pending, next=safe_next(pending.next))
 
 
+def _forget(response: Response, desk: Desk) -> None:
+    """The attempt's cookie goes (with the attributes it was set with: a __Host- cookie is
+    only replaced by a Secure one)."""
+    response.delete_cookie(
+        cookie_name(desk.settings, "oidc"),
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=desk.settings.desk_secure_cookies,
+    )
+
+
 def _refusal(
     request: Request, desk: Desk, status: int, text: tuple[str, str], next_: str = "/cases"
 ) -> Response:
@@ -91,7 +103,7 @@ def _refusal(
         {"title": text[0], "advice": text[1], "next": next_, "login": None, "town": desk.town.name},
         status_code=status,
     )
-    response.delete_cookie(cookie_name(desk.settings, "oidc"), path="/")
+    _forget(response, desk)
     return response
 
 
@@ -156,7 +168,7 @@ async def callback(
     await run_in_threadpool(desk.audit.record, signed_in, AuditAction.login, detail="oidc")
     response = RedirectResponse(landing(user, next_), status_code=303)
     set_session_cookie(response, desk.settings, login_)
-    response.delete_cookie(cookie_name(desk.settings, "oidc"), path="/")
+    _forget(response, desk)
     return response
 
 
