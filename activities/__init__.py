@@ -21,6 +21,7 @@ from activities.reminders import ReminderActivities
 from models.calendar.jcalendar import DateStyle
 from models.documents.spec import DocumentSettings, DocumentStyle, document_style
 from models.municipality import MailDirectory
+from persistence.people import PeopleBook
 from persistence.seal import Sealer
 from settings import Settings
 
@@ -40,10 +41,11 @@ class ActivityDeps:
         default_factory=lambda: document_style("toshin", DocumentSettings())
     )  # the worker passes the municipality's (municipality file)
     sealer: Sealer | None = None  # the audit key: transition rows carry a MAC (edge/audit.py)
+    people: PeopleBook | None = None  # names sealed in ``people``, rows carry refs
 
 
 def build_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
-    projection = ProjectionActivities(deps.engine, deps.sealer)
+    projection = ProjectionActivities(deps.engine, deps.sealer, deps.people)
     links = CaseLinkActivities(deps.client)
     sessions = SessionLinkActivities(deps.client)
     reminders = ReminderActivities(deps.engine)

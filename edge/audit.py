@@ -35,12 +35,14 @@ from typing import Any
 from sqlalchemy import Engine
 
 from edge.audit_verify import VerifyReport, verify_trail
+from edge.codec import ensure_keyring
 from models.audit import AuditAction
 from models.calendar.clock import JST
 from models.errors import CaseError, InvalidPayload
 from models.labels import AUDIT_ACTION_LABELS
 from persistence import audit as repo
 from persistence.database import make_engine
+from persistence.people import PeopleBook
 from persistence.seal import KEY_BYTES, Sealer, utc_text
 from settings import Settings
 
@@ -102,6 +104,13 @@ def ensure_audit_key(settings: Settings) -> Sealer:
         finally:
             tmp.unlink()
     return load_audit_key(settings)
+
+
+def people_book(settings: Settings) -> PeopleBook:
+    """The sealed ``people`` table's book: the payload keyring seals, the audit key makes refs
+    (both created on first start when missing, like the worker's)."""
+    keyring = ensure_keyring(settings.keyring.get_secret_value(), settings.keyring_path)
+    return PeopleBook(keyring, ensure_audit_key(settings))
 
 
 # -- who did it ---------------------------------------------------------------------------

@@ -133,11 +133,7 @@ class _Verifier:
             if row.mac is None:
                 report.findings.append(Finding(Tampering.unsigned, where, "the row has no MAC"))
                 continue
-            own = self.sealer.transition_mac(
-                case_id=row.case_id, seq=row.seq, trigger=row.trigger, source=row.source,
-                dest=row.dest, actor_role=row.actor_role, actor_name=row.actor_name,
-                at=row.at, on=row.on, reason=row.reason,
-            )  # fmt: skip
+            own = repo.transition_row_mac(self.sealer, row)
             if not Sealer.same(row.mac, own):
                 report.findings.append(
                     Finding(Tampering.edited, where, "its fields no longer match its MAC")
