@@ -27,6 +27,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from models.case.record import Actor
+from models.errors import CaseError
 from persistence.audit import transition_row_mac
 from persistence.seal import Sealer
 from persistence.tables import PersonRow, TransitionRow, UserRow
@@ -125,15 +126,20 @@ class PeopleBook:
 
     def read(self, session: Session, refs: Iterable[str | None]) -> dict[str, Person]:
         """THE way back from refs to people: every ref found, opened (unknown refs are left
-        out; a row that does not open raises ``TamperedPayloadError``)."""
+        out; a row that does not open is a ``CaseError`` naming it)."""
         wanted = sorted({r for r in refs if r})
         if not wanted:
             return {}
         rows = session.exec(select(PersonRow).where(col(PersonRow.ref).in_(wanted)))
-        return {
-            row.ref: Person.from_bytes(self.keyring.open(row.sealed, self._context(row.ref)))
-            for row in rows
-        }
+        return {row.ref: self._open(row) for row in rows}
+
+    def _open(self, row: PersonRow) -> Person:
+        try:
+            return Person.from_bytes(self.keyring.open(row.sealed, self._context(row.ref)))
+        except Exception as err:  # the keyring's UnknownKeyError, TamperedPayloadError
+            raise CaseError(
+                f"people {row.ref}: the sealed name does not open with this keyring: {err}"
+            ) from None
 
     def name_of(self, session: Session, ref: str | None, fallback: str = "") -> str:
         """One person's name; ``fallback`` (a legacy plain column) when there is no ref."""

@@ -14,8 +14,8 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from edge.audit import AuditTrail
-from edge.codec import TamperedPayloadError
 from models.audit import Tampering
+from models.errors import CaseError
 from persistence.database import make_engine
 from persistence.people import PeopleBook, Person, account_identity, adopt_plain_names
 from persistence.tables import PersonRow, UserRow
@@ -69,7 +69,7 @@ def test_a_person_is_sealed_under_a_ref_that_names_nobody(engine: Engine, book: 
         assert moved is not None
         moved.sealed = row.sealed  # a sealed name copied onto another person's row
         session.flush()
-        with pytest.raises(TamperedPayloadError):
+        with pytest.raises(CaseError, match=f"people {other}: the sealed name does not open"):
             book.read(session, [other])
 
 
