@@ -58,10 +58,17 @@ class Settings(BaseSettings):
     token: SecretStr = SecretStr("")
     user: str = ""
     password: SecretStr = SecretStr("")
+    # files at rest (persistence/files.py): generated documents and evidence files sealed with
+    # the keyring, bound to their case and name (always 0600 in 0700 folders)
+    encrypt_documents: bool = False
 
     @property
     def documents_path(self) -> Path:
         return self.documents_dir or self.data_dir / "documents"
+
+    @property
+    def evidence_path(self) -> Path:
+        return self.data_dir / "evidence"
 
     @property
     def keyring_path(self) -> Path:

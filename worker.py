@@ -62,6 +62,7 @@ def build_worker(
                 style=municipality.document_style(),
                 sealer=people.sealer,
                 people=people,
+                file_keyring=people.keyring if settings.encrypt_documents else None,
             )
         ),
         activity_executor=executor,

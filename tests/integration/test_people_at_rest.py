@@ -1,11 +1,15 @@
 """Personal data at rest, against the real engine: names, a phone number and an address
 planted in a case through the edge (the account's name, the 諮問書's contact) are in no
 read-model table but ``people`` (nor anywhere in the SQLite file's bytes), and the desk still
-shows them to the department head whose case it is."""
+shows them to the department head whose case it is. With ``encrypt_documents`` on, the
+generated 諮問書 PDF on disk (0600 in 0700 folders) holds neither ``%PDF`` nor the names, and
+the desk's download is the real PDF with them in it."""
 
 from __future__ import annotations
 
+import hashlib
 import re
+import stat
 import uuid
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,11 +25,15 @@ from temporalio.testing import WorkflowEnvironment
 
 from edge.cases import CaseService
 from edge.connect import Edge
+from edge.documents import document_request, generate
 from edge.identity import proven
 from models.accounts import UserRole
 from models.case.states import Role
+from models.documents.spec import DocumentInfo
 from persistence.database import make_engine
+from persistence.files import MAGIC
 from settings import Settings
+from tests.document_readback import pdf_text, squeeze
 from tests.factories import document
 from tests.integration.conftest import municipality
 from tests.keys import TEST_KEYRING_ENV
@@ -47,6 +55,7 @@ class Planted:
     http: httpx.AsyncClient
     settings: Settings
     case_id: str
+    pdf: DocumentInfo
 
 
 @pytest.fixture
@@ -60,6 +69,7 @@ async def planted(
         data_dir=tmp_path,
         database_url=f"sqlite:///{tmp_path / 'read_model.db'}",
         keyring=SecretStr(TEST_KEYRING_ENV),
+        encrypt_documents=True,
     )
     engine = make_engine(settings.read_model_url)
     town = municipality()
@@ -81,7 +91,9 @@ async def planted(
             csrf = await _log_in(http, "aoi")
             resp = await http.post(f"/cases/{snap.case_id}/acts/submit", data={"csrf_token": csrf})
             assert resp.status_code == 303, resp.text
-            yield Planted(desk, http, settings, snap.case_id)
+            request = document_request(snap.case_id, None, "shimonsho", "pdf", public=False)
+            (pdf,) = await generate(client, settings, request)
+            yield Planted(desk, http, settings, snap.case_id, pdf)
         desk.engine.dispose()
     engine.dispose()
 
@@ -135,3 +147,27 @@ async def test_planted_personal_data_is_only_in_people_and_the_desk_shows_it(
     page = (await p.http.get(f"/cases/{p.case_id}")).text
     timeline = page[page.index("timeline-title") :]
     assert timeline.count(f"{HEAD_NAME}(aoi)") == 2  # who filed it and who submitted it
+
+
+async def test_a_sealed_document_file_downloads_as_the_real_pdf(planted: Planted) -> None:
+    p = planted
+    on_disk = Path(p.pdf.path)
+    raw = on_disk.read_bytes()
+    assert raw.startswith(MAGIC)
+    assert b"%PDF" not in raw
+    for s in PLANTED:
+        assert s.encode() not in raw
+    assert stat.S_IMODE(on_disk.stat().st_mode) == 0o600
+    for folder in (on_disk.parent, p.settings.documents_path):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+
+    resp = await p.http.get(f"/cases/{p.case_id}/documents/{p.pdf.id}")
+    assert resp.status_code == 200, resp.text
+    assert resp.content.startswith(b"%PDF-")
+    assert hashlib.sha256(resp.content).hexdigest() == p.pdf.sha256
+    text = squeeze(pdf_text(resp.content))
+    assert CONTACT_NAME in text and squeeze(PHONE) in text
+
+    on_disk.write_bytes(raw[:-1] + bytes([raw[-1] ^ 1]))  # one bit of the ciphertext flipped
+    resp = await p.http.get(f"/cases/{p.case_id}/documents/{p.pdf.id}")
+    assert resp.status_code == 409
