@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
+from typer.testing import CliRunner
 
 from edge.audit import AuditTrail
 from models.case.states import CaseState
 from models.projection import CaseSummary
+from persistence.database import make_engine
 from persistence.files import (
     MAGIC,
     SealedFileError,
@@ -24,7 +26,7 @@ from persistence.files import (
 )
 from persistence.repository import project_transition
 from persistence.tables import DocumentRow
-from tests.keys import TEST_AUDIT_SEALER, TEST_KEYRING
+from tests.keys import TEST_AUDIT_KEY_ENV, TEST_AUDIT_SEALER, TEST_KEYRING, TEST_KEYRING_ENV
 from tests.unit.test_audit import T0, _transition
 from tests.unit.test_people import engine  # noqa: F401  (the fixture: SQLite and PostgreSQL)
 
@@ -124,3 +126,34 @@ def test_verify_names_replaced_or_missing_evidence_and_opens_sealed_files(
         "document doc-1",
         f"evidence case-e {shas[0][:12]}",
     ]  # sealed, and no keyring to open them: named, never passed
+
+
+def test_starter_audit_verify_names_a_replaced_evidence_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import starter
+
+    monkeypatch.setenv("TOSHIN_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("TOSHIN_KEYRING", TEST_KEYRING_ENV)
+    monkeypatch.setenv("TOSHIN_AUDIT_KEY", TEST_AUDIT_KEY_ENV)
+    monkeypatch.delenv("TOSHIN_DATABASE_URL", raising=False)
+    db = make_engine(f"sqlite:///{tmp_path / 'read_model.db'}")
+    content = b"%PDF-1.7 the signed contract"
+    sha = hashlib.sha256(content).hexdigest()
+    evidence = tmp_path / "evidence"
+    write_private(evidence / "case-e" / f"{sha}.pdf", content, root=evidence,
+                  keyring=TEST_KEYRING)  # fmt: skip
+    _evidence_acts(db, "case-e", [sha])
+    db.dispose()
+
+    result = CliRunner().invoke(starter.app, ["audit", "verify"])
+    assert result.exit_code == 0, result.output
+    assert "0 documents, 1 evidence files verified" in result.output
+
+    write_private(evidence / "case-e" / f"{sha}.pdf", b"%PDF-1.7 another", root=evidence)
+    result = CliRunner().invoke(starter.app, ["audit", "verify"])
+    assert result.exit_code == 1
+    assert " ".join(result.output.split()).startswith(
+        f"TAMPERED: first evidence case-e {sha[:12]}: file_replaced: "
+        f"{evidence / 'case-e' / sha}.pdf does not hash to its stored SHA-256"
+    )
