@@ -68,10 +68,17 @@ class Settings(BaseSettings):
     oidc_username_claim: str = "preferred_username"  # its value is the local username
     oidc_scopes: str = "openid profile email"
     oidc_redirect_uri: str = ""  # empty: this desk's address + /login/oidc/callback
+    # files at rest (persistence/files.py): generated documents and evidence files sealed with
+    # the keyring, bound to their case and name (always 0600 in 0700 folders)
+    encrypt_documents: bool = False
 
     @property
     def documents_path(self) -> Path:
         return self.documents_dir or self.data_dir / "documents"
+
+    @property
+    def evidence_path(self) -> Path:
+        return self.data_dir / "evidence"
 
     @property
     def keyring_path(self) -> Path:

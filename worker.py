@@ -13,11 +13,12 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities import ActivityDeps, SmtpConfig, build_activities
-from edge.audit import ensure_audit_key
+from edge.audit import people_book
 from edge.connect import connect
 from edge.loaders import load_municipality
 from models.municipality import MunicipalityConfig
 from persistence.database import make_engine
+from persistence.people import adopt_plain_names
 from settings import Settings
 from workflows import ALL_WORKFLOWS, workflow_runner
 
@@ -37,6 +38,14 @@ def build_worker(
         settings.read_model_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms
     )
     municipality = municipality or load_municipality(settings.municipality_file)
+    people = people_book(settings)
+    adopted = adopt_plain_names(engine, people)  # a database from before the people table
+    if adopted.users or adopted.transitions or adopted.left:
+        logging.getLogger(__name__).info(
+            "people: %d accounts and %d transition rows moved to sealed refs, %d rows left "
+            "(their MAC does not verify: see audit verify)",
+            adopted.users, adopted.transitions, adopted.left,
+        )  # fmt: skip
     return Worker(
         client,
         task_queue=settings.task_queue,
@@ -51,7 +60,9 @@ def build_worker(
                 documents_dir=settings.documents_path,
                 templates_dir=settings.templates_dir,
                 style=municipality.document_style(),
-                sealer=ensure_audit_key(settings),
+                sealer=people.sealer,
+                people=people,
+                file_keyring=people.keyring if settings.encrypt_documents else None,
             )
         ),
         activity_executor=executor,

@@ -21,6 +21,7 @@ from activities.reminders import ReminderActivities
 from models.calendar.jcalendar import DateStyle
 from models.documents.spec import DocumentSettings, DocumentStyle, document_style
 from models.municipality import MailDirectory
+from persistence.people import PeopleBook, SealingKeyring
 from persistence.seal import Sealer
 from settings import Settings
 
@@ -40,10 +41,12 @@ class ActivityDeps:
         default_factory=lambda: document_style("toshin", DocumentSettings())
     )  # the worker passes the municipality's (municipality file)
     sealer: Sealer | None = None  # the audit key: transition rows carry a MAC (edge/audit.py)
+    people: PeopleBook | None = None  # names sealed in ``people``, rows carry refs
+    file_keyring: SealingKeyring | None = None  # encrypt_documents: files sealed at rest
 
 
 def build_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
-    projection = ProjectionActivities(deps.engine, deps.sealer)
+    projection = ProjectionActivities(deps.engine, deps.sealer, deps.people)
     links = CaseLinkActivities(deps.client)
     sessions = SessionLinkActivities(deps.client)
     reminders = ReminderActivities(deps.engine)
@@ -57,6 +60,7 @@ def build_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
         documents_dir=deps.documents_dir,
         templates_dir=deps.templates_dir,
         style=deps.style,
+        keyring=deps.file_keyring,
     )
     return [
         agenda.ready_cases,

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import os
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -36,6 +35,8 @@ from models.errors import CaseError, CaseNotFound
 from models.ids import case_workflow_id, session_workflow_id
 from models.session.record import SessionRecord
 from persistence import repository
+from persistence.files import write_private
+from persistence.people import SealingKeyring
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +55,10 @@ class DocumentActivities:
         documents_dir: Path,
         templates_dir: Path,
         style: DocumentStyle,
+        keyring: SealingKeyring | None = None,
     ) -> None:
         self._engine = engine
+        self._keyring = keyring  # with encrypt_documents: files sealed (persistence/files.py)
         self._client = client
         self._documents = documents_dir
         self._templates = templates_dir
@@ -63,9 +66,10 @@ class DocumentActivities:
 
     @activity.defn(name="generate_document")
     def generate_document(self, inp: GenerateDocumentInput) -> GenerateDocumentResult:
-        """Render one document type in the asked formats, store each file and its row.
-        Idempotent: the same data gives the same bytes, file and row (by subject, type,
-        format and data version). A broken template fails with TemplateError (no retry)."""
+        """Render one document type in the asked formats, store each file (0600, sealed with
+        encrypt_documents) and its row. Idempotent: the same data gives the same bytes (and
+        SHA-256), file and row (by subject, type, format and data version). A broken template
+        fails with TemplateError (no retry)."""
         subject = DOC_SUBJECT[inp.doc_type]
         if subject is Subject.case and inp.case is not None:
             subject_id, version = inp.case.case_id, inp.case.version
@@ -81,11 +85,10 @@ class DocumentActivities:
             raise _failed(err) from None
         infos = []
         folder = self._documents / subject_id
-        folder.mkdir(parents=True, exist_ok=True)
         with Session(self._engine) as session:
             for fmt, result in zip(inp.formats, rendered, strict=True):
                 path = folder / f"{inp.doc_type.value}-v{version}.{fmt.value}"
-                _write_atomically(path, result.data)
+                write_private(path, result.data, root=self._documents, keyring=self._keyring)
                 info = DocumentInfo(
                     id=document_id(subject_id, inp.doc_type, fmt, version),
                     subject=subject,
@@ -126,9 +129,3 @@ class DocumentActivities:
         return GenerateDocumentInput(
             doc_type=req.doc_type, formats=req.formats, session=SessionSource(record=record)
         )
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)

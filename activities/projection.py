@@ -18,18 +18,22 @@ from models.projection import (
     SessionProjectionInput,
 )
 from persistence import repository
+from persistence.people import PeopleBook
 from persistence.seal import Sealer
 
 
 class ProjectionActivities:
-    def __init__(self, engine: Engine, sealer: Sealer | None = None) -> None:
+    def __init__(
+        self, engine: Engine, sealer: Sealer | None = None, people: PeopleBook | None = None
+    ) -> None:
         self._engine = engine
         self._sealer = sealer  # the audit key: each transition row gets its MAC
+        self._people = people  # the actor's name goes to ``people``, the row names a ref
 
     @activity.defn(name="project_transition")
     def project_transition(self, inp: ProjectTransitionInput) -> None:
-        """Write a transition (sealed with its MAC) and the case row it leads to. Idempotent
-        by (case id, seq)."""
+        """Write a transition (sealed with its MAC, its actor as a ref into ``people``) and the
+        case row it leads to. Idempotent by (case id, seq)."""
         with Session(self._engine) as session:
             repository.project_transition(
                 session,
@@ -37,6 +41,7 @@ class ProjectionActivities:
                 transition=inp.transition,
                 now=dt.datetime.now(dt.UTC),
                 sealer=self._sealer,
+                people=self._people,
             )
             session.commit()
 

@@ -12,6 +12,7 @@ import typer
 
 from cli.common import checked, console, fail, print_json
 from edge.audit import AuditTrail, cli_who, load_audit_key
+from edge.codec import Keyring, KeyringError, load_keyring
 from models.audit import AuditAction
 from models.errors import InvalidPayload
 from persistence.database import make_engine
@@ -27,7 +28,19 @@ def _trail(settings: Settings) -> AuditTrail:
     engine = make_engine(
         settings.read_model_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms
     )
-    return AuditTrail(engine, sealer, documents_dir=settings.documents_path)
+    try:
+        keyring: Keyring | None = load_keyring(
+            settings.keyring.get_secret_value(), settings.keyring_path
+        )
+    except KeyringError:
+        keyring = None  # a sealed file is then named as one that does not open
+    return AuditTrail(
+        engine,
+        sealer,
+        documents_dir=settings.documents_path,
+        evidence_dir=settings.evidence_path,
+        keyring=keyring,
+    )
 
 
 def _day(value: str, option: str) -> dt.date:
@@ -39,8 +52,9 @@ def _day(value: str, option: str) -> dt.date:
 
 @app.command()
 def verify(as_json: JsonOpt = False) -> None:
-    """Check every audit record's chain link, every transition row's MAC and every document
-    file's SHA-256; name each record edited, deleted or reordered. Exit 1 on any finding."""
+    """Check every audit record's chain link, every transition row's MAC and the SHA-256 of
+    every document and evidence file; name each record edited, deleted or reordered and each
+    file replaced or missing. Exit 1 on any finding."""
     report = checked(lambda: _trail(Settings()).verify())
     if as_json:
         print_json(
@@ -49,6 +63,7 @@ def verify(as_json: JsonOpt = False) -> None:
                 "records": report.records,
                 "transitions": report.transitions,
                 "documents": report.documents,
+                "evidence": report.evidence,
                 "findings": [
                     {"kind": f.kind.value, "where": f.where, "detail": f.detail}
                     for f in report.findings
@@ -58,7 +73,7 @@ def verify(as_json: JsonOpt = False) -> None:
     else:
         checked_what = (
             f"{report.records} audit records, {report.transitions} transition rows, "
-            f"{report.documents} documents"
+            f"{report.documents} documents, {report.evidence} evidence files"
         )
         if report.first is None:
             console.print(f"ok: {checked_what} verified", highlight=False)

@@ -33,7 +33,7 @@ from temporalio.exceptions import TemporalError
 from temporalio.service import RPCError
 
 from edge import history
-from edge.audit import AuditTrail, Who, ensure_audit_key
+from edge.audit import AuditTrail, Who, ensure_audit_key, people_book
 from edge.connect import Edge, connect, open_edge
 from edge.errors import domain_error, is_not_found, translated
 from edge.identity import proven
@@ -199,7 +199,9 @@ class AdminService:
         self.client = edge.client
         self.settings = edge.settings
         self.engine = engine
-        self.reconciler = Reconciler(self.client, engine, self.settings.task_queue, sealer)
+        self.reconciler = Reconciler(
+            self.client, engine, self.settings.task_queue, sealer, people_book(edge.settings)
+        )
 
     # -- what is waiting for an admin ------------------------------------------------------
 

@@ -35,12 +35,14 @@ from typing import Any
 from sqlalchemy import Engine
 
 from edge.audit_verify import VerifyReport, verify_trail
+from edge.codec import Keyring, ensure_keyring
 from models.audit import AuditAction
 from models.calendar.clock import JST
 from models.errors import CaseError, InvalidPayload
 from models.labels import AUDIT_ACTION_LABELS
 from persistence import audit as repo
 from persistence.database import make_engine
+from persistence.people import PeopleBook
 from persistence.seal import KEY_BYTES, Sealer, utc_text
 from settings import Settings
 
@@ -104,6 +106,23 @@ def ensure_audit_key(settings: Settings) -> Sealer:
     return load_audit_key(settings)
 
 
+def people_book(settings: Settings) -> PeopleBook:
+    """The sealed ``people`` table's book: the payload keyring seals, the audit key makes refs
+    (both created on first start when missing, like the worker's)."""
+    return PeopleBook(keyring_of(settings), ensure_audit_key(settings))
+
+
+def file_keyring(settings: Settings) -> Keyring | None:
+    """The keyring that seals new document and evidence files: only with
+    ``encrypt_documents`` on (reading a sealed file always takes ``keyring_of``)."""
+    return keyring_of(settings) if settings.encrypt_documents else None
+
+
+def keyring_of(settings: Settings) -> Keyring:
+    """The payload keyring (created on first start when missing, like the worker's)."""
+    return ensure_keyring(settings.keyring.get_secret_value(), settings.keyring_path)
+
+
 # -- who did it ---------------------------------------------------------------------------
 
 
@@ -157,10 +176,14 @@ class AuditTrail:
         *,
         documents_dir: Path | None = None,
         clock: Callable[[], dt.datetime] = _utcnow,
+        evidence_dir: Path | None = None,
+        keyring: Keyring | None = None,
     ) -> None:
         self.engine = engine
         self.sealer = sealer
         self.documents_dir = documents_dir
+        self.evidence_dir = evidence_dir
+        self.keyring = keyring  # opens sealed files (encrypt_documents) to hash them
         self.clock = clock
 
     def record(
@@ -183,8 +206,10 @@ class AuditTrail:
 
     def verify(self) -> VerifyReport:
         """Every finding: the audit chain's first (in seq order), then the transition log's,
-        then the documents' (edge/audit_verify.py)."""
-        return verify_trail(self.engine, self.sealer, self.documents_dir)
+        then the documents', then the evidence files' (edge/audit_verify.py)."""
+        return verify_trail(
+            self.engine, self.sealer, self.documents_dir, self.evidence_dir, self.keyring
+        )
 
     def adopt_unsigned_transitions(self, who: Who) -> int:
         """Seal the transition rows written before the audit trail existed (they carry no MAC);

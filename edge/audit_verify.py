@@ -1,10 +1,12 @@
 """`audit verify`: walk the audit chain and name every record that was edited, deleted or
 reordered; check every transition row against its MAC and each case's log for gaps; check
-every generated document file against its stored SHA-256. Read only."""
+every generated document file, and every evidence file a transition names
+(``… (sha256:<hex>)``), against its stored SHA-256 (of the plain bytes: a sealed file is
+opened first, see persistence/files.py). Read only."""
 
 from __future__ import annotations
 
-import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,9 +15,11 @@ from sqlalchemy import Engine
 
 from models.audit import Finding, Tampering
 from persistence import audit as repo
+from persistence.files import SealedFileError, plain_sha256
+from persistence.people import SealingKeyring
 from persistence.seal import GENESIS, Sealer
 
-_CHUNK = 1 << 20
+_EVIDENCE = re.compile(r"\(sha256:([0-9a-f]{64})\)")
 
 
 @dataclass
@@ -23,6 +27,7 @@ class VerifyReport:
     records: int = 0
     transitions: int = 0
     documents: int = 0
+    evidence: int = 0
     findings: list[Finding] = field(default_factory=list)
 
     @property
@@ -34,16 +39,25 @@ class VerifyReport:
         return self.findings[0] if self.findings else None
 
 
-def verify_trail(engine: Engine, sealer: Sealer, documents_dir: Path | None) -> VerifyReport:
+def verify_trail(
+    engine: Engine,
+    sealer: Sealer,
+    documents_dir: Path | None,
+    evidence_dir: Path | None = None,
+    keyring: SealingKeyring | None = None,
+) -> VerifyReport:
     """Every finding: the audit chain's first (in seq order), then the transition log's,
-    then the documents'."""
-    return _Verifier(sealer, documents_dir).run(engine)
+    then the documents', then the evidence files'."""
+    return _Verifier(sealer, documents_dir, evidence_dir, keyring).run(engine)
 
 
 @dataclass(frozen=True)
 class _Verifier:
     sealer: Sealer
     documents_dir: Path | None
+    evidence_dir: Path | None
+    keyring: SealingKeyring | None
+    evidence: dict[tuple[str, str], None] = field(default_factory=dict)  # (case, sha256)
 
     def run(self, engine: Engine) -> VerifyReport:
         report = VerifyReport()
@@ -51,6 +65,7 @@ class _Verifier:
             self._verify_chain(conn, report)
             self._verify_transitions(conn, report)
             self._verify_documents(conn, report)
+        self._verify_evidence(report)
         return report
 
     def _verify_chain(self, conn: Any, report: VerifyReport) -> None:
@@ -130,14 +145,12 @@ class _Verifier:
                             "missing from the case's log (deleted, or its projection skipped)")
                 )  # fmt: skip
             expected = row.seq + 1
+            for sha256 in _EVIDENCE.findall(row.reason or ""):
+                self.evidence[(row.case_id, sha256)] = None
             if row.mac is None:
                 report.findings.append(Finding(Tampering.unsigned, where, "the row has no MAC"))
                 continue
-            own = self.sealer.transition_mac(
-                case_id=row.case_id, seq=row.seq, trigger=row.trigger, source=row.source,
-                dest=row.dest, actor_role=row.actor_role, actor_name=row.actor_name,
-                at=row.at, on=row.on, reason=row.reason,
-            )  # fmt: skip
+            own = repo.transition_row_mac(self.sealer, row)
             if not Sealer.same(row.mac, own):
                 report.findings.append(
                     Finding(Tampering.edited, where, "its fields no longer match its MAC")
@@ -161,16 +174,33 @@ class _Verifier:
             path = Path(row.path)
             if not path.is_absolute() and self.documents_dir is not None:
                 path = self.documents_dir / path
-            try:
-                digest = file_sha256(path)
-            except FileNotFoundError:
-                report.findings.append(Finding(Tampering.file_missing, where, f"{path} is gone"))
-                continue
-            if digest != row.sha256:
-                report.findings.append(
-                    Finding(Tampering.file_replaced, where,
-                            f"{path} does not hash to its stored SHA-256")
-                )  # fmt: skip
+            self._check_file(report, where, path, row.sha256)
+
+    def _verify_evidence(self, report: VerifyReport) -> None:
+        if self.evidence_dir is None:
+            return
+        for case_id, sha256 in self.evidence:
+            report.evidence += 1
+            where = f"evidence {case_id} {sha256[:12]}"
+            folder = self.evidence_dir / case_id
+            found = sorted(folder.glob(f"{sha256}.*")) if folder.is_dir() else []
+            path = found[0] if found else folder / f"{sha256}.*"
+            self._check_file(report, where, path, sha256)
+
+    def _check_file(self, report: VerifyReport, where: str, path: Path, sha256: str) -> None:
+        try:
+            digest = plain_sha256(path, self.keyring)
+        except FileNotFoundError:
+            report.findings.append(Finding(Tampering.file_missing, where, f"{path} is gone"))
+            return
+        except SealedFileError as err:
+            report.findings.append(Finding(Tampering.file_replaced, where, str(err)))
+            return
+        if digest != sha256:
+            report.findings.append(
+                Finding(Tampering.file_replaced, where,
+                        f"{path} does not hash to its stored SHA-256")
+            )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -190,11 +220,3 @@ def _span(first: int, last: int) -> str:
 def _finding_order(finding: Finding) -> tuple[int, str]:
     number = finding.where.rsplit(" ", 1)[-1].split("–")[0]
     return (int(number) if number.isdigit() else 0, finding.kind.value)
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as data:
-        for chunk in iter(lambda: data.read(_CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()

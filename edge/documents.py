@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlmodel import Session
 from temporalio.client import Client
 
+from edge.audit import keyring_of
 from edge.errors import translated
 from models.documents.spec import (
     DOC_SUBJECT,
@@ -25,6 +26,7 @@ from models.errors import FileNotFound, FileTampered, InvalidPayload
 from models.ids import document_workflow_id
 from persistence import repository
 from persistence.database import make_engine
+from persistence.files import SealedFileError, is_sealed, read_plain
 from settings import Settings
 from workflows.documents import DocumentWorkflow
 
@@ -102,18 +104,23 @@ def read_document(db: Session, settings: Settings, subject_id: str, doc_id: str)
     info = next((d for d in subject_documents(db, subject_id) if d.id == doc_id), None)
     if info is None:
         raise FileNotFound(f"document {doc_id}: no such document for {subject_id}")
-    return StoredFile(info, verified_bytes(Path(info.path), info.sha256, settings.documents_path))
+    content = verified_bytes(Path(info.path), info.sha256, settings.documents_path, settings)
+    return StoredFile(info, content)
 
 
-def verified_bytes(path: Path, sha256: str, root: Path) -> bytes:
-    """The file's bytes when it lies under ``root`` and hashes to ``sha256``."""
+def verified_bytes(path: Path, sha256: str, root: Path, settings: Settings) -> bytes:
+    """The file's plain bytes (opened with the settings' keyring when sealed) when it lies
+    under ``root`` and they hash to ``sha256``."""
     resolved = path.resolve()
     if not resolved.is_relative_to(root.resolve()):
         raise FileTampered(f"{path.name}: stored outside its folder")
     try:
-        content = resolved.read_bytes()
+        sealed = is_sealed(resolved)
+        content = read_plain(resolved, keyring_of(settings) if sealed else None)
     except FileNotFoundError:
         raise FileNotFound(f"{path.name}: the stored file is missing") from None
+    except SealedFileError as err:
+        raise FileTampered(str(err)) from None
     if hashlib.sha256(content).hexdigest() != sha256:
         raise FileTampered(f"{path.name}: does not match the SHA-256 recorded for it")
     return content

@@ -4,23 +4,25 @@ permissions, and named in the act's ``file_ref`` as ``<name> (sha256:<hex>)``. T
 record is the only list of a case's evidence: a file is served only when the case names its
 hash, and only while its bytes still hash to it.
 
-Files live at ``<data_dir>/evidence/<case id>/<sha256><suffix>`` (folders 0700, files 0600);
-the original name is kept only in the encrypted case record.
+Files live at ``<data_dir>/evidence/<case id>/<sha256><suffix>`` (folders 0700, files 0600,
+sealed with the keyring under ``encrypt_documents``: persistence/files.py); the original name
+is kept only in the encrypted case record.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
+from edge.audit import file_keyring
 from edge.documents import verified_bytes
 from models.case.record import CaseSnapshot
 from models.errors import FileNotFound, UploadRefused
+from persistence.files import private_folder, write_private
 from settings import Settings
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -109,7 +111,8 @@ class EvidenceStore:
     """The evidence files of every case, under the settings' data folder."""
 
     def __init__(self, settings: Settings) -> None:
-        self.root = settings.data_dir / "evidence"
+        self.settings = settings
+        self.root = settings.evidence_path
 
     def _path(self, case_id: str, sha256: str, suffix: str) -> Path:
         return self.root / case_id / f"{sha256}{suffix.lower()}"
@@ -117,20 +120,11 @@ class EvidenceStore:
     def store(self, case_id: str, evidence: EvidenceFile, content: bytes) -> bool:
         """Write the file once (idempotent: the same bytes are the same file). Returns whether
         this call created it, so a refused act can take back only what it added."""
-        folder = self.root / case_id
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        os.chmod(self.root, 0o700)
-        os.chmod(folder, 0o700)
         path = self._path(case_id, evidence.sha256, Path(evidence.name).suffix)
+        private_folder(path.parent, self.root)
         if path.exists():
             return False
-        partial = path.with_name(f".{path.name}.{os.getpid()}.part")
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as out:
-            out.write(content)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(partial, path)
+        write_private(path, content, root=self.root, keyring=file_keyring(self.settings))
         return True
 
     def discard(self, case_id: str, evidence: EvidenceFile) -> None:
@@ -143,7 +137,7 @@ class EvidenceStore:
         if evidence is None:
             raise FileNotFound(f"evidence {sha256[:12]}: not evidence of case {snap.case_id}")
         path = self._path(snap.case_id, sha256, Path(evidence.name).suffix)
-        return evidence, verified_bytes(path, sha256, self.root)
+        return evidence, verified_bytes(path, sha256, self.root, self.settings)
 
 
 def parse_ref(file_ref: str) -> EvidenceFile | None:

@@ -30,6 +30,7 @@ from models.ids import case_id_of, case_workflow_id, session_workflow_id
 from models.projection import CaseSummary, SessionProjectionInput
 from models.session.record import MinutesState, SessionState
 from persistence import reconcile as rows
+from persistence.people import PeopleBook
 from persistence.seal import Sealer
 from persistence.tables import CaseRow, SessionRow
 from workflows.case import CaseWorkflow
@@ -69,9 +70,17 @@ def case_summary_of(snap: CaseSnapshot) -> CaseSummary:
 class Reconciler:
     """Compares and repairs one deployment's read model (its task queue's workflows)."""
 
-    def __init__(self, client: Client, engine: Engine, task_queue: str, sealer: Sealer) -> None:
+    def __init__(
+        self,
+        client: Client,
+        engine: Engine,
+        task_queue: str,
+        sealer: Sealer,
+        people: PeopleBook | None = None,
+    ) -> None:
         self.client = client
         self.sealer = sealer  # rewritten transition rows are sealed like the projection's
+        self.people = people  # … and name their actor by ref, like the projection's
         self.engine = engine
         self.task_queue = task_queue
 
@@ -145,7 +154,7 @@ class Reconciler:
         with Session(self.engine) as session:
             present = rows.transition_rows(session, snap.case_id)
             existing = session.get(CaseRow, snap.case_id)
-            if not rows.case_differs(existing, present, summary, snap.history):
+            if not rows.case_differs(existing, present, summary, snap.history, self.people):
                 return
             rows.rewrite_case(
                 session,
@@ -153,6 +162,7 @@ class Reconciler:
                 history=snap.history,
                 now=dt.datetime.now(dt.UTC),
                 sealer=self.sealer,
+                people=self.people,
             )
             session.commit()
         report.repairs("missing" if existing is None else "stale", f"case {snap.case_id}")

@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from edge.audit import people_book
 from models.accounts import UserRole, UserSpec, UserView
 from models.errors import (
     AccountLocked,
@@ -34,6 +35,7 @@ from models.errors import (
 )
 from persistence import accounts as repo
 from persistence.database import make_engine
+from persistence.people import PeopleBook, Person, account_identity
 from persistence.tables import ApiTokenRow, UserRow, WebSessionRow
 from settings import Settings
 
@@ -63,10 +65,10 @@ def check_password(password: str) -> None:
         raise InvalidPayload(f"password: at least {MIN_PASSWORD} characters")
 
 
-def view_of(row: UserRow, now: dt.datetime) -> UserView:
+def view_of(row: UserRow, now: dt.datetime, display_name: str) -> UserView:
     return UserView(
         username=row.username,
-        display_name=row.display_name,
+        display_name=display_name,
         roles=[UserRole(r) for r in row.roles.split(",") if r],
         department=row.department,
         disabled=row.disabled,
@@ -120,6 +122,18 @@ class UserService:
             settings.read_model_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms
         )
         self.clock = clock
+        self._people: PeopleBook | None = None
+
+    @property
+    def people(self) -> PeopleBook:
+        """The sealed names (made on first use: key files are read only when a name is)."""
+        if self._people is None:
+            self._people = people_book(self.settings)
+        return self._people
+
+    def _view(self, session: Session, row: UserRow, now: dt.datetime) -> UserView:
+        """The account as pages show it, its name read back from ``people``."""
+        return view_of(row, now, self.people.name_of(session, row.person_ref, row.display_name))
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
@@ -156,9 +170,17 @@ class UserService:
         with self._session() as session:
             if repo.get_user(session, username=spec.username) is not None:
                 raise InvalidPayload(f"username: {spec.username!r} is already taken")
+            ref = self.people.put(
+                session,
+                account_identity(spec.username),
+                Person(name=spec.display_name),
+                kind="account",
+                now=now,
+            )
             row = UserRow(
                 username=spec.username,
-                display_name=spec.display_name,
+                display_name="",
+                person_ref=ref,
                 roles=",".join(r.value for r in spec.roles),
                 department=spec.department,
                 password_hash=_hasher.hash(password),
@@ -166,7 +188,7 @@ class UserService:
                 updated_at=now,
             )
             repo.save_user(session, row=row)
-            return view_of(row, now)
+            return self._view(session, row, now)
 
     def set_password(self, username: str, password: str) -> UserView:
         """A new password; clears a lockout and ends the user's open sessions."""
@@ -180,7 +202,7 @@ class UserService:
             row.updated_at = now
             repo.save_user(session, row=row)
             repo.revoke_web_sessions(session, username=username)
-            return view_of(row, now)
+            return self._view(session, row, now)
 
     def set_disabled(self, username: str, disabled: bool = True) -> UserView:
         """Disable (or enable) an account; disabling ends its open sessions."""
@@ -192,16 +214,16 @@ class UserService:
             repo.save_user(session, row=row)
             if disabled:
                 repo.revoke_web_sessions(session, username=username)
-            return view_of(row, now)
+            return self._view(session, row, now)
 
     def list(self) -> list[UserView]:
         now = self.clock()
         with self._session() as session:
-            return [view_of(row, now) for row in repo.list_users(session)]
+            return [self._view(session, row, now) for row in repo.list_users(session)]
 
     def get(self, username: str) -> UserView:
         with self._session() as session:
-            return view_of(self._user(session, username), self.clock())
+            return self._view(session, self._user(session, username), self.clock())
 
     # logins
 
@@ -233,7 +255,7 @@ class UserService:
             if _hasher.check_needs_rehash(row.password_hash):
                 row.password_hash = _hasher.hash(password)
             repo.save_user(session, row=row)
-            return view_of(row, now)
+            return self._view(session, row, now)
 
     @staticmethod
     def _verify(password_hash: str, password: str) -> bool:
@@ -282,7 +304,7 @@ class UserService:
             return Login(
                 token=token,
                 csrf_token=row.csrf_token,
-                user=view_of(user, now),
+                user=self._view(session, user, now),
                 expires_at=repo.aware(row.expires_at),
             )
 
@@ -330,7 +352,7 @@ class UserService:
                 raise LoginRefused("token: unknown, revoked, or its account is disabled")
             row.last_used = now
             repo.add_api_token(session, row=row)
-            return view_of(user, now)
+            return self._view(session, user, now)
 
     def close_session(self, token: str) -> None:
         """Logout: the session is revoked server-side (the cookie alone opens nothing)."""

@@ -100,11 +100,7 @@ def seal_unsigned_transitions(engine: Engine, sealer: Sealer) -> int:
     with engine.begin() as conn:
         rows = conn.execute(select(TRANSITIONS).where(TRANSITIONS.c.mac.is_(None))).all()
         for row in rows:
-            mac = sealer.transition_mac(
-                case_id=row.case_id, seq=row.seq, trigger=row.trigger, source=row.source,
-                dest=row.dest, actor_role=row.actor_role, actor_name=row.actor_name,
-                at=row.at, on=row.on, reason=row.reason,
-            )  # fmt: skip
+            mac = transition_row_mac(sealer, row)
             conn.execute(
                 update(TRANSITIONS)
                 .where(TRANSITIONS.c.case_id == row.case_id, TRANSITIONS.c.seq == row.seq)
@@ -112,6 +108,16 @@ def seal_unsigned_transitions(engine: Engine, sealer: Sealer) -> int:
             )
             sealed += 1
     return sealed
+
+
+def transition_row_mac(sealer: Sealer, row: Any) -> str:
+    """The MAC a stored transition row (ORM or Core) must carry: over its ref (v2) or, for a
+    row written before the people table, its plain name (v1)."""
+    return sealer.transition_mac(
+        case_id=row.case_id, seq=row.seq, trigger=row.trigger, source=row.source,
+        dest=row.dest, actor_role=row.actor_role, actor_name=row.actor_name,
+        actor_ref=row.actor_ref, at=row.at, on=row.on, reason=row.reason,
+    )  # fmt: skip
 
 
 def case_seqs(conn: Connection) -> dict[str, int]:

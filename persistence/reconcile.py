@@ -12,6 +12,7 @@ from sqlmodel import Session, col, delete, select
 from models.case.record import TransitionRecord
 from models.projection import CaseSummary, SessionProjectionInput
 from persistence import repository
+from persistence.people import PeopleBook, actor_ref
 from persistence.seal import Sealer
 from persistence.tables import (
     CaseDeadlineRow,
@@ -24,21 +25,23 @@ from persistence.tables import (
 TransitionKey = tuple[str | None, str | None, str, str, str, dt.date, str | None]
 
 
-def transition_key(t: TransitionRecord) -> TransitionKey:
-    """What a transition row must say (its time is left out: SQLite reads it back naive)."""
+def transition_key(t: TransitionRecord, people: PeopleBook | None = None) -> TransitionKey:
+    """What a transition row must say (its time is left out: SQLite reads it back naive); the
+    actor by ref when names live in ``people``."""
     return (
         t.trigger.value if t.trigger else None,
         t.source.value if t.source else None,
         t.dest.value,
         t.actor.role.value,
-        t.actor.name,
+        actor_ref(people.sealer, t.actor) if people else t.actor.name,
         t.on,
         t.reason,
     )
 
 
 def row_key(r: TransitionRow) -> TransitionKey:
-    return (r.trigger, r.source, r.dest, r.actor_role, r.actor_name, r.on, r.reason)
+    actor = r.actor_ref or r.actor_name
+    return (r.trigger, r.source, r.dest, r.actor_role, actor, r.on, r.reason)
 
 
 def case_rows(session: Session) -> dict[str, CaseRow]:
@@ -55,13 +58,14 @@ def case_differs(
     rows: dict[int, TransitionRow],
     summary: CaseSummary,
     history: list[TransitionRecord],
+    people: PeopleBook | None = None,
 ) -> bool:
     """Whether the case row or its transition log says anything the workflow does not."""
     if row is None:
         return True
     if any(getattr(row, k) != v for k, v in summary.model_dump().items()):
         return True
-    wanted = {t.seq: transition_key(t) for t in history}
+    wanted = {t.seq: transition_key(t, people) for t in history}
     return {seq: row_key(r) for seq, r in rows.items()} != wanted
 
 
@@ -72,13 +76,14 @@ def rewrite_case(
     history: list[TransitionRecord],
     now: dt.datetime,
     sealer: Sealer,
+    people: PeopleBook | None = None,
 ) -> None:
     """Make the case row and its transition log say exactly what the workflow says: the
     row overwritten (even with a lower seq, after a reset), transitions the workflow no
     longer has removed, changed ones replaced, missing ones added."""
     wanted = {t.seq: t for t in history}
     for seq, old in transition_rows(session, summary.case_id).items():
-        if seq not in wanted or row_key(old) != transition_key(wanted[seq]):
+        if seq not in wanted or row_key(old) != transition_key(wanted[seq], people):
             session.delete(old)
     session.flush()
     row = session.get(CaseRow, summary.case_id)
@@ -94,7 +99,7 @@ def rewrite_case(
     for t in history:
         if t.seq not in present:
             repository.project_transition(
-                session, summary=summary, transition=t, now=now, sealer=sealer
+                session, summary=summary, transition=t, now=now, sealer=sealer, people=people
             )
 
 

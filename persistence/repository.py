@@ -17,6 +17,7 @@ from models.projection import (
     ProjectDeadlinesInput,
     SessionProjectionInput,
 )
+from persistence.people import PeopleBook
 from persistence.seal import Sealer
 from persistence.tables import (
     CaseDeadlineRow,
@@ -36,9 +37,11 @@ def project_transition(
     transition: TransitionRecord,
     now: dt.datetime,
     sealer: Sealer | None = None,
+    people: PeopleBook | None = None,
 ) -> bool:
     """Write one transition (with its MAC when a sealer is given) and the case row it leads
-    to. Idempotent: a transition already written is skipped, and an older summary never
+    to; with ``people`` the row names its actor by ref and the name goes to ``people``.
+    Idempotent: a transition already written is skipped, and an older summary never
     overwrites a newer one. Returns whether anything changed."""
     changed = False
     if session.get(TransitionRow, (summary.case_id, transition.seq)) is None:
@@ -54,10 +57,15 @@ def project_transition(
             "dest": transition.dest.value,
             "actor_role": transition.actor.role.value,
             "actor_name": transition.actor.name,
+            "actor_ref": None,
             "at": transition.at,
             "on": transition.on,
             "reason": transition.reason,
         }
+        if people is not None:
+            actor = transition.actor
+            fields["actor_ref"] = people.put_actor(session, actor.name, actor.username, now=now)
+            fields["actor_name"] = ""
         mac = sealer.transition_mac(**fields) if sealer else None
         session.add(TransitionRow(**fields, mac=mac))
         changed = True

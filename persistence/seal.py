@@ -5,7 +5,10 @@ outside the database, see edge/audit.py), over a canonical form of the row.
   fields, so the records form a chain: an edit breaks the record's own MAC, a deletion or a
   reordering breaks the link from the next record;
 - a transition row's MAC covers its case id, seq and every field, so an edited row (or a row
-  moved to another case or seq) no longer verifies.
+  moved to another case or seq) no longer verifies. Rows naming their actor by ref (v2, the
+  ``people`` table) cover the ref; rows written before it (v1) cover the plain name;
+- a person's ref (``p-`` + 32 hex) is an HMAC of their identity (``user:<username>`` …), so
+  the same person always gets the same ref and nobody without the key can tell whose it is.
 
 The same functions write and verify; nothing here reads a key or touches the database.
 """
@@ -22,6 +25,9 @@ GENESIS = "0" * 64  # the "previous MAC" of the first audit record
 KEY_BYTES = 32
 _RECORD = b"toshin audit record v1\n"
 _TRANSITION = b"toshin transition v1\n"
+_TRANSITION_V2 = b"toshin transition v2\n"
+_PERSON = b"toshin person v1\n"
+PERSON_REF_PREFIX = "p-"
 
 
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
@@ -80,12 +86,23 @@ class Sealer:
         at: dt.datetime,
         on: dt.date,
         reason: str | None,
+        actor_ref: str | None = None,
     ) -> str:
+        if actor_ref is None:  # v1: written before the people table, the name in the row
+            body = _canonical(
+                [case_id, seq, trigger, source, dest, actor_role, actor_name, utc_text(at),
+                 on.isoformat(), reason]
+            )  # fmt: skip
+            return self._mac(_TRANSITION, body)
         body = _canonical(
-            [case_id, seq, trigger, source, dest, actor_role, actor_name, utc_text(at),
-             on.isoformat(), reason]
+            [case_id, seq, trigger, source, dest, actor_role, actor_name, actor_ref,
+             utc_text(at), on.isoformat(), reason]
         )  # fmt: skip
-        return self._mac(_TRANSITION, body)
+        return self._mac(_TRANSITION_V2, body)
+
+    def person_ref(self, identity: str) -> str:
+        """The opaque ref of a person (``p-`` + 128 bits of HMAC over their identity)."""
+        return PERSON_REF_PREFIX + self._mac(_PERSON, identity.encode())[:32]
 
     @staticmethod
     def same(a: str | None, b: str) -> bool:

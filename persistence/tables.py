@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Column, Index, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -42,7 +42,8 @@ class TransitionRow(SQLModel, table=True):
     source: str | None = Field(default=None, max_length=40)
     dest: str = Field(max_length=40)
     actor_role: str = Field(max_length=20)
-    actor_name: str = Field(max_length=100)
+    actor_name: str = Field(max_length=100)  # "" once the actor is in ``people`` (actor_ref)
+    actor_ref: str | None = Field(default=None, max_length=40)  # people.ref (migration 0008)
     at: dt.datetime
     on: dt.date
     reason: str | None = None
@@ -178,7 +179,8 @@ class UserRow(SQLModel, table=True):
     __tablename__ = "users"
 
     username: str = Field(primary_key=True, max_length=40)
-    display_name: str = Field(max_length=100)
+    display_name: str = Field(max_length=100)  # "" once the name is in ``people`` (person_ref)
+    person_ref: str | None = Field(default=None, max_length=40)  # people.ref (migration 0008)
     roles: str = Field(max_length=200)
     department: str | None = Field(default=None, index=True, max_length=100)
     password_hash: str = Field(max_length=200)
@@ -245,3 +247,16 @@ class ApiTokenRow(SQLModel, table=True):
     created_at: dt.datetime
     last_used: dt.datetime | None = None
     revoked: bool = False
+
+
+class PersonRow(SQLModel, table=True):
+    """One person (an account, an actor, a member, a counterparty's contact): name and contact
+    details sealed with the keyring (``Keyring.seal``, bound to the ref). The only table with
+    names in it; read through ``persistence.people.PeopleBook.read`` (migration 0008)."""
+
+    __tablename__ = "people"
+
+    ref: str = Field(primary_key=True, max_length=40)
+    kind: str = Field(max_length=20)
+    sealed: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    updated_at: dt.datetime

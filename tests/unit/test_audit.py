@@ -29,6 +29,7 @@ from models.case.states import CaseState, Role, Trigger
 from models.errors import InvalidPayload
 from models.projection import CaseSummary
 from persistence.database import make_engine
+from persistence.people import PeopleBook
 from persistence.repository import project_transition
 from persistence.seal import Sealer
 from persistence.tables import DocumentRow
@@ -171,7 +172,11 @@ def _transition(seq: int, trigger: Trigger | None, dest: CaseState) -> Transitio
 
 
 def _project(
-    engine: Engine, case_id: str, seqs: int, sealer: Sealer | None = TEST_AUDIT_SEALER
+    engine: Engine,
+    case_id: str,
+    seqs: int,
+    sealer: Sealer | None = TEST_AUDIT_SEALER,
+    people: PeopleBook | None = None,
 ) -> None:
     summary = CaseSummary(
         case_id=case_id, external_ref=None, title="件名", kind="outsourcing",
@@ -182,7 +187,9 @@ def _project(
     with Session(engine) as session:
         for seq in range(seqs):
             record = _transition(seq, None if seq == 0 else Trigger.submit, CaseState.triage)
-            project_transition(session, summary=summary, transition=record, now=T0, sealer=sealer)
+            project_transition(
+                session, summary=summary, transition=record, now=T0, sealer=sealer, people=people
+            )
         session.commit()
 
 
