@@ -13,10 +13,12 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request, Response
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
+from starlette.exceptions import HTTPException
 
 from edge.audit import AuditTrail, ensure_audit_key
 from edge.connect import Edge
@@ -26,7 +28,7 @@ from edge.users import UserService
 from models.errors import CaseError, InvalidPayload, describe_validation_error
 from persistence.database import make_engine
 from settings import Settings
-from web.api.app import create_api
+from web.api.app import create_api, no_such_operation
 from web.auth import LoginRequired
 from web.deps import Desk
 from web.errors import http_error
@@ -114,6 +116,12 @@ def create_app(settings: Settings | None = None, *, edge: Edge | None = None) ->
     @app.exception_handler(LoginRequired)
     async def to_login(request: Request, exc: LoginRequired) -> Response:
         return RedirectResponse(f"/login?next={quote(exc.path)}", status_code=303)
+
+    @app.exception_handler(HTTPException)
+    async def not_here(request: Request, exc: HTTPException) -> Response:
+        if request.url.path.startswith("/api/"):
+            return await no_such_operation(request, exc)
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(ValidationError)
     async def invalid_model(request: Request, exc: ValidationError) -> Response:

@@ -8,10 +8,12 @@ HTTP mapping (``web.errors``); a refused request (403) is logged.
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from models.errors import CaseError
 from web.api import routes
@@ -30,6 +32,17 @@ def named_field(message: str) -> str | None:
     """The dotted field a domain error's message starts with: "payload.reason: …"."""
     head, sep, _ = message.partition(":")
     return head.strip() if sep and head.strip() and " " not in head.strip() else None
+
+
+async def no_such_operation(request: Request, exc: HTTPException) -> Response:
+    """A path or method the API does not have, or a body that is not JSON: the API's error
+    body, not Starlette's (a body that cannot be parsed is a 422 naming ``body``). The desk
+    answers so too for a path under /api/ that never reaches the API (one with a newline)."""
+    if exc.status_code == 400:
+        return error_response(422, "InvalidPayload", f"body: {exc.detail}", "body")
+    kind = HTTPStatus(exc.status_code).phrase.replace(" ", "")
+    message = f"{request.method} {request.url.path}: {exc.detail}"
+    return error_response(exc.status_code, kind, message, None)
 
 
 def create_api(desk: Desk) -> FastAPI:
@@ -53,6 +66,8 @@ def create_api(desk: Desk) -> FastAPI:
             log.warning("api refused %s %s: %s", request.method, request.url.path, exc.message)
         field = named_field(exc.message) if err.status in (401, 403, 422) else None
         return error_response(err.status, type(exc).__name__, exc.message, field)
+
+    api.add_exception_handler(HTTPException, no_such_operation)  # type: ignore[arg-type]
 
     @api.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:

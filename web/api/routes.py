@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+from pydantic import ValidationError
 from sqlmodel import Session
 
 from edge.identity import proven, role_for
@@ -20,6 +23,7 @@ from models.accounts import UserRole, UserView
 from models.case.lifecycle import allowed_actions, roles_for
 from models.case.record import ActInput, ActResult, CaseSnapshot
 from models.case.states import CaseState, Trigger
+from models.errors import InvalidPayload, describe_validation_error
 from models.session.record import SessionSnapshot
 from persistence.repository import CASE_SORTS, list_sessions, page_cases
 from web.api.auth import CallerDep
@@ -50,7 +54,28 @@ ERRORS: dict[int | str, dict[str, object]] = {
 }
 CaseId = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[0-9a-z]+$")]
 
-router = APIRouter(responses=ERRORS)
+
+def _query_names(dependant: Dependant) -> set[str]:
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+def known_query(request: Request) -> None:
+    """InvalidPayload (422) naming a query parameter the operation does not take: a misspelt
+    filter (``?departmnet=``) would otherwise be ignored and answer every department's cases."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    known = _query_names(route.dependant)
+    for name in request.query_params:
+        if name not in known:
+            takes = ", ".join(sorted(known)) or "none"
+            raise InvalidPayload(f"{name}: unknown query parameter (this operation takes {takes})")
+
+
+router = APIRouter(responses=ERRORS, dependencies=[Depends(known_query)])
 
 
 def _desk(request: Request) -> Desk:
@@ -130,7 +155,10 @@ async def act(
     allowed_roles = roles_for(Trigger(body.trigger)) if body.trigger in Trigger.__members__ else ()
     actor = proven(caller.user, role_for(caller.user, allowed_roles, body.role))
     edge = await _desk(request).get_edge()
-    inp = ActInput(trigger=body.trigger, actor=actor, payload=body.payload, on=body.on)
+    try:
+        inp = ActInput(trigger=body.trigger, actor=actor, payload=body.payload, on=body.on)
+    except ValidationError as exc:
+        raise InvalidPayload(describe_validation_error(exc)) from None
     return await edge.cases.act(case_id, inp, request_id=idempotency_key)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.case.states import CaseState, Role, Trigger
+from models.limits import CalendarDate
 
 
 class ApiErrorBody(BaseModel):
@@ -62,7 +63,9 @@ class ActRequest(BaseModel):
 
     trigger: str = Field(min_length=1, max_length=40, examples=["submit"])
     payload: dict[str, Any] = Field(default_factory=dict)
-    on: dt.date | None = Field(default=None, description="business date (default today, JST)")
+    on: CalendarDate | None = Field(
+        default=None, description="business date (default today, JST), 1868-01-25 .. 2099-12-31"
+    )
     role: Role | None = Field(
         default=None, description="which of the caller's roles to act in (default: one it takes)"
     )
