@@ -70,7 +70,8 @@ def start_server(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
     ]
     for flag in sa.CLI_FLAGS:
         args += ["--search-attribute", flag]
-    return subprocess.Popen(args, stdout=log.open("ab"), stderr=subprocess.STDOUT)
+    with log.open("ab") as out:  # the child keeps its own descriptor
+        return subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
 
 
 async def _wait_ready(settings: Settings, timeout: float = 30.0) -> None:

@@ -4,9 +4,13 @@ documents folder with a row in the read model. Never logs document content."""
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import hashlib
 import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -79,7 +83,10 @@ class DocumentActivities:
             raise _failed(CaseError(f"{inp.doc_type} needs its {subject.value} data"))
         try:
             content = build_content(inp, self._style)
-            rendered = [render(inp.doc_type, fmt, content, self._templates) for fmt in inp.formats]
+            with heartbeating():
+                rendered = [
+                    render(inp.doc_type, fmt, content, self._templates) for fmt in inp.formats
+                ]
         except CaseError as err:
             log.warning("document %s for %s failed: %s", inp.doc_type, subject_id, err.error_type)
             raise _failed(err) from None
@@ -129,3 +136,24 @@ class DocumentActivities:
         return GenerateDocumentInput(
             doc_type=req.doc_type, formats=req.formats, session=SessionSource(record=record)
         )
+
+
+@contextmanager
+def heartbeating(every: float = 1.0) -> Iterator[None]:
+    """Heartbeat from a helper thread while a long synchronous step runs, so a worker that
+    died mid-render is noticed within the step's heartbeat timeout, not its whole timeout
+    (the fault drill, bench/drill.py, found a killed worker holding an answer 2 minutes)."""
+    stop = threading.Event()
+    context = contextvars.copy_context()  # the activity's context, for activity.heartbeat
+
+    def beat() -> None:
+        while not stop.wait(every):
+            context.run(activity.heartbeat)
+
+    thread = threading.Thread(target=beat, name="document-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import socket
+from dataclasses import asdict
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from cli.common import console, open_edge, print_json, run, signed_in
-from edge import admin
+from cli.common import checked, console, open_edge, print_json, run, signed_in
+from edge import admin, backup
 from edge.admin import AdminCaller, open_admin
-from edge.audit import CLI_SOURCE
+from edge.audit import CLI_SOURCE, record_cli_action
 from models.admin import AdminVerb, ResetPlan, Subject, group_by_cause, reason_given
 from models.errors import InvalidPayload
 from settings import Settings
@@ -322,3 +324,50 @@ def reproject_councils(as_json: JsonOpt = False) -> None:
     for council_id, version in sorted(done.items()):
         console.print(f"{council_id}: projected (version {version})")
     console.print(f"{len(done)} council(s) reprojected")
+
+
+@app.command("backup")
+def backup_cmd(
+    file: Annotated[Path, typer.Argument(help="the archive to write (.tar.gz)")],
+    without_keys: Annotated[
+        bool, typer.Option("--without-keys", help="leave the keyring and audit key out")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Back the running embedded system up into one archive: the engine's and the read
+    model's databases (consistent copies while they are written), documents, evidence, the
+    keys (unless --without-keys) and a manifest of SHA-256s. Run `admin reconcile` after a
+    restore."""
+    settings = Settings()
+    checked(lambda: record_cli_action(settings, f"admin backup {file.name}"))
+    done = checked(lambda: backup.backup(settings, file, keys=not without_keys))
+    if as_json:
+        print_json({**asdict(done), "path": str(done.path)})
+        return
+    keys = "with the keys: keep it as safe as var/keys/" if done.keys else "without keys"
+    console.print(
+        f"backup {done.path}: {done.files} files, {done.size / 1e6:.1f} MB, {keys} "
+        f"({done.seconds:.1f} s)",
+        highlight=False,
+    )
+
+
+@app.command("restore")
+def restore_cmd(
+    file: Annotated[Path, typer.Argument(help="an archive of `admin backup`")],
+    into: Annotated[Path, typer.Option("--into", help="a fresh (absent or empty) data folder")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Restore an archive into a fresh data folder, refusing a non-empty folder and an archive
+    that does not match its manifest. Then start it (TOSHIN_DATA_DIR=the folder ./toshin up)
+    and run `admin reconcile`."""
+    done = checked(lambda: backup.restore(file, into))
+    if as_json:
+        print_json({**asdict(done), "into": str(done.into)})
+        return
+    keys = "keys restored" if done.keys else "no keys in the archive: put them in keys/"
+    console.print(
+        f"restored {done.files} files into {done.into} ({keys}; {done.documents} documents "
+        f"relocated) in {done.seconds:.1f} s; start it with TOSHIN_DATA_DIR={done.into}",
+        highlight=False,
+    )

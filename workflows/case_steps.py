@@ -75,6 +75,7 @@ async def execute(effect: Effect, policy: CasePolicy) -> str | None:
             DocumentActivities.generate_document,
             effect.document,
             start_to_close_timeout=max(policy.step_timeout, DOCUMENT_TIMEOUT),
+            heartbeat_timeout=policy.step_timeout,  # a dead worker's try is retried soon
             retry_policy=retry,
         )
     elif effect.supersede is not None:
