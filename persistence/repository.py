@@ -107,17 +107,24 @@ def page_cases(
     *,
     department: str | None = None,
     state: str | None = None,
+    kind: str | None = None,
+    fiscal_year: int | None = None,
     sort: str = "deadline",
     offset: int = 0,
     limit: int = 50,
 ) -> tuple[list[CaseRow], int]:
-    """One page of cases (a department's, or all) and how many there are in all; ``sort`` is
-    a key of ``CASE_SORTS`` (ties by case id, so pages never overlap)."""
+    """One page of cases (a department's, or all; of one state, kind, fiscal year) and how
+    many there are in all; ``sort`` is a key of ``CASE_SORTS`` (ties by case id, so pages never
+    overlap)."""
     query = select(CaseRow)
     if department is not None:
         query = query.where(CaseRow.department == department)
     if state is not None:
         query = query.where(CaseRow.state == state)
+    if kind is not None:
+        query = query.where(CaseRow.kind == kind)
+    if fiscal_year is not None:
+        query = query.where(CaseRow.fiscal_year == fiscal_year)
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
     order = (*CASE_SORTS.get(sort, CASE_SORTS["deadline"]), col(CaseRow.case_id).asc())
     rows = list(session.exec(query.order_by(*order).offset(offset).limit(limit)))
