@@ -22,6 +22,8 @@ class AuditAction(StrEnum):
     codec_decode = "codec_decode"
     codec_encode = "codec_encode"
     codec_refused = "codec_refused"
+    feed_issued = "feed_issued"
+    feed_revoked = "feed_revoked"
 
 
 class Tampering(StrEnum):

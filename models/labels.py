@@ -362,4 +362,6 @@ AUDIT_ACTION_LABELS: dict[AuditAction, str] = {
     AuditAction.codec_decode: "ペイロードの復号",
     AuditAction.codec_encode: "ペイロードの暗号化",
     AuditAction.codec_refused: "ペイロード復号の拒否",
+    AuditAction.feed_issued: "カレンダーURLの発行",
+    AuditAction.feed_revoked: "カレンダーURLの停止",
 }

@@ -156,13 +156,15 @@ def replace_deadlines(session: Session, *, inp: ProjectDeadlinesInput, now: dt.d
 
 
 def upcoming_deadlines(
-    engine: Engine, department: str, from_date: dt.date, *, limit: int = 1000
+    engine: Engine, department: str | None, from_date: dt.date, *, limit: int = 1000
 ) -> list[CaseDeadlineRow]:
-    """A department's open deadlines due on or after ``from_date``, soonest first."""
+    """A department's (``None``: every department's) open deadlines due on or after
+    ``from_date``, soonest first."""
+    query = select(CaseDeadlineRow)
+    if department is not None:
+        query = query.where(CaseDeadlineRow.department == department)
     query = (
-        select(CaseDeadlineRow)
-        .where(CaseDeadlineRow.department == department)
-        .where(CaseDeadlineRow.status == DeadlineStatus.open.value)
+        query.where(CaseDeadlineRow.status == DeadlineStatus.open.value)
         .where(col(CaseDeadlineRow.due_on) >= from_date)
         .order_by(
             col(CaseDeadlineRow.due_on), col(CaseDeadlineRow.case_number), col(CaseDeadlineRow.key)

@@ -245,3 +245,16 @@ class ApiTokenRow(SQLModel, table=True):
     created_at: dt.datetime
     last_used: dt.datetime | None = None
     revoked: bool = False
+
+
+class FeedTokenRow(SQLModel, table=True):
+    """The secret of a desk user's calendar feed URL: only its SHA-256 is kept. One live row
+    per user; re-issuing revokes the old one, nothing is deleted. It opens the feed only."""
+
+    __tablename__ = "feed_tokens"
+
+    id_hash: str = Field(primary_key=True, max_length=64)
+    username: str = Field(index=True, foreign_key="users.username", max_length=40)
+    created_at: dt.datetime
+    last_used: dt.datetime | None = None
+    revoked: bool = False

@@ -23,6 +23,7 @@ SECRETARIAT_PAGES = frozenset({UserRole.secretariat, UserRole.admin})
 SESSION_PAGES = SECRETARIAT_PAGES | {UserRole.chair}  # the chair runs items at the session
 MEMBER_PAGES = frozenset({UserRole.council, UserRole.chair})
 ADMIN_PAGES = frozenset({UserRole.admin})
+FEED_PAGES = CASE_PAGES | SESSION_PAGES | MEMBER_PAGES  # a calendar of what the user sees
 # the roles a session page lets a person act in: members (委員) only read
 SESSION_ACTING = (Role.secretariat, Role.chair)
 
@@ -35,6 +36,7 @@ MENU: tuple[tuple[str, str, frozenset[UserRole]], ...] = (
     ("/sessions", "審議会と会議", SESSION_PAGES),
     ("/overview", "全庁の状況", INTAKE_PAGES),
     ("/member", "委員のページ", MEMBER_PAGES),
+    ("/calendar", "カレンダー", FEED_PAGES),
     ("/admin", "管理", ADMIN_PAGES),
 )
 
