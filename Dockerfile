@@ -1,4 +1,4 @@
-# The toshin image: worker, CLI (starter.py) and calendar feed. Used by docker-compose.yml.
+# The toshin image: worker, CLI (starter.py) and the desk. Used by docker-compose.yml.
 FROM python:3.11-slim-bookworm
 
 # PDF documents: Japanese fonts (IPAex), Pango and HarfBuzz-subset for WeasyPrint

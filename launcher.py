@@ -15,7 +15,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import quote
 
 from edge.audit import ensure_audit_key
 from edge.codec import ensure_keyring
@@ -156,8 +155,6 @@ def main() -> int:
     ensure_audit_key(settings)  # beside the keyring, 0600, once
     logs = settings.data_dir / "logs"
     logs.mkdir(exist_ok=True)
-    if _port_open(settings.feed_host, settings.feed_port):
-        raise SystemExit(f"port {settings.feed_port} (calendar feed, TOSHIN_FEED_PORT) is busy")
     if _port_open(settings.desk_host, settings.desk_port):
         raise SystemExit(f"port {settings.desk_port} (the desk, TOSHIN_DESK_PORT) is busy")
     server = start_server(settings, logs / "temporal.log")
@@ -192,13 +189,6 @@ def main() -> int:
             cwd=ROOT,
         )
         children.append(worker)
-        feed = subprocess.Popen(
-            [sys.executable, str(ROOT / "starter.py"), "calendar", "serve"],
-            stdout=(logs / "feed.log").open("ab"),
-            stderr=subprocess.STDOUT,
-            cwd=ROOT,
-        )
-        children.append(feed)
         desk = start_desk(settings, logs / "desk.log")
         children.append(desk)
         mail_note = f"SMTP {settings.smtp_host}:{settings.smtp_port} (TOSHIN_SMTP_*)"
@@ -229,8 +219,6 @@ def main() -> int:
             print(demo.stdout[-3000:], demo.stderr[-3000:], sep="\n")
             print("demo data did not load (see var/logs/demo.log); the engine is running anyway")
         ui = f"http://127.0.0.1:{settings.ui_port}/namespaces/{settings.namespace}/workflows"
-        feed_base = f"http://{settings.feed_host}:{settings.feed_port}/calendar"
-        example = quote("保健センター", safe="")
         print(
             f"""
 toshin is ready in {time.monotonic() - started:.1f}s
@@ -239,7 +227,7 @@ toshin is ready in {time.monotonic() - started:.1f}s
   Temporal Web UI   {ui}
   Temporal server   {settings.temporal_address} (SQLite file {settings.data_dir / "temporal.db"})
   read model        {settings.read_model_url} (schema {read_model})
-  calendar feeds    {feed_base}/<department>.ics  (e.g. {feed_base}/{example}.ics)
+  calendar feeds    each user's secret URL on the desk's カレンダー page
   reminder mail     {mail_note}
   logs              {logs}
 

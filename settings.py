@@ -30,9 +30,6 @@ class Settings(BaseSettings):
     smtp_password: SecretStr = SecretStr("")
     smtp_timeout_seconds: float = 30.0
     mail_from: str = "toshin@localhost"
-    # the department calendar feed (web/feed.py)
-    feed_host: str = "127.0.0.1"
-    feed_port: int = 8234
     # the desk (web/app.py): loopback by default; Secure cookies once served over HTTPS
     desk_host: str = "127.0.0.1"
     desk_port: int = 8000

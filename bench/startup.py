@@ -73,10 +73,10 @@ def free_ports(n: int) -> list[int]:
 def isolated_env(data_dir: Path) -> tuple[dict[str, str], int, int]:
     """The environment of the launcher and of ``starter.py``: this process's, without any
     TOSHIN_ setting it had, plus a data folder, a task queue and free ports of its own for
-    everything the launcher opens or connects to (Temporal, Web UI, calendar feed, SMTP),
+    everything the launcher opens or connects to (Temporal, Web UI, the desk, SMTP),
     so a run can neither meet another toshin nor mail someone else's sink.
     Returns (env, Temporal port, UI port)."""
-    temporal_port, ui_port, feed_port, smtp_port, desk_port = free_ports(5)
+    temporal_port, ui_port, smtp_port, desk_port = free_ports(4)
     env = {k: v for k, v in os.environ.items() if not k.startswith("TOSHIN_")}
     env.update(
         {
@@ -85,8 +85,6 @@ def isolated_env(data_dir: Path) -> tuple[dict[str, str], int, int]:
             "TOSHIN_DOCUMENTS_DIR": str(data_dir / "documents"),
             "TOSHIN_TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}",
             "TOSHIN_UI_PORT": str(ui_port),
-            "TOSHIN_FEED_HOST": "127.0.0.1",
-            "TOSHIN_FEED_PORT": str(feed_port),
             "TOSHIN_DESK_HOST": "127.0.0.1",
             "TOSHIN_DESK_PORT": str(desk_port),
             "TOSHIN_SMTP_HOST": "127.0.0.1",

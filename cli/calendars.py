@@ -1,10 +1,8 @@
-"""`starter.py calendar ...`: a department's upcoming deadlines as iCalendar (export a file,
-or serve the subscription feed)."""
+"""`starter.py calendar export`: a department's upcoming deadlines as an iCalendar file. (The
+subscription feed is each user's secret URL on the desk: its カレンダー page.)"""
 
 from __future__ import annotations
 
-import logging
-import signal
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -12,12 +10,11 @@ from typing import Annotated
 import typer
 
 from cli.common import checked, console
-from edge.calendars import export_feed, feed_server
+from edge.calendars import export_feed
 from settings import Settings
-from web.feed import feed_path
 
 app = typer.Typer(
-    help="Department deadlines as iCalendar: export a file or serve the subscription feed.",
+    help="Department deadlines as an iCalendar file (feeds to subscribe to are on the desk).",
     no_args_is_help=True,
 )
 
@@ -34,25 +31,3 @@ def export(
         return
     out.write_bytes(data)
     console.print(f"{out}: {data.count(b'BEGIN:VEVENT')} deadlines", highlight=False)
-
-
-def _exit(*_: object) -> None:
-    raise SystemExit(0)
-
-
-@app.command()
-def serve() -> None:
-    """Serve every department's feed at http://FEED_HOST:FEED_PORT/calendar/<department>.ics
-    until stopped."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s feed %(levelname)s %(message)s")
-    server, town = checked(lambda: feed_server(Settings()))
-    signal.signal(signal.SIGTERM, _exit)
-    host, port = server.server_address[:2]
-    example = next(iter(town.departments), "<department>")
-    logging.info("calendar feed on http://%s:%s%s", host, port, feed_path(example))
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()

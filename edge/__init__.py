@@ -11,7 +11,7 @@ web desk talk to the engine only through these services.
     sessions   SessionService: read sessions, send acts by name; who does each act
     documents  generate on demand (DocumentWorkflow), list (SQL)
     vendors    a vendor's certificate news, for every case relying on it
-    calendars  a department's deadlines as iCalendar
+    calendars  deadlines as iCalendar: a department's file, each desk user's secret feed URL
     admin      namespace and search-attribute setup; (repairs are CaseService.admin)
     scenarios  drive a scenario file against the engine
 

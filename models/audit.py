@@ -24,6 +24,8 @@ class AuditAction(StrEnum):
     codec_refused = "codec_refused"
     api_token_issue = "api_token_issue"
     api_token_revoke = "api_token_revoke"
+    feed_issued = "feed_issued"
+    feed_revoked = "feed_revoked"
 
 
 class Tampering(StrEnum):

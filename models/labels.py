@@ -364,4 +364,6 @@ AUDIT_ACTION_LABELS: dict[AuditAction, str] = {
     AuditAction.codec_refused: "ペイロード復号の拒否",
     AuditAction.api_token_issue: "APIトークンの発行",
     AuditAction.api_token_revoke: "APIトークンの失効",
+    AuditAction.feed_issued: "カレンダーURLの発行",
+    AuditAction.feed_revoked: "カレンダーURLの停止",
 }

@@ -7,7 +7,7 @@ import datetime as dt
 
 from sqlmodel import Session, col, select, update
 
-from persistence.tables import ApiTokenRow, UserRow, WebSessionRow
+from persistence.tables import ApiTokenRow, FeedTokenRow, UserRow, WebSessionRow
 
 
 def aware(value: dt.datetime) -> dt.datetime:
@@ -56,3 +56,18 @@ def get_api_token(session: Session, *, id_hash: str) -> ApiTokenRow | None:
 def list_api_tokens(session: Session, *, username: str) -> list[ApiTokenRow]:
     query = select(ApiTokenRow).where(col(ApiTokenRow.username) == username)
     return list(session.exec(query.order_by(col(ApiTokenRow.created_at))))
+
+
+def add_feed_token(session: Session, *, row: FeedTokenRow) -> None:
+    session.add(row)
+
+
+def get_feed_token(session: Session, *, id_hash: str) -> FeedTokenRow | None:
+    return session.get(FeedTokenRow, id_hash)
+
+
+def live_feed_tokens(session: Session, *, username: str) -> list[FeedTokenRow]:
+    query = select(FeedTokenRow).where(
+        col(FeedTokenRow.username) == username, col(FeedTokenRow.revoked).is_(False)
+    )
+    return list(session.exec(query.order_by(col(FeedTokenRow.created_at))))

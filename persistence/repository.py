@@ -115,17 +115,24 @@ def page_cases(
     *,
     department: str | None = None,
     state: str | None = None,
+    kind: str | None = None,
+    fiscal_year: int | None = None,
     sort: str = "deadline",
     offset: int = 0,
     limit: int = 50,
 ) -> tuple[list[CaseRow], int]:
-    """One page of cases (a department's, or all) and how many there are in all; ``sort`` is
-    a key of ``CASE_SORTS`` (ties by case id, so pages never overlap)."""
+    """One page of cases (a department's, or all; of one state, kind, fiscal year) and how
+    many there are in all; ``sort`` is a key of ``CASE_SORTS`` (ties by case id, so pages never
+    overlap)."""
     query = select(CaseRow)
     if department is not None:
         query = query.where(CaseRow.department == department)
     if state is not None:
         query = query.where(CaseRow.state == state)
+    if kind is not None:
+        query = query.where(CaseRow.kind == kind)
+    if fiscal_year is not None:
+        query = query.where(CaseRow.fiscal_year == fiscal_year)
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
     order = (*CASE_SORTS.get(sort, CASE_SORTS["deadline"]), col(CaseRow.case_id).asc())
     rows = list(session.exec(query.order_by(*order).offset(offset).limit(limit)))
@@ -157,13 +164,15 @@ def replace_deadlines(session: Session, *, inp: ProjectDeadlinesInput, now: dt.d
 
 
 def upcoming_deadlines(
-    engine: Engine, department: str, from_date: dt.date, *, limit: int = 1000
+    engine: Engine, department: str | None, from_date: dt.date, *, limit: int = 1000
 ) -> list[CaseDeadlineRow]:
-    """A department's open deadlines due on or after ``from_date``, soonest first."""
+    """A department's (``None``: every department's) open deadlines due on or after
+    ``from_date``, soonest first."""
+    query = select(CaseDeadlineRow)
+    if department is not None:
+        query = query.where(CaseDeadlineRow.department == department)
     query = (
-        select(CaseDeadlineRow)
-        .where(CaseDeadlineRow.department == department)
-        .where(CaseDeadlineRow.status == DeadlineStatus.open.value)
+        query.where(CaseDeadlineRow.status == DeadlineStatus.open.value)
         .where(col(CaseDeadlineRow.due_on) >= from_date)
         .order_by(
             col(CaseDeadlineRow.due_on), col(CaseDeadlineRow.case_number), col(CaseDeadlineRow.key)

@@ -260,3 +260,16 @@ class PersonRow(SQLModel, table=True):
     kind: str = Field(max_length=20)
     sealed: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     updated_at: dt.datetime
+
+
+class FeedTokenRow(SQLModel, table=True):
+    """The secret of a desk user's calendar feed URL: only its SHA-256 is kept. One live row
+    per user; re-issuing revokes the old one, nothing is deleted. It opens the feed only."""
+
+    __tablename__ = "feed_tokens"
+
+    id_hash: str = Field(primary_key=True, max_length=64)
+    username: str = Field(index=True, foreign_key="users.username", max_length=40)
+    created_at: dt.datetime
+    last_used: dt.datetime | None = None
+    revoked: bool = False

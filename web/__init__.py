@@ -1,1 +1,1 @@
-"""What people look at outside the CLI: the department calendar feed (the dashboard later)."""
+"""What people look at outside the CLI: the desk (FastAPI pages, the API, calendar feeds)."""

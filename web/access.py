@@ -24,6 +24,7 @@ SESSION_PAGES = SECRETARIAT_PAGES | {UserRole.chair}  # the chair runs items at 
 MEMBER_PAGES = frozenset({UserRole.council, UserRole.chair})
 ADMIN_PAGES = frozenset({UserRole.admin})
 EVERYONE = frozenset(UserRole)  # pages about the signed-in user's own account
+FEED_PAGES = CASE_PAGES | SESSION_PAGES | MEMBER_PAGES  # a calendar of what the user sees
 # the roles a session page lets a person act in: members (委員) only read
 SESSION_ACTING = (Role.secretariat, Role.chair)
 
@@ -36,6 +37,7 @@ MENU: tuple[tuple[str, str, frozenset[UserRole]], ...] = (
     ("/sessions", "審議会と会議", SESSION_PAGES),
     ("/overview", "全庁の状況", INTAKE_PAGES),
     ("/member", "委員のページ", MEMBER_PAGES),
+    ("/calendar", "カレンダー", FEED_PAGES),
     ("/admin", "管理", ADMIN_PAGES),
     ("/tokens", "APIトークン", EVERYONE),
 )

@@ -34,6 +34,7 @@ from web.deps import Desk
 from web.errors import http_error
 from web.routes import admin as admin_routes
 from web.routes import auth as auth_routes
+from web.routes import calendar as calendar_routes
 from web.routes import case_files as case_file_routes
 from web.routes import cases as case_routes
 from web.routes import codec as codec_routes
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None, *, edge: Edge | None = None) ->
     app.include_router(codec_routes.router)
     app.include_router(admin_routes.router)
     app.include_router(token_routes.router)
+    app.include_router(calendar_routes.router)
     app.mount("/api/v1", create_api(app.state.desk))
 
     @app.middleware("http")

@@ -190,3 +190,33 @@ async def test_sessions_are_read_by_the_secretariat_not_by_a_department(
     _error(await api.client.get("/api/v1/sessions/c0-2026-9", headers=api.jimu), 404,
            "CaseNotFound")  # fmt: skip
     _error(await api.client.get("/api/v1/sessions", headers=api.hoken), 403, "Forbidden")
+
+
+async def test_the_case_list_filters_by_kind_and_fiscal_year(api: Api, system: System) -> None:
+    old = await system.gateway.create_case(
+        document=document(title="窓口業務の委託", kind="outsourcing"),
+        actor=actor("department"),
+        created_on=dt.date(2024, 5, 1),
+    )
+
+    async def listed(query: str) -> list[str]:
+        response = await api.client.get(f"/api/v1/cases?{query}", headers=api.jimu)
+        assert response.status_code == 200, response.text
+        return sorted(c["case_id"] for c in response.json()["items"])
+
+    assert await listed("kind=outsourcing") == [old.case_id]
+    assert await listed("kind=external_linkage") == sorted([api.ours, api.theirs])
+    assert await listed("fiscal_year=2024") == [old.case_id]
+    assert await listed("kind=outsourcing&fiscal_year=2025") == []
+    mine = await api.client.get("/api/v1/cases?fiscal_year=2024", headers=api.hoken)
+    assert [c["case_id"] for c in mine.json()["items"]] == [old.case_id]  # still its own only
+
+    error = _error(await api.client.get("/api/v1/cases?kind=teleport", headers=api.jimu), 422,
+                   "InvalidPayload")  # fmt: skip
+    assert error["field"] == "kind"
+    error = _error(await api.client.get("/api/v1/cases?fiscal_year=R8", headers=api.jimu), 422,
+                   "InvalidPayload")  # fmt: skip
+    assert error["field"] == "fiscal_year"
+    doc = (await api.client.get("/api/v1/openapi.json")).json()
+    params = {p["name"] for p in doc["paths"]["/cases"]["get"]["parameters"]}
+    assert {"kind", "fiscal_year", "state", "department"} <= params

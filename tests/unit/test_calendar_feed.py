@@ -1,27 +1,28 @@
-"""The department calendar feed: iCalendar content, deterministic bytes, the HTTP feed."""
+"""The calendar feed: iCalendar content, deterministic bytes, a department's export, the
+feed tokens (only a hash kept; re-issue and revoke stop the old URL)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from icalendar import Calendar
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from edge.calendars import FeedTokens, department_feed
+from edge.users import UserService
+from models.accounts import UserRole
 from models.errors import UnknownDepartment
 from models.municipality import DepartmentContacts, MunicipalityConfig
 from models.projection import DeadlineRow, DeadlineStatus, ProjectDeadlinesInput
 from persistence.database import make_engine
 from persistence.repository import replace_deadlines
-from persistence.tables import CaseDeadlineRow
-from web.feed import department_feed, feed_path, make_server
-from web.ics import build_feed, event_uid
+from persistence.tables import CaseDeadlineRow, FeedTokenRow
+from settings import Settings
+from web.ics import SessionEvent, build_feed, event_uid
 
 NOW = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
 TOWN = MunicipalityConfig(
@@ -61,7 +62,9 @@ def parse(data: bytes) -> Calendar:
 def test_one_all_day_event_per_deadline_with_number_title_and_link() -> None:
     cal = parse(
         build_feed(
-            ROWS, municipality="とうしん市", department="保健センター", link_base="http://ui/wf"
+            ROWS,
+            name="とうしん市 保健センター 期限",
+            case_link=lambda case_id: f"http://ui/wf/case-{case_id}",
         )
     )
     assert str(cal["X-WR-CALNAME"]) == "とうしん市 保健センター 期限"
@@ -76,11 +79,9 @@ def test_one_all_day_event_per_deadline_with_number_title_and_link() -> None:
 
 
 def test_the_same_rows_give_the_same_bytes_whatever_the_order_or_the_hour() -> None:
-    a = build_feed(ROWS, municipality="m", department="保健センター", link_base="l")
+    a = build_feed(ROWS, name="m", case_link=str, sessions=SESSIONS)
     later = [r.model_copy(update={"updated_at": NOW + dt.timedelta(hours=5)}) for r in ROWS]
-    b = build_feed(
-        list(reversed(later)), municipality="m", department="保健センター", link_base="l"
-    )
+    b = build_feed(list(reversed(later)), name="m", case_link=str, sessions=SESSIONS[::-1])
     assert a == b
     assert event_uid("c1", "materials") == event_uid("c1", "materials") != event_uid("c1", "answer")
 
@@ -124,30 +125,63 @@ def test_a_department_feed_lists_its_own_open_deadlines_from_the_day_on(engine: 
         department_feed(engine, TOWN, "図書室", dt.date(2030, 1, 1))
 
 
-def get(url: str) -> tuple[int, str, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as resp:
-            return resp.status, resp.headers["Content-Type"], resp.read()
-    except urllib.error.HTTPError as err:
-        with err:
-            return err.code, err.headers["Content-Type"], err.read()
+SESSIONS = [
+    SessionEvent(
+        session_id=f"toshin-privacy-2029-{n}",
+        name=f"とうしん市個人情報保護審議会 第{n}回",
+        starts_at=dt.datetime(2030, 2, n, 14, tzinfo=dt.timezone(dt.timedelta(hours=9))),
+        ends_at=dt.datetime(2030, 2, n, 16, tzinfo=dt.timezone(dt.timedelta(hours=9))),
+        place="市役所3階庁議室",
+        link=f"http://desk/sessions/toshin-privacy-2029-{n}",
+    )
+    for n in (2, 1)
+]
 
 
-def test_the_http_feed_serves_a_department_and_404s_the_rest(engine: Engine) -> None:
-    server = make_server(engine, TOWN, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        base = f"http://127.0.0.1:{server.server_address[1]}"
-        status, ctype, body = get(base + feed_path("図書館"))
-        assert (status, ctype) == (200, "text/calendar; charset=utf-8")
-        assert [str(e["SUMMARY"]) for e in parse(body).walk("VEVENT")] == [
-            "materials 案件 諮問第c9号"
-        ]
-        assert get(base + feed_path("図書室"))[:2] == (404, "text/plain; charset=utf-8")
-        assert get(base + "/calendar/")[0] == 404
-        assert get(base + "/")[0] == 404
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+def test_a_session_is_a_timed_event_with_its_place_and_desk_link() -> None:
+    cal = parse(build_feed([], name="m", case_link=str, sessions=SESSIONS))
+    first, second = cal.walk("VEVENT")
+    assert str(first["SUMMARY"]) == "とうしん市個人情報保護審議会 第1回"
+    assert first.decoded("DTSTART") == dt.datetime(2030, 2, 1, 5, tzinfo=dt.UTC)
+    assert first.decoded("DTEND") == dt.datetime(2030, 2, 1, 7, tzinfo=dt.UTC)
+    assert str(first["LOCATION"]) == "市役所3階庁議室"
+    assert str(first["URL"]) == "http://desk/sessions/toshin-privacy-2029-1"
+    assert str(second["SUMMARY"]).endswith("第2回")
+
+
+@pytest.fixture
+def users(tmp_path: Path) -> Iterator[UserService]:
+    users = UserService(Settings(data_dir=tmp_path, database_url=""))
+    users.add(
+        username="kacho",
+        display_name="課長",
+        roles=[UserRole.department_head],
+        department="保健センター",
+        password="correct horse battery",
+    )
+    yield users
+    users.engine.dispose()
+
+
+def test_a_feed_token_opens_its_account_until_reissued_revoked_or_disabled(
+    users: UserService,
+) -> None:
+    tokens = FeedTokens(users.engine)
+    assert tokens.issued_at("kacho") is None
+    first = tokens.issue("kacho")
+    user = tokens.user_of(first)
+    assert user is not None and user.username == "kacho"
+    assert tokens.issued_at("kacho") is not None
+    with Session(users.engine) as session:  # only the SHA-256 is kept
+        stored = [r.id_hash for r in session.exec(select(FeedTokenRow))]
+    assert first not in stored and len(stored) == 1 and len(stored[0]) == 64
+
+    second = tokens.issue("kacho")
+    assert tokens.user_of(first) is None  # re-issued: the old URL stops
+    assert tokens.user_of(second) is not None
+    users.set_disabled("kacho")
+    assert tokens.user_of(second) is None
+    users.set_disabled("kacho", disabled=False)
+    assert tokens.revoke("kacho") == 1
+    assert tokens.user_of(second) is None and tokens.issued_at("kacho") is None
+    assert tokens.user_of("not-a-token") is None

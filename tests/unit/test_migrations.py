@@ -39,6 +39,7 @@ NEW_TABLES = {"councils", "sessions", "session_items", "users", "web_sessions"}
 NEW_TABLES |= {"audit_records", "audit_head"}  # 0004_audit_trail
 NEW_TABLES |= {"api_tokens"}  # 0007_api_tokens
 NEW_TABLES |= {"people"}  # 0008_people
+NEW_TABLES |= {"feed_tokens"}  # 0011_feed_tokens
 AT = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
 
 

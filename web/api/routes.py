@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from edge.identity import proven, role_for
 from models.accounts import UserRole, UserView
+from models.case.document import CaseKind
 from models.case.lifecycle import allowed_actions, roles_for
 from models.case.record import ActInput, ActResult, CaseSnapshot
 from models.case.states import CaseState, Trigger
@@ -96,12 +97,17 @@ def list_cases(
     caller: CallerDep,
     state: Annotated[CaseState | None, Query()] = None,
     department: Annotated[str | None, Query(max_length=100)] = None,
+    kind: Annotated[CaseKind | None, Query(description="the 諮問 kind, e.g. outsourcing")] = None,
+    fiscal_year: Annotated[
+        int | None, Query(ge=1900, le=2200, description="the fiscal year (年度), e.g. 2026")
+    ] = None,
     sort: Annotated[str, Query(pattern="^(" + "|".join(CASE_SORTS) + ")$")] = "deadline",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> CasePage:
     """Cases from the read model: the caller's department's, or every department's for the
-    secretariat, IT and admins (``department`` narrows it); paged, sorted."""
+    secretariat, IT and admins (``department`` narrows it); ``state``, ``kind`` and
+    ``fiscal_year`` narrow it further; paged, sorted."""
     own = scope(caller.user)
     if own is not None and department not in (None, own):
         raise Forbidden(f"department: {own}'s accounts list {own}'s cases, not {department}")
@@ -110,6 +116,8 @@ def list_cases(
             db,
             department=own or department,
             state=state.value if state else None,
+            kind=kind.value if kind else None,
+            fiscal_year=fiscal_year,
             sort=sort,
             offset=(page - 1) * per_page,
             limit=per_page,
