@@ -125,4 +125,4 @@ class FeedTokens:
             row.last_used = now
             repo.add_feed_token(session, row=row)
             session.commit()
-            return view_of(user, now)
+            return view_of(user, now, display_name="")  # a feed never shows the name
