@@ -63,6 +63,7 @@ class Settings(BaseSettings):
     oidc_client_secret: SecretStr = SecretStr("")
     oidc_client_secret_file: Path | None = None
     oidc_username_claim: str = "preferred_username"  # its value is the local username
+    oidc_email_domain: str = ""  # claim email: only this domain; the part before @ is the name
     oidc_scopes: str = "openid profile email"
     oidc_redirect_uri: str = ""  # empty: this desk's address + /login/oidc/callback
     # files at rest (persistence/files.py): generated documents and evidence files sealed with

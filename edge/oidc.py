@@ -74,6 +74,7 @@ class OidcConfig:
     username_claim: str
     scopes: str
     redirect_uri: str  # empty: the desk's own address + CALLBACK_PATH
+    email_domain: str = ""  # the claim is email: its part before @ names the account
 
 
 def _loopback(host: str) -> bool:
@@ -109,17 +110,25 @@ def oidc_config(settings: Settings) -> OidcConfig | None:
             "TOSHIN_OIDC_CLIENT_SECRET (or TOSHIN_OIDC_CLIENT_SECRET_FILE): required when "
             "TOSHIN_OIDC_ENABLED is on"
         )
-    if not settings.oidc_username_claim.strip():
+    claim = settings.oidc_username_claim.strip()
+    if not claim:
         raise OidcConfigError("TOSHIN_OIDC_USERNAME_CLAIM: name the claim, e.g. email")
+    domain = settings.oidc_email_domain.strip().lstrip("@").lower()
+    if claim == "email" and not domain:
+        raise OidcConfigError(
+            "TOSHIN_OIDC_EMAIL_DOMAIN: required when the claim is email (the municipality's "
+            "mail domain; the part before @ is the username)"
+        )
     if "openid" not in settings.oidc_scopes.split():
         raise OidcConfigError("TOSHIN_OIDC_SCOPES: must include openid")
     return OidcConfig(
         issuer=issuer,
         client_id=settings.oidc_client_id,
         client_secret=secret,
-        username_claim=settings.oidc_username_claim.strip(),
+        username_claim=claim,
         scopes=settings.oidc_scopes,
         redirect_uri=settings.oidc_redirect_uri,
+        email_domain=domain,
     )
 
 
@@ -137,9 +146,10 @@ class PendingLogin:
 
 @dataclass(frozen=True)
 class Identity:
-    """A verified ID token: the claim that names the account, and the subject."""
+    """A verified ID token: the account it names, the claim's value and the subject."""
 
     username: str
+    claimed: str
     subject: str
 
 
@@ -171,6 +181,7 @@ class OidcClient:
             redirect_uri=redirect_uri,
             code_challenge_method="S256",
             timeout=HTTP_TIMEOUT,
+            transport=self.transport,
         )
 
     async def _get_json(self, url: str) -> dict[str, Any]:
@@ -254,9 +265,15 @@ class OidcClient:
         value = claims.get(self.config.username_claim)
         if not isinstance(value, str) or not value:
             raise OidcRefused(f"id_token: no {self.config.username_claim} claim")
-        if self.config.username_claim == "email" and claims.get("email_verified") is False:
+        subject = str(claims["sub"])
+        if self.config.username_claim != "email":
+            return Identity(username=value, claimed=value, subject=subject)
+        if claims.get("email_verified") is False:
             raise OidcRefused("id_token: the email is not verified by the provider")
-        return Identity(username=value, subject=str(claims["sub"]))
+        local, at, domain = value.rpartition("@")
+        if not at or not local or domain.lower() != self.config.email_domain:
+            raise OidcNoAccount(f"oidc: the email is not in {self.config.email_domain}")
+        return Identity(username=local.lower(), claimed=value, subject=subject)
 
     async def verify(
         self, id_token: str, *, nonce: str, access_token: str | None = None

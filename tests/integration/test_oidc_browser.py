@@ -159,6 +159,8 @@ async def test_a_mapped_user_logs_in_through_the_provider_and_out_again(
     await expect(page.get_by_role("link", name="自治体IDでログイン")).to_be_visible()
     await accessible(page, "oidc-01-login")
 
+    callbacks: list[str] = []
+    page.on("request", lambda r: callbacks.append(r.url) if "/oidc/callback" in r.url else None)
     await through_provider(page, running.base, "hoken-kacho", "/deadlines")
     await expect(page).to_have_url(f"{running.base}/deadlines")  # where they were going
     await expect(page.get_by_text("保健 花子")).to_be_visible()
@@ -187,6 +189,10 @@ async def test_a_mapped_user_logs_in_through_the_provider_and_out_again(
 
     await page.get_by_role("button", name="ログアウト").click()
     await expect(page).to_have_url(f"{running.base}/login")
+    await page.goto(f"{running.base}/cases")
+    await expect(page).to_have_url(f"{running.base}/login?next=/cases")
+    replayed = await page.goto(callbacks[0])  # the same code and state again: no new session
+    assert replayed is not None and replayed.status == 401
     await page.goto(f"{running.base}/cases")
     await expect(page).to_have_url(f"{running.base}/login?next=/cases")
 

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import json
+import urllib.parse
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +23,16 @@ from joserfc import jwt
 from joserfc.jwk import OctKey, RSAKey
 
 import launcher
-from edge.oidc import OidcClient, OidcConfig, OidcConfigError, OidcRefused, oidc_config
+from edge.oidc import (
+    Identity,
+    OidcClient,
+    OidcConfig,
+    OidcConfigError,
+    OidcNoAccount,
+    OidcRefused,
+    PendingLogin,
+    oidc_config,
+)
 from settings import Settings
 from web.app import create_app
 
@@ -40,13 +52,20 @@ CONFIG = OidcConfig(
 
 
 class Provider:
-    """Discovery and JWKS of one provider, counting the JWKS fetches."""
+    """Discovery, JWKS and token endpoint of one provider, counting the JWKS fetches and
+    keeping the token requests; ``answer`` is what the token endpoint says."""
 
     def __init__(self, keys: list[RSAKey]) -> None:
         self.keys = keys
         self.jwks_fetches = 0
+        self.token_requests: list[httpx2.Request] = []
+        self.answer: tuple[int, dict[str, Any]] = (200, {})
 
     def __call__(self, request: httpx2.Request) -> httpx2.Response:
+        if request.url.path.endswith("/token"):
+            self.token_requests.append(request)
+            status, answer = self.answer
+            return httpx2.Response(status, content=json.dumps(answer).encode())
         if request.url.path.endswith("/.well-known/openid-configuration"):
             body: dict[str, Any] = {
                 "issuer": ISSUER,
@@ -154,6 +173,10 @@ def test_settings_name_what_is_missing(tmp_path: Path) -> None:
             {"oidc_issuer": ISSUER, "oidc_client_secret": "x", "oidc_scopes": "profile"},
             "TOSHIN_OIDC_SCOPES",
         ),
+        (
+            {"oidc_issuer": ISSUER, "oidc_client_secret": "x", "oidc_username_claim": "email"},
+            "TOSHIN_OIDC_EMAIL_DOMAIN: required when the claim is email",
+        ),
     ]
     for changes, message in cases:
         with pytest.raises(OidcConfigError, match=message):
@@ -202,3 +225,95 @@ def test_toshin_up_stops_on_a_bad_setting_with_one_line(
         "error: TOSHIN_OIDC_ISSUER: must be https (plain http only on loopback)"
     )
     assert not (tmp_path / "var").exists()  # nothing was started or written
+
+
+def at_hash(access: str) -> str:
+    digest = hashlib.sha256(access.encode()).digest()[:16]
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def bearer(access: str, id_token: str | None) -> dict[str, Any]:
+    answer = {"access_token": access, "token_type": "Bearer", "id_token": id_token}
+    return {k: v for k, v in answer.items() if v is not None}
+
+
+PENDING = PendingLogin(
+    state="st-1", nonce="n-1", verifier="v" * 64, next="/cases", started=int(NOW.timestamp())
+)
+
+
+async def finish(provider: Provider, now: dt.datetime = NOW, state: str = "st-1") -> Identity:
+    oidc = client(provider, now)
+    return await oidc.finish(
+        PENDING, state=state, code="code-1", redirect_uri="http://127.0.0.1/cb", max_age=600
+    )
+
+
+async def test_the_code_is_traded_with_the_secret_and_verifier_for_a_checked_identity() -> None:
+    provider = Provider([KEY])
+    provider.answer = (200, bearer("at-1", signed(at_hash=at_hash("at-1"))))
+    identity = await finish(provider)
+    assert identity == Identity(username="hoken-kacho", claimed="hoken-kacho", subject="8f2c")
+    (sent,) = provider.token_requests
+    form = dict(urllib.parse.parse_qsl(sent.content.decode()))
+    assert form["code"] == "code-1" and form["code_verifier"] == "v" * 64
+    assert form["grant_type"] == "authorization_code"
+    assert form["redirect_uri"] == "http://127.0.0.1/cb"
+    expected = base64.b64encode(f"{CLIENT}:{'s' * 32}".encode()).decode()
+    assert sent.headers["authorization"] == f"Basic {expected}"
+
+
+@pytest.mark.parametrize(
+    ("answer", "why"),
+    [
+        ((400, {"error": "invalid_grant"}), "code: refused by the provider"),
+        ((200, bearer("at-1", None)), "id_token: missing"),
+        ((200, bearer("at-1", "not-a-jwt")), "id_token: signature"),
+        ((200, bearer("at-2", signed(at_hash=at_hash("at-1")))), "id_token: at_hash claim"),
+        ((200, bearer("at-1", signed(preferred_username=None))), "no preferred_username claim"),
+    ],
+    ids=["code-refused", "no-id-token", "garbage", "at-hash", "no-claim"],
+)
+async def test_a_refused_or_incomplete_token_answer_is_refused(
+    answer: tuple[int, dict[str, Any]], why: str
+) -> None:
+    provider = Provider([KEY])
+    provider.answer = answer
+    with pytest.raises(OidcRefused, match=why):
+        await finish(provider)
+
+
+async def test_a_late_or_foreign_answer_is_refused_before_the_code_is_used() -> None:
+    provider = Provider([KEY])
+    with pytest.raises(OidcRefused, match="state: does not match"):
+        await finish(provider, state="st-2")
+    with pytest.raises(OidcRefused, match="state: the login attempt has expired"):
+        await finish(provider, now=NOW + dt.timedelta(minutes=11))
+    assert provider.token_requests == []
+
+
+async def test_an_email_names_the_account_only_in_the_towns_domain_and_verified() -> None:
+    provider = Provider([KEY])
+    by_email = OidcClient(
+        replace(CONFIG, username_claim="email", email_domain="town.example.lg.jp"),
+        clock=lambda: NOW,
+        transport=httpx2.MockTransport(provider),
+    )
+    cases: list[tuple[str, bool | None, str | type[OidcRefused]]] = [
+        ("Hoken-Kacho@Town.Example.lg.jp", True, "hoken-kacho"),
+        ("hoken-kacho@town.example.lg.jp", None, "hoken-kacho"),  # no email_verified claim
+        ("hoken-kacho@town.example.lg.jp", False, OidcRefused),
+        ("hoken-kacho@evil.example", True, OidcNoAccount),
+        ("hoken-kacho@town.example.lg.jp.evil.example", True, OidcNoAccount),
+    ]
+    for email, verified, outcome in cases:
+        provider.answer = (200, bearer("at-1", signed(email=email, email_verified=verified)))
+        attempt = by_email.finish(
+            PENDING, state="st-1", code="c", redirect_uri="http://127.0.0.1/cb", max_age=600
+        )
+        if isinstance(outcome, str):
+            identity = await attempt
+            assert (identity.username, identity.claimed) == (outcome, email)
+        else:
+            with pytest.raises(outcome):
+                await attempt

@@ -153,8 +153,7 @@ async def callback(
         user = await run_in_threadpool(oidc_account, desk.users, identity)
     except OidcNoAccount as err:
         claim = client.config.username_claim
-        named = f"{claim}={identity.username[:60]}" if identity else ""
-        detail = f"{err.message}: {named}"
+        detail = f"{err.message}: {claim}={identity.claimed[:80]}" if identity else err.message
         await run_in_threadpool(_refused, request, desk, detail)
         return _refusal(request, desk, 403, NO_ACCOUNT, next_)
     except OidcRefused as err:
