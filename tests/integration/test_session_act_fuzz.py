@@ -37,7 +37,9 @@ ROLES = ("secretariat", "chair", "council")
 
 async def _no_task_failed(client: Client, workflow_id: str) -> None:
     history = await client.get_workflow_handle(workflow_id).fetch_history()
-    failed = [e for e in history.events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED]
+    failed = [
+        e for e in history.events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED
+    ]
     assert failed == [], (workflow_id, failed[0].workflow_task_failed_event_attributes)
 
 
