@@ -16,6 +16,7 @@ import uuid
 from collections import Counter
 from typing import Any
 
+import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
@@ -26,11 +27,12 @@ from models.errors import ErrorType
 from models.ids import case_workflow_id, session_workflow_id
 from models.session.lifecycle import Act
 from tests.factories import actor
-from tests.fuzzing import PROFILE, examples
+from tests.fuzzing import PROFILE, TIMEOUT_SECONDS, examples
 from tests.integration.test_sessions import council, plan_on_its_day, ready_case, setup
 from tests.strategies import SESSION_ACTS, drawn
 
 __all__ = ["setup"]  # the fixture: a council registered on the system's worker
+pytestmark = pytest.mark.timeout(TIMEOUT_SECONDS)
 UPDATE_SECONDS = 60
 ROLES = ("secretariat", "chair", "council")
 
@@ -76,7 +78,7 @@ async def test_generated_session_acts_are_taken_or_refused_typed_and_no_task_fai
     pools = {act: drawn(strategy, examples(6)) for act, strategy in SESSION_ACTS.items()}
     pick = random.Random(PROFILE)
     outcomes: Counter[str] = Counter()
-    for n in range(examples(40)):
+    for n in range(examples(25, deep=400)):
         before = await councils.session(session_id)
         offered = {a.act: a.roles for a in before.allowed if a.act in pools}
         act = Act(pick.choice(list(offered) if offered and pick.random() < 0.8 else list(pools)))
