@@ -18,6 +18,12 @@ settings.register_profile("deep", max_examples=500, deadline=None, suppress_heal
 settings.load_profile(PROFILE)
 
 
-def examples(ci: int) -> int:
-    """``ci`` examples under the ci profile; twenty times as many under ``deep``."""
-    return ci * 20 if PROFILE == "deep" else ci
+def examples(ci: int, deep: int | None = None) -> int:
+    """``ci`` examples under the ci profile; under ``deep``, ``deep`` (default: twenty times
+    as many)."""
+    if PROFILE != "deep":
+        return ci
+    return deep if deep is not None else ci * 20
+
+
+TIMEOUT_SECONDS = 3600 if PROFILE == "deep" else 600  # a deep run of the dev-server fuzz is long

@@ -6,13 +6,15 @@ allows, and, at every field, now and then one it does not (one past a length or 
 control or bidi character, a blank line, a day outside the calendar or not in it, a wrong type,
 an unknown field, a missing required one). ``valid_payload(Model)`` draws only values the schema
 allows (the model's own validators may still refuse some: blank text, the date rules).
-``ACT_PAYLOADS`` is one strategy per case trigger (``models.case.lifecycle.PAYLOADS``).
+``ACT_PAYLOADS`` is one strategy per case trigger (``models.case.lifecycle.PAYLOADS``),
+``SESSION_ACTS`` one per session act (the input type of ``SessionWorkflow``'s update of that
+name; not ``replace_closures``, an admin's whole calendar table).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, get_type_hints
 
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
@@ -21,6 +23,8 @@ from pydantic import BaseModel
 from models.case.lifecycle import PAYLOADS
 from models.case.states import Trigger
 from models.limits import EARLIEST_DATE, LATEST_DATE
+from models.session.lifecycle import Act
+from workflows.session import SessionWorkflow
 
 Json = Any
 Schema = dict[str, Any]
@@ -189,6 +193,16 @@ def valid_payload(model: type[BaseModel]) -> st.SearchStrategy[dict[str, Json]]:
 
 ACT_PAYLOADS: dict[Trigger, st.SearchStrategy[dict[str, Json]]] = {
     trigger: payload(model) for trigger, model in PAYLOADS.items()
+}
+
+
+SESSION_INPUTS: dict[Act, type[BaseModel]] = {
+    act: get_type_hints(getattr(SessionWorkflow, act.value))["inp"]
+    for act in Act
+    if act is not Act.replace_closures
+}
+SESSION_ACTS: dict[Act, st.SearchStrategy[dict[str, Json]]] = {
+    act: payload(model) for act, model in SESSION_INPUTS.items()
 }
 
 

@@ -94,8 +94,10 @@ def _caught(check: Any, *args: Any) -> CaseError | None:
 
 
 def not_yet_on_agenda(r: SessionRecord, inp: AddItems, ctx: SessionContext) -> CaseError | None:
-    twice = [c for c in inp.case_ids if r.item(c) is not None]
-    if twice or len(set(inp.case_ids)) != len(inp.case_ids):
+    twice = [
+        c for n, c in enumerate(inp.case_ids) if r.item(c) is not None or c in inp.case_ids[:n]
+    ]
+    if twice:
         return InvalidPayload(f"case_ids: already on the agenda or listed twice: {twice}")
     return None
 

@@ -12,10 +12,11 @@ from pydantic import BaseModel, Field, model_validator
 
 from models.calendar.clock import ClockEpoch
 from models.calendar.jcalendar import ClosureTable
-from models.case.document import Category, Strict
-from models.case.payloads import Condition, Note, SessionRef, Votes
+from models.case.document import CaseRef, Category, Strict
+from models.case.payloads import MAX_CONDITIONS, Condition, Note, SessionRef, Votes
 from models.case.record import Actor
 from models.case.states import Role
+from models.limits import MAX_LIST_ITEMS, CalendarDate, Count, LongText, ShortText
 from models.session.council import Council, SessionPlan
 
 
@@ -56,10 +57,10 @@ class ItemOutcome(StrEnum):
 
 
 class QA(Strict):
-    speaker_role: str = Field(min_length=1)  # 委員 / 会長 / 担当課 / 事務局 / 参考人
-    speaker: str | None = None
-    question: str = Field(min_length=1)
-    answer: str | None = None
+    speaker_role: ShortText  # 委員 / 会長 / 担当課 / 事務局 / 参考人
+    speaker: ShortText | None = None
+    question: LongText
+    answer: LongText | None = None
 
 
 class AnswerDraft(Strict):
@@ -105,15 +106,15 @@ class AgendaItem(BaseModel):
 
 
 class Redaction(Strict):
-    passage: str = Field(min_length=1)  # the text left out of the public minutes
-    legal_basis: str = Field(min_length=1)  # e.g. 情報公開条例第6条第7号
+    passage: LongText  # the text left out of the public minutes
+    legal_basis: ShortText  # e.g. 情報公開条例第6条第7号
 
 
 class Attendance(Strict):
-    present: list[str] = Field(min_length=0)  # member ids
-    staff: list[str] = Field(default_factory=list)  # 事務局職員
-    explainers: list[str] = Field(default_factory=list)  # 説明者・参考人
-    observers: int = Field(default=0, ge=0)  # 傍聴者数
+    present: list[ShortText] = Field(max_length=MAX_LIST_ITEMS)  # member ids
+    staff: list[ShortText] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)  # 事務局職員
+    explainers: list[ShortText] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
+    observers: Count = 0  # 傍聴者数
 
 
 class SessionWarning(Strict):
@@ -185,13 +186,13 @@ class SessionInput(Strict):
 
 class SessionAct(Strict):
     actor: Actor
-    on: dt.date | None = None
+    on: CalendarDate | None = None
 
 
 class AddItems(SessionAct):
     """Cases to put on the agenda: the ones named, or every case waiting in `ready`."""
 
-    case_ids: list[str] = Field(default_factory=list)
+    case_ids: list[CaseRef] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
     all_ready: bool = False
 
     @model_validator(mode="after")
@@ -216,7 +217,7 @@ class OpenSession(SessionAct):
 
 class CarryOver(SessionAct):
     next_session: SessionRef
-    reason: str = Field(min_length=1)
+    reason: LongText
 
 
 class ItemAct(SessionAct):
@@ -226,7 +227,7 @@ class ItemAct(SessionAct):
 class RemoveItem(ItemAct):
     """Take a case off the agenda before the materials go out; it waits in ready again."""
 
-    reason: str = Field(min_length=1)
+    reason: LongText
 
 
 class RecordQA(ItemAct):
@@ -236,11 +237,11 @@ class RecordQA(ItemAct):
 class DecideItem(ItemAct):
     outcome: ItemOutcome
     votes: Votes | None = None
-    conditions: list[Condition] = Field(default_factory=list)
-    opinions: list[Note] = Field(default_factory=list)
-    action_items: list[Note] = Field(default_factory=list)
-    summary: str | None = None
-    reason: str | None = None  # for continue / convert
+    conditions: list[Condition] = Field(default_factory=list, max_length=MAX_CONDITIONS)
+    opinions: list[Note] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
+    action_items: list[Note] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
+    summary: LongText | None = None
+    reason: LongText | None = None  # for continue / convert
     next_session: SessionRef | None = None  # for continue
 
     @model_validator(mode="after")
@@ -253,9 +254,9 @@ class DecideItem(ItemAct):
 
 
 class IssueAnswer(ItemAct):
-    conclusion: str = Field(min_length=1)
-    explanation_summary: str | None = None
-    reasons: str | None = None
+    conclusion: LongText
+    explanation_summary: LongText | None = None
+    reasons: LongText | None = None
     approved_by: str = Field(default="session", pattern=r"^(session|chair)$")
 
 

@@ -15,6 +15,7 @@ import random
 from collections import Counter
 from typing import Any
 
+import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowExecutionStatus, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
@@ -25,12 +26,13 @@ from models.case.states import Trigger
 from models.errors import ErrorType
 from models.ids import case_workflow_id
 from tests.factories import act, actor, document
-from tests.fuzzing import PROFILE, examples
+from tests.fuzzing import PROFILE, TIMEOUT_SECONDS, examples
 from tests.integration.conftest import System
 from tests.integration.test_edge_refusals import TO_ACTIVE, D
 from tests.strategies import ACT_PAYLOADS, drawn
 from workflows.case import CaseWorkflow
 
+pytestmark = pytest.mark.timeout(TIMEOUT_SECONDS)
 UPDATE_SECONDS = 60  # an update that has not answered by then waits on a failing task
 CONDITIONS = {
     "outcome": "approve_with_conditions",
@@ -59,7 +61,7 @@ async def test_generated_payloads_are_applied_or_refused_typed_and_no_task_fails
     pools = {trigger: drawn(ACT_PAYLOADS[trigger], examples(8)) for trigger in PAYLOADS}
     pick = random.Random(PROFILE)  # which case, trigger and role: the payloads are hypothesis's
     outcomes: Counter[str] = Counter()
-    for n in range(examples(60)):
+    for n in range(examples(30, deep=600)):
         slot = n % len(cases)
         case_id = cases[slot]
         before = await system.gateway.snapshot(case_id)

@@ -119,7 +119,7 @@ def _runner(
 ) -> Any:
     label = f"{operation.method.upper()} {operation.path} {mode.value}"
 
-    @settings(max_examples=examples(25))
+    @settings(max_examples=examples(15, deep=500))
     @given(
         case=operation.as_strategy(generation_mode=mode),
         token=st.sampled_from(target.tokens),

@@ -362,7 +362,7 @@ async def test_bad_input_gets_one_clear_line(system: System, tmp_path: Path) -> 
     assert "not put on the agenda" in err and "0000deadbeef" in err
     err = await cli.refused("session", "materials", sid)
     assert "InvalidTransition" in err
-    err = await cli.refused("session", "notice", sid, "--on", "2999-01-01")
+    err = await cli.refused("session", "notice", sid, "--on", "2098-01-01")
     assert "in the future" in err
     snap = await cli.json("session", "show", sid)
     assert snap["state"] == "planned" and snap["items"] == []
