@@ -45,10 +45,10 @@ def data_dir(tmp_path: Path) -> Settings:
             {"path": str(doc), "at": dt.datetime.now(dt.UTC)},
         )
     engine.dispose()
-    with sqlite3.connect(backup.engine_db(settings)) as conn:
-        conn.execute("CREATE TABLE executions (id TEXT)")
-        conn.execute("INSERT INTO executions VALUES ('case-1')")
-    conn.close()
+    with sqlite3.connect(backup.engine_db(settings)) as server_db:
+        server_db.execute("CREATE TABLE executions (id TEXT)")
+        server_db.execute("INSERT INTO executions VALUES ('case-1')")
+    server_db.close()
     return settings
 
 
