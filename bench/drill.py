@@ -289,7 +289,9 @@ async def run(cases: int, folder: Path, *, db_refusals: int = 3, smtp_refusals: 
         mail = asyncio.create_task(refuse_mail(sink, smtp_refusals, report))
         faults = asyncio.create_task(inflict(stack, edge, progress, report, db_refusals))
         tag = folder.name
-        case_ids = await asyncio.gather(*(drive_case(edge, n, tag, progress) for n in range(cases)))
+        async with asyncio.TaskGroup() as group:  # one failing case ends the drill at once
+            driven = [group.create_task(drive_case(edge, n, tag, progress)) for n in range(cases)]
+        case_ids = [task.result() for task in driven]
         await faults
         report.acts = progress.done
         report.events.append(f"{time.monotonic() - started:6.1f} s  every act answered")
