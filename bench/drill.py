@@ -38,14 +38,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from sqlmodel import Session, select
 
-from bench.faults import LOCKED, ReadModelOutage, Stack
-from bench.startup import free_ports
+from bench.faults import LOCKED, ReadModelOutage, Stack, system_settings
 from bench.transition_latency import exit_with
-from edge.admin import AdminService, open_admin
-from edge.codec import ensure_keyring
+from edge.admin import AdminService
 from edge.connect import Edge
 from edge.reconcile import case_summary_of
 from models.case.record import CaseSnapshot
@@ -54,9 +51,7 @@ from models.errors import CaseError, DuplicateCase
 from models.policy import CasePolicy
 from persistence import reconcile as rows
 from persistence.tables import CaseRow, OutboxRow
-from settings import Settings
 from tests.factories import act, actor, document
-from tests.integration.conftest import DIRECTORY
 from tests.integration.smtp_sink import SmtpSink
 
 T = TypeVar("T")
@@ -280,55 +275,23 @@ async def count(
     }
 
 
-async def admin_when_up(settings: Settings, timeout: float = 60.0) -> AdminService:
-    """The admin service (its client, and the read model at its newest schema) once the
-    freshly started server takes a connection."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return await open_admin(settings)
-        except CaseError:
-            if time.monotonic() > deadline:
-                raise
-            await asyncio.sleep(0.1)
-
-
 async def run(cases: int, folder: Path, *, db_refusals: int = 3, smtp_refusals: int = 5) -> Report:
     """One drill in ``folder`` (a fresh data folder); its report."""
-    temporal, ui, desk = free_ports(3)
     sink = SmtpSink().start()
-    municipality = DIRECTORY.model_copy(update={"name": "drill", "policy": POLICY})
-    town = folder / "municipality.yaml"
-    town.write_text(yaml.safe_dump(municipality.model_dump(mode="json"), allow_unicode=True))
-    settings = Settings(
-        data_dir=folder,
-        database_url="",
-        temporal_address=f"127.0.0.1:{temporal}",
-        ui_port=ui,
-        desk_port=desk,
-        task_queue="drill",
-        municipality_file=town,
-        smtp_port=sink.port,
-        smtp_timeout_seconds=3,
-        sqlite_busy_timeout_ms=300,
-    )
-    ensure_keyring("", settings.keyring_path)
-    (folder / "logs").mkdir(exist_ok=True)
-    stack = Stack(settings, folder / "logs")
+    settings = system_settings(folder, smtp_port=sink.port, policy=POLICY)
+    stack = Stack(settings)
     report = Report(cases)
     started = time.monotonic()
     try:
-        stack.start_server()
-        admin = await admin_when_up(settings)
+        admin = await stack.start()
         edge = admin.edge
-        await stack.server_ready(edge.client)
-        stack.start_worker()
-        await stack.worker_ready()
         progress = Progress(total=cases * 8)
         mail = asyncio.create_task(refuse_mail(sink, smtp_refusals, report))
         faults = asyncio.create_task(inflict(stack, edge, progress, report, db_refusals))
         tag = folder.name
-        case_ids = await asyncio.gather(*(drive_case(edge, n, tag, progress) for n in range(cases)))
+        async with asyncio.TaskGroup() as group:  # one failing case ends the drill at once
+            driven = [group.create_task(drive_case(edge, n, tag, progress)) for n in range(cases)]
+        case_ids = [task.result() for task in driven]
         await faults
         report.acts = progress.done
         report.events.append(f"{time.monotonic() - started:6.1f} s  every act answered")
@@ -359,7 +322,12 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="toshin-drill-"))
     try:
         report = asyncio.run(
-            run(args.cases, tmp, db_refusals=args.db_refusals, smtp_refusals=args.smtp_refusals)
+            run(
+                args.cases,
+                tmp / "var",
+                db_refusals=args.db_refusals,
+                smtp_refusals=args.smtp_refusals,
+            )
         )
     finally:
         if args.keep:

@@ -20,13 +20,44 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
 from temporalio.client import Client
 
 import launcher
+from bench.startup import free_ports
+from edge.admin import AdminService, open_admin
+from edge.codec import ensure_keyring
+from models.errors import CaseError
+from models.policy import CasePolicy
 from settings import ROOT, Settings
+from tests.integration.conftest import DIRECTORY
 
 WORKER_READY = "worker polling task queue"
 LOCKED = "database is locked"
+
+
+def system_settings(folder: Path, *, smtp_port: int, policy: CasePolicy) -> Settings:
+    """An embedded system of its own in ``folder``: free ports, its keyring, the demo's mail
+    directory with ``policy`` as its municipality file, the read model in the folder."""
+    temporal, ui, desk = free_ports(3)
+    municipality = DIRECTORY.model_copy(update={"name": "drill", "policy": policy})
+    folder.mkdir(parents=True, exist_ok=True)
+    town = folder.parent / f"{folder.name}-municipality.yaml"
+    town.write_text(yaml.safe_dump(municipality.model_dump(mode="json"), allow_unicode=True))
+    settings = Settings(
+        data_dir=folder,
+        database_url="",
+        temporal_address=f"127.0.0.1:{temporal}",
+        ui_port=ui,
+        desk_port=desk,
+        task_queue="drill",
+        municipality_file=town,
+        smtp_port=smtp_port,
+        smtp_timeout_seconds=3,
+        sqlite_busy_timeout_ms=300,
+    )
+    ensure_keyring("", settings.keyring_path)
+    return settings
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
@@ -58,15 +89,37 @@ class Stack:
     """The dev server and the worker of one data folder, as child processes."""
 
     settings: Settings
-    logs: Path
+    logs: Path = Path()  # default: the data folder's logs/, as `./toshin up` keeps them
     server: subprocess.Popen[bytes] | None = None
     worker: subprocess.Popen[bytes] | None = None
     worker_starts: int = 0
     kills: dict[str, int] = field(default_factory=lambda: {"worker": 0, "server": 0})
 
+    def __post_init__(self) -> None:
+        if self.logs == Path():
+            self.logs = self.settings.data_dir / "logs"
+
     @property
     def worker_log(self) -> Path:
         return self.logs / "worker.log"
+
+    async def start(self) -> AdminService:
+        """Server, then worker; the admin service (and its edge) once both are up."""
+        self.logs.mkdir(parents=True, exist_ok=True)
+        self.start_server()
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                admin = await open_admin(self.settings)  # the read model at its newest schema
+                break
+            except CaseError:
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.1)
+        await self.server_ready(admin.client)
+        self.start_worker()
+        await self.worker_ready()
+        return admin
 
     def start_server(self) -> None:
         self.server = launcher.start_server(self.settings, self.logs / "temporal.log")

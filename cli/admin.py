@@ -339,6 +339,7 @@ def backup_cmd(
     keys (unless --without-keys) and a manifest of SHA-256s. Run `admin reconcile` after a
     restore."""
     settings = Settings()
+    checked(lambda: backup.sqlite_path(settings))  # the embedded system's, before recording
     checked(lambda: record_cli_action(settings, f"admin backup {file.name}"))
     done = checked(lambda: backup.backup(settings, file, keys=not without_keys))
     if as_json:

@@ -62,6 +62,15 @@ def _application_error(err: BaseException) -> ApplicationError | None:
     return None
 
 
+# The server refuses an update while the workflow's last workflow task failed (it retries the
+# task): transient, not the case's answer. Found by the fault drill (bench/drill.py) under load.
+_TASK_FAILING = "workflow task in failed state"
+
+
+def _task_failing(err: RPCError) -> bool:
+    return _TASK_FAILING in err.message.lower()
+
+
 def refusal(err: BaseException, what: str) -> CaseError | None:
     """The domain error when the engine refused ``what`` (e.g. "case 3f9a…"); None when the
     failure is not a refusal (unreachable, timed out, …) and may pass on a retry."""
@@ -72,7 +81,7 @@ def refusal(err: BaseException, what: str) -> CaseError | None:
             return CaseNotFound(f"{what}: not found")
         if err.status is RPCStatusCode.ALREADY_EXISTS:
             return DuplicateCase(f"{what} already exists")
-        if err.status is RPCStatusCode.FAILED_PRECONDITION:
+        if err.status is RPCStatusCode.FAILED_PRECONDITION and not _task_failing(err):
             return InvalidTransition(f"{what}: {err.message}")
         return None
     if isinstance(err, WorkflowUpdateFailedError | WorkflowFailureError | ApplicationError):

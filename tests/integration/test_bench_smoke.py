@@ -73,6 +73,12 @@ FIGURES: dict[str, list[str]] = {
         rf"^append: 200 records one by one, p50 {NUMBER} ms, p95 {NUMBER} ms$",
         r"^OK$",
     ],
+    "backup": [
+        r"^demo \+ 10 cases: [1-9][0-9]* cases filed in [0-9.]+ s$",
+        r"^backup while running: [0-9,]+ files, [0-9.]+ MB compressed in [0-9.]+ s \(MB before ",
+        r"^restore: [0-9.]+ s to unpack [0-9,]+ files; server and worker up and ([0-9]+) of \1 ",
+        r"^OK$",
+    ],
     "startup": [
         rf"^cold(?:\s+{NUMBER}){{4}}\s+0\s+True$",
         rf"^warm(?:\s+{NUMBER}){{4}}\s+0\s+True$",

@@ -29,4 +29,5 @@ async def test_the_fault_drill_loses_doubles_and_strands_nothing(
     assert any("refusals in the worker's log" in e for e in report.events)
     assert any("refused RCPTs" in e for e in report.events)
     assert report.counts and report.ok, report.counts
-    assert took < 90, f"the CI drill took {took:.0f} s"
+    # about 60 s alone on this 2-core machine; the guard leaves room for a loaded CI run
+    assert took < 150, f"the CI drill took {took:.0f} s"

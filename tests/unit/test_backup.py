@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from typer.testing import CliRunner
 
 from edge import backup
 from edge.audit import ensure_audit_key
@@ -44,10 +45,10 @@ def data_dir(tmp_path: Path) -> Settings:
             {"path": str(doc), "at": dt.datetime.now(dt.UTC)},
         )
     engine.dispose()
-    with sqlite3.connect(backup.engine_db(settings)) as conn:
-        conn.execute("CREATE TABLE executions (id TEXT)")
-        conn.execute("INSERT INTO executions VALUES ('case-1')")
-    conn.close()
+    with sqlite3.connect(backup.engine_db(settings)) as server_db:
+        server_db.execute("CREATE TABLE executions (id TEXT)")
+        server_db.execute("INSERT INTO executions VALUES ('case-1')")
+    server_db.close()
     return settings
 
 
@@ -164,3 +165,36 @@ def test_a_postgresql_read_model_is_not_backed_up_here(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, database_url="postgresql+psycopg://x@127.0.0.1/db")
     with pytest.raises(InvalidPayload, match=r"TOSHIN_DATABASE_URL: .*pg_dump"):
         backup.backup(settings, tmp_path / "b.tar.gz")
+
+
+def test_the_cli_says_one_line_for_a_refused_backup_and_restore(
+    data_dir: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import starter
+
+    monkeypatch.setenv("TOSHIN_DATA_DIR", str(data_dir.data_dir))
+    for name in ("TOSHIN_KEYRING", "TOSHIN_AUDIT_KEY", "TOSHIN_DOCUMENTS_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TOSHIN_DATABASE_URL", "postgresql+psycopg://x@127.0.0.1/db")
+    result = CliRunner().invoke(starter.app, ["admin", "backup", str(tmp_path / "b.tar.gz")])
+    assert result.exit_code == 1
+    assert result.output.startswith("error: InvalidPayload: TOSHIN_DATABASE_URL:"), result.output
+    assert "Traceback" not in result.output
+
+    monkeypatch.setenv("TOSHIN_DATABASE_URL", "")
+    archive = tmp_path / "b.tar.gz"
+    result = CliRunner().invoke(starter.app, ["admin", "backup", str(archive)])
+    assert result.exit_code == 0, result.output
+    assert "5 files" in result.output and "with the keys" in result.output
+    (tmp_path / "junk.tar.gz").write_bytes(b"not an archive")
+    result = CliRunner().invoke(
+        starter.app,
+        ["admin", "restore", str(tmp_path / "junk.tar.gz"), "--into", str(tmp_path / "r")],
+    )
+    assert result.exit_code == 1
+    assert result.output.startswith("error: FileTampered: "), result.output
+    result = CliRunner().invoke(
+        starter.app, ["admin", "restore", str(archive), "--into", str(tmp_path / "r")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "restored 5 files" in " ".join(result.output.split())

@@ -119,6 +119,10 @@ def test_server_answers_are_refusals_with_their_domain_error(
         WorkflowQueryFailedError("query handler crashed"),
         WorkflowUpdateRPCTimeoutOrCancelledError(),
         WorkflowUpdateFailedError(RuntimeError("not an application error")),
+        rpc(
+            RPCStatusCode.FAILED_PRECONDITION,
+            "Unable to perform workflow execution update due to Workflow Task in failed state.",
+        ),
     ],
 )
 def test_transient_failures_are_not_refusals_but_still_one_case_error_line(
