@@ -13,6 +13,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities import ActivityDeps, SmtpConfig, build_activities
+from edge.archive import keyring_of
 from edge.audit import ensure_audit_key
 from edge.connect import connect
 from edge.loaders import load_municipality
@@ -52,6 +53,7 @@ def build_worker(
                 templates_dir=settings.templates_dir,
                 style=municipality.document_style(),
                 sealer=ensure_audit_key(settings),
+                keyring=keyring_of(client, settings),
             )
         ),
         activity_executor=executor,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Column, Index, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -245,3 +245,19 @@ class ApiTokenRow(SQLModel, table=True):
     created_at: dt.datetime
     last_used: dt.datetime | None = None
     revoked: bool = False
+
+
+class CaseArchiveRow(SQLModel, table=True):
+    """An ended case's full record (its final snapshot and transition log), sealed with the
+    payload keyring (``Keyring.seal``, bound to the case id), written when the case ends and
+    kept for ``record_retention_years`` after ``ended_at`` (edge/archive.py, edge/retention.py).
+    Only the id, the end state and times are in the clear."""
+
+    __tablename__ = "case_archives"
+
+    case_id: str = Field(primary_key=True, max_length=32)
+    state: str = Field(max_length=40)
+    seq: int
+    ended_at: dt.datetime = Field(index=True)
+    archived_at: dt.datetime
+    record: bytes = Field(sa_column=Column(LargeBinary, nullable=False))

@@ -14,6 +14,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.exceptions import TimeoutError as TemporalTimeoutError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.archive import ArchiveActivities
     from activities.deadlines import DeadlineActivities
     from activities.documents import DocumentActivities
     from activities.links import CaseLinkActivities
@@ -75,6 +76,13 @@ async def execute(effect: Effect, policy: CasePolicy) -> str | None:
             DocumentActivities.generate_document,
             effect.document,
             start_to_close_timeout=max(policy.step_timeout, DOCUMENT_TIMEOUT),
+            retry_policy=retry,
+        )
+    elif effect.archive is not None:
+        await workflow.execute_activity_method(
+            ArchiveActivities.archive_case,
+            effect.archive,
+            start_to_close_timeout=policy.step_timeout,
             retry_policy=retry,
         )
     elif effect.supersede is not None:

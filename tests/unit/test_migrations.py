@@ -38,6 +38,7 @@ from tests.unit.test_council import record
 NEW_TABLES = {"councils", "sessions", "session_items", "users", "web_sessions"}
 NEW_TABLES |= {"audit_records", "audit_head"}  # 0004_audit_trail
 NEW_TABLES |= {"api_tokens"}  # 0007_api_tokens
+NEW_TABLES |= {"case_archives"}  # 0010_case_archives
 AT = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
 
 
