@@ -19,7 +19,11 @@ from edge.codec import Keyring, KeyringCodec, KeyringError, TamperedPayloadError
 from models.case.record import CaseSnapshot
 from models.errors import CaseError, CaseNotFound
 from persistence.archive import get_archive, seal_context
+from persistence.database import make_engine
+from persistence.tables import CaseArchiveRow
 from settings import Settings
+
+ARCHIVE_READ = "read from the archive"  # the detail of an archived case's audited read
 
 
 def keyring_of(client: Client, settings: Settings) -> Keyring:
@@ -35,17 +39,34 @@ def keyring_of(client: Client, settings: Settings) -> Keyring:
 
 
 class CaseArchive:
-    """Reads ended cases' records from the read model."""
+    """Reads ended cases' records from the read model: on ``engine``, or on an engine made
+    from the settings for each read (and disposed: archive reads are rare)."""
 
-    def __init__(self, engine: Engine, keyring: Keyring) -> None:
+    def __init__(
+        self, engine: Engine | None, keyring: Keyring, settings: Settings | None = None
+    ) -> None:
         self.engine = engine
         self.keyring = keyring
+        self.settings = settings
+
+    def _row(self, case_id: str) -> CaseArchiveRow | None:
+        if self.engine is not None:
+            with Session(self.engine) as session:
+                return get_archive(session, case_id)
+        settings = self.settings or Settings()
+        engine = make_engine(
+            settings.read_model_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms
+        )
+        try:
+            with Session(engine) as session:
+                return get_archive(session, case_id)
+        finally:
+            engine.dispose()
 
     def snapshot(self, case_id: str) -> CaseSnapshot:
         """The archived final snapshot, marked with when it was archived; CaseNotFound when
         the case was never archived (or its archive was purged)."""
-        with Session(self.engine) as session:
-            row = get_archive(session, case_id)
+        row = self._row(case_id)
         if row is None:
             raise CaseNotFound(f"case {case_id}: not found")
         try:

@@ -126,17 +126,22 @@ def cli_who(actor: str | None = None) -> Who:
 
 
 def record_cli_action(
-    settings: Settings, detail: str, *, case_id: str | None = None, actor: str | None = None
+    settings: Settings,
+    detail: str,
+    *,
+    case_id: str | None = None,
+    actor: str | None = None,
+    action: AuditAction = AuditAction.admin_action,
 ) -> None:
-    """An admin action taken on the command line: the named admin (or the OS user), from
-    this host."""
+    """An admin action (or ``action``, e.g. a read of an archived case) taken on the command
+    line: the named account (or the OS user), from this host."""
     who = cli_who(actor)
     engine = make_engine(
         settings.read_model_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms
     )
     try:
         trail = AuditTrail(engine, ensure_audit_key(settings))
-        trail.record(who, AuditAction.admin_action, case_id=case_id, detail=detail)
+        trail.record(who, action, case_id=case_id, detail=detail)
     finally:
         engine.dispose()
 

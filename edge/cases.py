@@ -20,6 +20,7 @@ from temporalio.common import (
     WorkflowIDReusePolicy,
 )
 
+from edge.archive import CaseArchive, keyring_of
 from edge.errors import translated
 from models import search_attributes as sa
 from models.calendar.clock import JST
@@ -87,10 +88,26 @@ def refuse_engine_only(trigger: str) -> None:
 class CaseService:
     """Start, drive and read case workflows for one municipality."""
 
-    def __init__(self, client: Client, settings: Settings, municipality: MunicipalityConfig):
+    def __init__(
+        self,
+        client: Client,
+        settings: Settings,
+        municipality: MunicipalityConfig,
+        *,
+        archive: CaseArchive | None = None,
+    ):
         self.client = client
         self.settings = settings
         self.municipality = municipality
+        self._archive = archive  # made on first use, on the settings' read model
+
+    @property
+    def archive(self) -> CaseArchive:
+        """Where ended cases are read once their workflows are gone."""
+        if self._archive is None:
+            keyring = keyring_of(self.client, self.settings)
+            self._archive = CaseArchive(None, keyring, self.settings)
+        return self._archive
 
     def case_id_for(self, external_ref: str | None) -> str:
         return new_case_id(self.municipality.name, external_ref)
@@ -189,8 +206,13 @@ class CaseService:
         )
 
     async def snapshot(self, case_id: str) -> CaseSnapshot:
-        with translated(f"case {case_id}"):
-            return await self.handle(case_id).query(CaseWorkflow.snapshot)
+        """The case live from its workflow; once the workflow is gone (deleted, or past the
+        namespace's retention), its archived record, with ``archived_at`` set."""
+        try:
+            with translated(f"case {case_id}"):
+                return await self.handle(case_id).query(CaseWorkflow.snapshot)
+        except CaseNotFound:
+            return await asyncio.to_thread(self.archive.snapshot, case_id)
 
     async def admin(self, case_id: str, action: str, request: AdminInput) -> CaseSnapshot:
         """An admin's repair of a parked step: retry, skip or abort."""
