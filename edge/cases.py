@@ -22,6 +22,7 @@ from temporalio.common import (
 
 from edge.archive import CaseArchive, keyring_of
 from edge.errors import translated
+from edge.keyfiles import ensure_key
 from models import search_attributes as sa
 from models.calendar.clock import JST
 from models.calendar.jcalendar import build_closure_table, fiscal_year
@@ -46,7 +47,7 @@ from models.errors import (
     InvalidTransition,
     UnknownDepartment,
 )
-from models.ids import case_id_of, case_workflow_id, new_case_id
+from models.ids import case_id_of, case_workflow_id, legacy_case_id, new_case_id
 from models.municipality import MunicipalityConfig, department_contacts
 from persistence import repository
 from persistence.database import make_engine
@@ -100,6 +101,7 @@ class CaseService:
         self.settings = settings
         self.municipality = municipality
         self._archive = archive  # made on first use, on the settings' read model
+        self._case_id_key: bytes | None = None
 
     @property
     def archive(self) -> CaseArchive:
@@ -110,7 +112,29 @@ class CaseService:
         return self._archive
 
     def case_id_for(self, external_ref: str | None) -> str:
-        return new_case_id(self.municipality.name, external_ref)
+        """The id a new case gets: derived from its external reference under the case-id key
+        (``TOSHIN_CASE_ID_KEY`` or the key file, made 0600 on first use), random without."""
+        if self._case_id_key is None:
+            settings = self.settings
+            self._case_id_key = ensure_key(
+                settings.case_id_key.get_secret_value(),
+                "TOSHIN_CASE_ID_KEY",
+                settings.case_id_key_path,
+            )
+        return new_case_id(self._case_id_key, self.municipality.name, external_ref)
+
+    async def _refuse_legacy_duplicate(self, external_ref: str | None) -> None:
+        """DuplicateCase when a case made before ids were keyed has this reference (its id
+        is the public uuid5 of the reference)."""
+        if not external_ref:
+            return
+        legacy = legacy_case_id(self.municipality.name, external_ref)
+        try:
+            with translated(f"case {legacy}"):
+                await self.handle(legacy).describe()
+        except CaseNotFound:
+            return
+        raise DuplicateCase(f"external_ref: a case with {external_ref!r} already exists ({legacy})")
 
     def handle(self, case_id: str) -> WorkflowHandle[Any, Any]:
         return self.client.get_workflow_handle(case_workflow_id(case_id))
@@ -131,6 +155,7 @@ class CaseService:
         check_creator(actor, document.department)
         check_creation(document, created_on, today_jst())
         case_id = self.case_id_for(external_ref)
+        await self._refuse_legacy_duplicate(external_ref)
         start = document.planned_start.earliest if document.planned_start else None
         config = case_config(self.municipality, created_on, document.filed_on, start)
         created = created_on or document.filed_on or today_jst()
