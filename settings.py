@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     # TOSHIN_CASE_ID_KEY (base64 of 32 bytes) or the key file, default data_dir/keys/case_id.key
     case_id_key: SecretStr = SecretStr("")
     case_id_key_file: Path | None = None
+    # how long audit records and ended cases' archives are kept (edge/retention.py, `admin
+    # purge`), from the record's time or the case's end
+    record_retention_years: int = 10
     # who the CLI acts as (cli/common.py): a personal token, or an account and its password
     token: SecretStr = SecretStr("")
     user: str = ""

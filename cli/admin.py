@@ -8,12 +8,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cli.common import console, open_edge, print_json, run, signed_in
+from cli.common import checked, console, open_edge, print_json, run, signed_in
 from edge import admin
 from edge.admin import AdminCaller, open_admin
-from edge.audit import CLI_SOURCE
+from edge.audit import CLI_SOURCE, cli_who, load_audit_key
+from edge.retention import PurgeResult, Retention
 from models.admin import AdminVerb, ResetPlan, Subject, group_by_cause, reason_given
 from models.errors import InvalidPayload
+from persistence.database import make_engine
 from settings import Settings
 
 app = typer.Typer(
@@ -322,3 +324,37 @@ def reproject_councils(as_json: JsonOpt = False) -> None:
     for council_id, version in sorted(done.items()):
         console.print(f"{council_id}: projected (version {version})")
     console.print(f"{len(done)} council(s) reprojected")
+
+
+@app.command()
+def purge(
+    reason: ReasonOpt,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="only count; change nothing")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Remove audit records and case archives older than the retention
+    (TOSHIN_RECORD_RETENTION_YEARS, default 10), with the purged cases' read-model rows; the
+    audit chain keeps an anchor, so `audit verify` still passes. Audited; --dry-run counts."""
+    settings = Settings()
+
+    def work() -> PurgeResult:
+        who = cli_who() if dry_run else _caller().who
+        engine = make_engine(
+            settings.read_model_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms
+        )
+        try:
+            retention = Retention(engine, load_audit_key(settings), settings.record_retention_years)
+            return retention.purge(who, reason, dry_run=dry_run)
+        finally:
+            engine.dispose()
+
+    done = checked(work)
+    if as_json:
+        print_json(done)
+        return
+    verb = "would remove" if done.dry_run else "removed"
+    console.print(
+        f"{verb} {done.audit_records} audit records and {done.archives} case archives from "
+        f"before {done.cutoff:%Y-%m-%d} (retention {settings.record_retention_years} years)",
+        highlight=False,
+    )

@@ -362,4 +362,5 @@ AUDIT_ACTION_LABELS: dict[AuditAction, str] = {
     AuditAction.codec_decode: "ペイロードの復号",
     AuditAction.codec_encode: "ペイロードの暗号化",
     AuditAction.codec_refused: "ペイロード復号の拒否",
+    AuditAction.records_purged: "保存期間を過ぎた記録の廃棄",
 }

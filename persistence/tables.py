@@ -231,6 +231,10 @@ class AuditHeadRow(SQLModel, table=True):
     id: int = Field(primary_key=True)
     seq: int = Field(sa_column=Column(BigInteger, nullable=False))
     mac: str = Field(max_length=64)
+    # the last record a purge removed (edge/retention.py): the chain now starts after it, and
+    # the database lets records up to it (and only those) be deleted (migration 0010)
+    anchor_seq: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    anchor_mac: str = Field(default="0" * 64, max_length=64)
 
 
 class ApiTokenRow(SQLModel, table=True):
