@@ -22,7 +22,7 @@ from temporalio.common import (
 
 from edge.archive import CaseArchive, keyring_of
 from edge.errors import translated
-from edge.keyfiles import ensure_key
+from edge.keyfiles import ensure_case_id_key
 from models import search_attributes as sa
 from models.calendar.clock import JST
 from models.calendar.jcalendar import build_closure_table, fiscal_year
@@ -115,12 +115,7 @@ class CaseService:
         """The id a new case gets: derived from its external reference under the case-id key
         (``TOSHIN_CASE_ID_KEY`` or the key file, made 0600 on first use), random without."""
         if self._case_id_key is None:
-            settings = self.settings
-            self._case_id_key = ensure_key(
-                settings.case_id_key.get_secret_value(),
-                "TOSHIN_CASE_ID_KEY",
-                settings.case_id_key_path,
-            )
+            self._case_id_key = ensure_case_id_key(self.settings)
         return new_case_id(self._case_id_key, self.municipality.name, external_ref)
 
     async def _refuse_legacy_duplicate(self, external_ref: str | None) -> None:

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 from models.errors import CaseError
+from settings import Settings
 
 KEY_BYTES = 32
 
@@ -57,3 +58,11 @@ def ensure_key(env_value: str, env_name: str, path: Path) -> bytes:
         return decode_key(path.read_text(encoding="ascii"), str(path))
     except OSError as err:
         raise KeyFileError(f"{path}: cannot read the key ({err.strerror})") from None
+
+
+def ensure_case_id_key(settings: Settings) -> bytes:
+    """The key case ids are derived with (models/ids.py): ``TOSHIN_CASE_ID_KEY``, else the key
+    file (``var/keys/case_id.key``, beside the keyring)."""
+    return ensure_key(
+        settings.case_id_key.get_secret_value(), "TOSHIN_CASE_ID_KEY", settings.case_id_key_path
+    )
