@@ -18,6 +18,7 @@ from pathlib import Path
 
 from edge.audit import ensure_audit_key
 from edge.codec import ensure_keyring
+from edge.keyfiles import ensure_case_id_key
 from edge.oidc import OidcConfigError, oidc_config
 from models import search_attributes as sa
 from settings import ROOT, Settings
@@ -153,6 +154,7 @@ def main() -> int:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     ensure_keyring(settings.keyring.get_secret_value(), settings.keyring_path)  # 0600, once
     ensure_audit_key(settings)  # beside the keyring, 0600, once
+    ensure_case_id_key(settings)  # likewise: case ids are derived with it
     logs = settings.data_dir / "logs"
     logs.mkdir(exist_ok=True)
     if _port_open(settings.desk_host, settings.desk_port):

@@ -51,6 +51,13 @@ class Settings(BaseSettings):
     # the Temporal Web UI's origin, the one origin the desk's codec endpoint answers (CORS);
     # empty: the embedded UI, http://127.0.0.1:<ui_port>
     codec_ui_origin: str = ""
+    # case ids derived from an external reference (models/ids.py): the HMAC key, from
+    # TOSHIN_CASE_ID_KEY (base64 of 32 bytes) or the key file, default data_dir/keys/case_id.key
+    case_id_key: SecretStr = SecretStr("")
+    case_id_key_file: Path | None = None
+    # how long audit records and ended cases' archives are kept (edge/retention.py, `admin
+    # purge`), from the record's time or the case's end
+    record_retention_years: int = 10
     # who the CLI acts as (cli/common.py): a personal token, or an account and its password
     token: SecretStr = SecretStr("")
     user: str = ""
@@ -85,6 +92,10 @@ class Settings(BaseSettings):
     @property
     def audit_key_path(self) -> Path:
         return self.audit_key_file or self.data_dir / "keys" / "audit.key"
+
+    @property
+    def case_id_key_path(self) -> Path:
+        return self.case_id_key_file or self.data_dir / "keys" / "case_id.key"
 
     @property
     def codec_origin(self) -> str:

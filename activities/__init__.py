@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from temporalio.client import Client
 
 from activities.agenda import AgendaActivities
+from activities.archive import ArchiveActivities
 from activities.deadlines import DeadlineActivities
 from activities.documents import DocumentActivities
 from activities.links import CaseLinkActivities, SessionLinkActivities
@@ -18,6 +19,7 @@ from activities.mail import MailActivities, SmtpConfig
 from activities.notices import NoticeActivities
 from activities.projection import ProjectionActivities
 from activities.reminders import ReminderActivities
+from edge.codec import Keyring
 from models.calendar.jcalendar import DateStyle
 from models.documents.spec import DocumentSettings, DocumentStyle, document_style
 from models.municipality import MailDirectory
@@ -43,6 +45,8 @@ class ActivityDeps:
     sealer: Sealer | None = None  # the audit key: transition rows carry a MAC (edge/audit.py)
     people: PeopleBook | None = None  # names sealed in ``people``, rows carry refs
     file_keyring: SealingKeyring | None = None  # encrypt_documents: files sealed at rest
+    # the payload keyring: an ended case's archived record is sealed with it (edge/archive.py)
+    keyring: Keyring | None = None
 
 
 def build_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
@@ -51,6 +55,7 @@ def build_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
     sessions = SessionLinkActivities(deps.client)
     reminders = ReminderActivities(deps.engine)
     agenda = AgendaActivities(deps.engine)
+    archive = ArchiveActivities(deps.engine, deps.keyring)
     mail = MailActivities(deps.engine, deps.smtp)
     deadlines = DeadlineActivities(deps.engine)
     notices = NoticeActivities(mail, deps.directory, deps.date_style)
@@ -80,4 +85,5 @@ def build_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
         notices.send_due_notice,
         documents.generate_document,
         documents.load_document_source,
+        archive.archive_case,
     ]

@@ -183,7 +183,7 @@ async def start_cases(
 
     def starter(i: int) -> Any:
         async def one() -> str:
-            case_id = new_case_id("bench", None)
+            case_id = new_case_id(b"", "bench", None)
             config = fast if fire_at else plain
             record = active_record(case_id, config, today, fire_at)
             await client.start_workflow(

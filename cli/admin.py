@@ -13,9 +13,11 @@ from rich.table import Table
 from cli.common import checked, console, open_edge, print_json, run, signed_in
 from edge import admin, backup
 from edge.admin import AdminCaller, open_admin
-from edge.audit import CLI_SOURCE, record_cli_action
+from edge.audit import CLI_SOURCE, cli_who, load_audit_key, record_cli_action
+from edge.retention import PurgeResult, Retention
 from models.admin import AdminVerb, ResetPlan, Subject, group_by_cause, reason_given
 from models.errors import InvalidPayload
+from persistence.database import make_engine
 from settings import Settings
 
 app = typer.Typer(
@@ -370,5 +372,39 @@ def restore_cmd(
     console.print(
         f"restored {done.files} files into {done.into} ({keys}; {done.documents} documents "
         f"relocated) in {done.seconds:.1f} s; start it with TOSHIN_DATA_DIR={done.into}",
+        highlight=False,
+    )
+
+
+@app.command()
+def purge(
+    reason: ReasonOpt,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="only count; change nothing")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Remove audit records and case archives older than the retention
+    (TOSHIN_RECORD_RETENTION_YEARS, default 10), with the purged cases' read-model rows; the
+    audit chain keeps an anchor, so `audit verify` still passes. Audited; --dry-run counts."""
+    settings = Settings()
+
+    def work() -> PurgeResult:
+        who = cli_who() if dry_run else _caller().who
+        engine = make_engine(
+            settings.read_model_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms
+        )
+        try:
+            retention = Retention(engine, load_audit_key(settings), settings.record_retention_years)
+            return retention.purge(who, reason, dry_run=dry_run)
+        finally:
+            engine.dispose()
+
+    done = checked(work)
+    if as_json:
+        print_json(done)
+        return
+    verb = "would remove" if done.dry_run else "removed"
+    console.print(
+        f"{verb} {done.audit_records} audit records and {done.archives} case archives from "
+        f"before {done.cutoff:%Y-%m-%d} (retention {settings.record_retention_years} years)",
         highlight=False,
     )

@@ -10,9 +10,12 @@ import typer
 
 from cli import render
 from cli.common import checked, console, fail, open_edge, print_json, run, signed_in
+from edge.archive import ARCHIVE_READ
+from edge.audit import record_cli_action
 from edge.cases import list_cases
 from edge.identity import actor_for
 from edge.loaders import load_document, load_mapping, load_municipality, load_structured, parse_sets
+from models.audit import AuditAction
 from models.case.checks import CREATORS
 from models.case.lifecycle import REPAIRS, RULES, is_engine_only, roles_for
 from models.case.record import ActInput, CaseSnapshot
@@ -113,7 +116,21 @@ def show(
 
     async def work() -> None:
         edge = await open_edge()
-        _show(await edge.cases.snapshot(case_id), as_json, role, edge.municipality)
+        snap = await edge.cases.snapshot(case_id)
+        if snap.archived_at is not None:  # a read of the archive is audited like a case read
+            record_cli_action(
+                edge.settings,
+                ARCHIVE_READ,
+                case_id=case_id,
+                actor=edge.settings.user or None,
+                action=AuditAction.case_read,
+            )
+        _show(snap, as_json, role, edge.municipality)
+        if snap.archived_at is not None and not as_json:
+            console.print(
+                f"ended; shown from the archive (archived {snap.archived_at:%Y-%m-%d %H:%M} UTC)",
+                highlight=False,
+            )
 
     run(work)
 

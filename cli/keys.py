@@ -10,6 +10,7 @@ from rich.table import Table
 from cli.common import checked, console, print_json
 from edge.audit import ensure_audit_key
 from edge.codec import KeyringError, ensure_keyring, load_keyring, write_keyring
+from edge.keyfiles import ensure_case_id_key
 from settings import Settings
 
 app = typer.Typer(help="The payload encryption keyring: init, rotate, list.", no_args_is_help=True)
@@ -24,14 +25,17 @@ def _fail(err: KeyringError) -> typer.Exit:
 
 @app.command()
 def init() -> None:
-    """Create the key file and the audit key file beside it (0600 in a 0700 directory) unless
-    they exist."""
+    """Create the key file, and the audit and case-id key files beside it (0600 in a 0700
+    directory), unless they exist."""
     settings = Settings()
     keyring = ensure_keyring(settings.keyring.get_secret_value(), settings.keyring_path)
     console.print(f"keyring {settings.keyring_path}: current key {keyring.current}")
     checked(lambda: ensure_audit_key(settings))
     where = "TOSHIN_AUDIT_KEY" if settings.audit_key.get_secret_value() else settings.audit_key_path
     console.print(f"audit key {where}")
+    checked(lambda: ensure_case_id_key(settings))
+    keyed = settings.case_id_key.get_secret_value()
+    console.print(f"case id key {'TOSHIN_CASE_ID_KEY' if keyed else settings.case_id_key_path}")
 
 
 @app.command()

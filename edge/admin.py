@@ -33,6 +33,7 @@ from temporalio.exceptions import TemporalError
 from temporalio.service import RPCError
 
 from edge import history
+from edge.archive import CaseArchive, keyring_of
 from edge.audit import AuditTrail, Who, ensure_audit_key, people_book
 from edge.connect import Edge, connect, open_edge
 from edge.errors import domain_error, is_not_found, translated
@@ -199,8 +200,14 @@ class AdminService:
         self.client = edge.client
         self.settings = edge.settings
         self.engine = engine
+        archive = CaseArchive(engine, keyring_of(self.client, self.settings))
         self.reconciler = Reconciler(
-            self.client, engine, self.settings.task_queue, sealer, people_book(edge.settings)
+            self.client,
+            engine,
+            self.settings.task_queue,
+            sealer,
+            people=people_book(edge.settings),
+            archive=archive,
         )
 
     # -- what is waiting for an admin ------------------------------------------------------

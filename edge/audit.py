@@ -25,7 +25,6 @@ import csv
 import datetime as dt
 import getpass
 import io
-import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from sqlalchemy import Engine
 
 from edge.audit_verify import VerifyReport, verify_trail
 from edge.codec import Keyring, ensure_keyring
+from edge.keyfiles import create_key_file
 from models.audit import AuditAction
 from models.calendar.clock import JST
 from models.errors import CaseError, InvalidPayload
@@ -89,20 +89,8 @@ def ensure_audit_key(settings: Settings) -> Sealer:
     """The configured audit key; a new key file (0600, 0700 folder) when there is none. Two
     processes starting at once end up with the same key (the file is linked in, never
     overwritten)."""
-    path = settings.audit_key_path
-    if not settings.audit_key.get_secret_value() and not path.exists():
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        os.chmod(path.parent, 0o700)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as out:
-            out.write(base64.b64encode(os.urandom(KEY_BYTES)).decode() + "\n")
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass  # another process was first: use its key
-        finally:
-            tmp.unlink()
+    if not settings.audit_key.get_secret_value():
+        create_key_file(settings.audit_key_path)
     return load_audit_key(settings)
 
 
@@ -145,17 +133,22 @@ def cli_who(actor: str | None = None) -> Who:
 
 
 def record_cli_action(
-    settings: Settings, detail: str, *, case_id: str | None = None, actor: str | None = None
+    settings: Settings,
+    detail: str,
+    *,
+    case_id: str | None = None,
+    actor: str | None = None,
+    action: AuditAction = AuditAction.admin_action,
 ) -> None:
-    """An admin action taken on the command line: the named admin (or the OS user), from
-    this host."""
+    """An admin action (or ``action``, e.g. a read of an archived case) taken on the command
+    line: the named account (or the OS user), from this host."""
     who = cli_who(actor)
     engine = make_engine(
         settings.read_model_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms
     )
     try:
         trail = AuditTrail(engine, ensure_audit_key(settings))
-        trail.record(who, AuditAction.admin_action, case_id=case_id, detail=detail)
+        trail.record(who, action, case_id=case_id, detail=detail)
     finally:
         engine.dispose()
 

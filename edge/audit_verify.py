@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from models.audit import Finding, Tampering
+from models.audit import AuditAction, Finding, Tampering, vouched_anchor
 from persistence import audit as repo
 from persistence.files import SealedFileError, plain_sha256
 from persistence.people import SealingKeyring
@@ -70,7 +70,9 @@ class _Verifier:
 
     def _verify_chain(self, conn: Any, report: VerifyReport) -> None:
         broken: list[Link] = []
-        expected_seq, last_mac, last_seq = 1, GENESIS, 0
+        anchor_seq, anchor_mac = repo.anchor(conn)  # the last purged record (edge/retention.py)
+        expected_seq, last_mac, last_seq = anchor_seq + 1, anchor_mac, anchor_seq
+        vouched: tuple[int, str] | None = None
         mac_of = self.sealer.record_mac
         for (
             seq,
@@ -94,7 +96,14 @@ class _Verifier:
                 )  # fmt: skip
             elif seq != expected_seq or prev_mac != last_mac:
                 broken.append(Link(seq, prev_mac, last_seq, expected_seq))
+            if action == AuditAction.records_purged:
+                vouched = vouched_anchor(detail)
             expected_seq, last_mac, last_seq = seq + 1, mac, seq
+        if anchor_seq and vouched != (anchor_seq, anchor_mac):
+            report.findings.append(
+                Finding(Tampering.deleted, f"audit record {_span(1, anchor_seq)}",
+                        "the chain starts after a purge that no purge record vouches for")
+            )  # fmt: skip
         if broken:
             report.findings.extend(self._classify(conn, broken))
         head_seq, head_mac = repo.head(conn)

@@ -20,7 +20,9 @@ from temporalio.common import (
     WorkflowIDReusePolicy,
 )
 
+from edge.archive import CaseArchive, keyring_of
 from edge.errors import translated
+from edge.keyfiles import ensure_case_id_key
 from models import search_attributes as sa
 from models.calendar.clock import JST
 from models.calendar.jcalendar import build_closure_table, fiscal_year
@@ -45,7 +47,7 @@ from models.errors import (
     InvalidTransition,
     UnknownDepartment,
 )
-from models.ids import case_id_of, case_workflow_id, new_case_id
+from models.ids import case_id_of, case_workflow_id, legacy_case_id, new_case_id
 from models.municipality import MunicipalityConfig, department_contacts
 from persistence import repository
 from persistence.database import make_engine
@@ -87,13 +89,47 @@ def refuse_engine_only(trigger: str) -> None:
 class CaseService:
     """Start, drive and read case workflows for one municipality."""
 
-    def __init__(self, client: Client, settings: Settings, municipality: MunicipalityConfig):
+    def __init__(
+        self,
+        client: Client,
+        settings: Settings,
+        municipality: MunicipalityConfig,
+        *,
+        archive: CaseArchive | None = None,
+    ):
         self.client = client
         self.settings = settings
         self.municipality = municipality
+        self._archive = archive  # made on first use, on the settings' read model
+        self._case_id_key: bytes | None = None
+
+    @property
+    def archive(self) -> CaseArchive:
+        """Where ended cases are read once their workflows are gone."""
+        if self._archive is None:
+            keyring = keyring_of(self.client, self.settings)
+            self._archive = CaseArchive(None, keyring, self.settings)
+        return self._archive
 
     def case_id_for(self, external_ref: str | None) -> str:
-        return new_case_id(self.municipality.name, external_ref)
+        """The id a new case gets: derived from its external reference under the case-id key
+        (``TOSHIN_CASE_ID_KEY`` or the key file, made 0600 on first use), random without."""
+        if self._case_id_key is None:
+            self._case_id_key = ensure_case_id_key(self.settings)
+        return new_case_id(self._case_id_key, self.municipality.name, external_ref)
+
+    async def _refuse_legacy_duplicate(self, external_ref: str | None) -> None:
+        """DuplicateCase when a case made before ids were keyed has this reference (its id
+        is the public uuid5 of the reference)."""
+        if not external_ref:
+            return
+        legacy = legacy_case_id(self.municipality.name, external_ref)
+        try:
+            with translated(f"case {legacy}"):
+                await self.handle(legacy).describe()
+        except CaseNotFound:
+            return
+        raise DuplicateCase(f"external_ref: a case with {external_ref!r} already exists ({legacy})")
 
     def handle(self, case_id: str) -> WorkflowHandle[Any, Any]:
         return self.client.get_workflow_handle(case_workflow_id(case_id))
@@ -114,6 +150,7 @@ class CaseService:
         check_creator(actor, document.department)
         check_creation(document, created_on, today_jst())
         case_id = self.case_id_for(external_ref)
+        await self._refuse_legacy_duplicate(external_ref)
         start = document.planned_start.earliest if document.planned_start else None
         config = case_config(self.municipality, created_on, document.filed_on, start)
         created = created_on or document.filed_on or today_jst()
@@ -189,8 +226,13 @@ class CaseService:
         )
 
     async def snapshot(self, case_id: str) -> CaseSnapshot:
-        with translated(f"case {case_id}"):
-            return await self.handle(case_id).query(CaseWorkflow.snapshot)
+        """The case live from its workflow; once the workflow is gone (deleted, or past the
+        namespace's retention), its archived record, with ``archived_at`` set."""
+        try:
+            with translated(f"case {case_id}"):
+                return await self.handle(case_id).query(CaseWorkflow.snapshot)
+        except CaseNotFound:
+            return await asyncio.to_thread(self.archive.snapshot, case_id)
 
     async def admin(self, case_id: str, action: str, request: AdminInput) -> CaseSnapshot:
         """An admin's repair of a parked step: retry, skip or abort."""

@@ -6,10 +6,10 @@ skipped, or the row was deleted), *stale* when it says something the workflow do
 older state, or transitions a reset undid), *orphaned* when no workflow has its id any more
 (the workflow was deleted). A row of a case or session that had ended is *retained* even
 without its workflow: Temporal lets an ended workflow's history go after the namespace's
-retention period, and the read model is where ended cases stay listed. A workflow that cannot
-be queried (its workflow task fails) is
-counted as unreadable and its rows are left alone: reconcile never deletes what it cannot
-prove wrong.
+retention period, and the read model is where ended cases stay listed; an archived case's rows
+are repaired from its archived record (edge/archive.py), the truth once its workflow is gone.
+A workflow that cannot be queried (its workflow task fails) is counted as unreadable and its
+rows are left alone: reconcile never deletes what it cannot prove wrong.
 """
 
 from __future__ import annotations
@@ -22,14 +22,17 @@ from sqlmodel import Session
 from temporalio.client import Client
 from temporalio.exceptions import TemporalError
 
+from edge.archive import CaseArchive
 from edge.errors import is_not_found, translated
 from models.admin import ReconcileReport
 from models.case.lifecycle import TERMINAL
 from models.case.record import CaseSnapshot
+from models.errors import CaseError
 from models.ids import case_id_of, case_workflow_id, session_workflow_id
 from models.projection import CaseSummary, SessionProjectionInput
 from models.session.record import MinutesState, SessionState
 from persistence import reconcile as rows
+from persistence.archive import archived_ids
 from persistence.people import PeopleBook
 from persistence.seal import Sealer
 from persistence.tables import CaseRow, SessionRow
@@ -77,12 +80,14 @@ class Reconciler:
         task_queue: str,
         sealer: Sealer,
         people: PeopleBook | None = None,
+        archive: CaseArchive | None = None,
     ) -> None:
         self.client = client
         self.sealer = sealer  # rewritten transition rows are sealed like the projection's
         self.people = people  # … and name their actor by ref, like the projection's
         self.engine = engine
         self.task_queue = task_queue
+        self.archive = archive  # ended cases' records: their rows are repaired from it
 
     def _query(self, workflow_type: str) -> str:
         # closed workflows too: an ended case keeps its row
@@ -110,6 +115,7 @@ class Reconciler:
             )
         with Session(self.engine) as session:
             existing = rows.case_rows(session)
+            archived = archived_ids(session)
         for case_id in dict.fromkeys(ids):
             snap = await self._case_snapshot(case_id)
             if snap is None:
@@ -125,6 +131,10 @@ class Reconciler:
         if only is not None:
             candidates &= only
         for case_id in sorted(candidates):
+            if case_id in archived:
+                self._repair_from_archive(case_id, report)
+                report.retained += 1
+                continue
             if existing[case_id].state in ENDED_CASE:
                 report.retained += 1
                 continue
@@ -148,6 +158,18 @@ class Reconciler:
                 return False
             log.warning("reconcile: case %s cannot be queried: %s", case_id, type(err).__name__)
             return None
+
+    def _repair_from_archive(self, case_id: str, report: ReconcileReport) -> None:
+        """An archived case whose workflow is gone: its rows as its archived record says (an
+        unreadable record leaves them be)."""
+        if self.archive is None:
+            return
+        try:
+            snap = self.archive.snapshot(case_id)
+        except CaseError as err:
+            log.warning("reconcile: case %s: %s", case_id, err.error_type.value)
+            return
+        self._repair_case(snap, report)
 
     def _repair_case(self, snap: CaseSnapshot, report: ReconcileReport) -> None:
         summary = case_summary_of(snap)

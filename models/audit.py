@@ -3,8 +3,11 @@ live in the database and the 事務局's CSV), and what `audit verify` finds."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
+
+_ANCHOR = re.compile(r"^anchor (\d+) ([0-9a-f]{64});")
 
 
 class AuditAction(StrEnum):
@@ -26,6 +29,7 @@ class AuditAction(StrEnum):
     api_token_revoke = "api_token_revoke"
     feed_issued = "feed_issued"
     feed_revoked = "feed_revoked"
+    records_purged = "records_purged"  # audit records and archives past retention removed
 
 
 class Tampering(StrEnum):
@@ -47,3 +51,14 @@ class Finding:
 
     def line(self) -> str:
         return f"{self.where}: {self.kind.value}: {self.detail}"
+
+
+def purge_detail(anchor_seq: int, anchor_mac: str, what: str) -> str:
+    """A purge record's detail: the chain's new anchor first (never cut off), then ``what``."""
+    return f"anchor {anchor_seq} {anchor_mac}; {what}"[:500]
+
+
+def vouched_anchor(detail: str) -> tuple[int, str] | None:
+    """The anchor a purge record's detail names."""
+    found = _ANCHOR.match(detail)
+    return (int(found.group(1)), found.group(2)) if found else None

@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import uuid
 
 _NAMESPACE = uuid.UUID("6f1c1f0e-2b1e-4c55-9a5e-3c0b7d1e2a90")
+_CASE_ID = b"toshin case id v1\n"
 
 
-def new_case_id(municipality: str, external_ref: str | None) -> str:
-    """A 12-hex case id: derived from the external reference when there is one, so a second
-    case with the same reference gets the same id and is refused by Temporal itself."""
+def new_case_id(key: bytes, municipality: str, external_ref: str | None) -> str:
+    """A 12-hex case id: random, or derived from the external reference with HMAC-SHA256 under
+    the case-id key (kept outside the repository and the database), so a second case with the
+    same reference gets the same id and is refused by Temporal itself, while nobody without
+    the key can compute the id of a future case and occupy it."""
     if external_ref:
-        return uuid.uuid5(_NAMESPACE, f"{municipality}\x1f{external_ref}").hex[:12]
+        message = _CASE_ID + f"{municipality}\x1f{external_ref}".encode()
+        return hmac.digest(key, message, hashlib.sha256).hex()[:12]
     return uuid.uuid4().hex[:12]
+
+
+def legacy_case_id(municipality: str, external_ref: str) -> str:
+    """The id a reference got before ids were keyed (a uuid5 under a public namespace, which
+    anyone could compute): still the id of the cases made then."""
+    return uuid.uuid5(_NAMESPACE, f"{municipality}\x1f{external_ref}").hex[:12]
 
 
 def case_workflow_id(case_id: str) -> str:

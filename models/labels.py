@@ -366,4 +366,5 @@ AUDIT_ACTION_LABELS: dict[AuditAction, str] = {
     AuditAction.api_token_revoke: "APIトークンの失効",
     AuditAction.feed_issued: "カレンダーURLの発行",
     AuditAction.feed_revoked: "カレンダーURLの停止",
+    AuditAction.records_purged: "保存期間を過ぎた記録の廃棄",
 }

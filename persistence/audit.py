@@ -40,28 +40,46 @@ def append_record(
 ) -> int:
     """Append one record at the chain's head; its seq. The time is read under the lock, so
     times never go backwards along the chain."""
+    fields: dict[str, Any] = {
+        "actor": actor,
+        "role": role,
+        "action": action,
+        "case_id": case_id,
+        "detail": detail,
+        "source": source,
+    }
     with engine.begin() as conn:
-        seq, prev_mac = conn.execute(
-            update(HEAD).where(HEAD.c.id == 1).values(seq=HEAD.c.seq + 1)
-            .returning(HEAD.c.seq, HEAD.c.mac)
-        ).one()  # fmt: skip
-        fields: dict[str, Any] = {
-            "at": clock(),
-            "actor": actor,
-            "role": role,
-            "action": action,
-            "case_id": case_id,
-            "detail": detail,
-            "source": source,
-        }
-        mac = sealer.record_mac(prev_mac, **fields)
-        conn.execute(insert(RECORDS).values(seq=seq, prev_mac=prev_mac, mac=mac, **fields))
-        conn.execute(update(HEAD).where(HEAD.c.id == 1).values(mac=mac))
+        return append_in(conn, sealer, clock, fields)
+
+
+def append_in(
+    conn: Connection,
+    sealer: Sealer,
+    clock: Callable[[], dt.datetime],
+    fields: dict[str, Any],
+) -> int:
+    """``append_record`` in the caller's transaction (which then holds the head's lock)."""
+    seq, prev_mac = conn.execute(
+        update(HEAD).where(HEAD.c.id == 1).values(seq=HEAD.c.seq + 1)
+        .returning(HEAD.c.seq, HEAD.c.mac)
+    ).one()  # fmt: skip
+    fields = {"at": clock(), **fields}
+    mac = sealer.record_mac(prev_mac, **fields)
+    conn.execute(insert(RECORDS).values(seq=seq, prev_mac=prev_mac, mac=mac, **fields))
+    conn.execute(update(HEAD).where(HEAD.c.id == 1).values(mac=mac))
     return int(seq)
 
 
 def head(conn: Connection) -> tuple[int, str]:
     seq, mac = conn.execute(select(HEAD.c.seq, HEAD.c.mac).where(HEAD.c.id == 1)).one()
+    return int(seq), str(mac)
+
+
+def anchor(conn: Connection) -> tuple[int, str]:
+    """The last purged record's seq and MAC (0 and GENESIS before any purge)."""
+    seq, mac = conn.execute(
+        select(HEAD.c.anchor_seq, HEAD.c.anchor_mac).where(HEAD.c.id == 1)
+    ).one()
     return int(seq), str(mac)
 
 

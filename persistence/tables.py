@@ -233,6 +233,10 @@ class AuditHeadRow(SQLModel, table=True):
     id: int = Field(primary_key=True)
     seq: int = Field(sa_column=Column(BigInteger, nullable=False))
     mac: str = Field(max_length=64)
+    # the last record a purge removed (edge/retention.py): the chain now starts after it, and
+    # the database lets records up to it (and only those) be deleted (migration 0010)
+    anchor_seq: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    anchor_mac: str = Field(default="0" * 64, max_length=64)
 
 
 class ApiTokenRow(SQLModel, table=True):
@@ -273,3 +277,19 @@ class FeedTokenRow(SQLModel, table=True):
     created_at: dt.datetime
     last_used: dt.datetime | None = None
     revoked: bool = False
+
+
+class CaseArchiveRow(SQLModel, table=True):
+    """An ended case's full record (its final snapshot and transition log), sealed with the
+    payload keyring (``Keyring.seal``, bound to the case id), written when the case ends and
+    kept for ``record_retention_years`` after ``ended_at`` (edge/archive.py, edge/retention.py).
+    Only the id, the end state and times are in the clear."""
+
+    __tablename__ = "case_archives"
+
+    case_id: str = Field(primary_key=True, max_length=32)
+    state: str = Field(max_length=40)
+    seq: int
+    ended_at: dt.datetime = Field(index=True)
+    archived_at: dt.datetime
+    record: bytes = Field(sa_column=Column(LargeBinary, nullable=False))

@@ -12,6 +12,7 @@ import datetime as dt
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from models.archive import ArchiveCaseInput
     from models.case.checks import check_abort, check_act, check_supersede, engine_act
     from models.case.lifecycle import AUTOMATIC, TERMINAL, CaseMachine
     from models.case.payloads import NoPayload
@@ -30,7 +31,7 @@ with workflow.unsafe.imports_passed_through():
     from models.labels import STATE_LABELS
     from models.projection import SupersedeInput
 
-from workflows.case_core import JST
+from workflows.case_core import JST, Effect
 from workflows.case_schedule import CaseSchedule
 from workflows.case_steps import CaseSteps, describe_change_case, rejected
 
@@ -38,6 +39,7 @@ from workflows.case_steps import CaseSteps, describe_change_case, rejected
 # More in case_core (TRACKING, ANSWER_DOCUMENT) and case_steps (ABORT_BY_RULE).
 WAIT_FOR_ALL_EFFECTS = "act-waits-for-all-effects"
 QUIET_CONTINUE = "continue-as-new-after-a-quiet-task"
+ARCHIVE_ENDED = "archive-the-ended-case"
 QUIET_BEFORE_CONTINUE = dt.timedelta(seconds=1)
 
 
@@ -114,6 +116,8 @@ class CaseWorkflow(CaseSchedule, CaseSteps):
                     self._project_deadlines()  # nothing is due any more
                     await self._drain_effects()
                 await workflow.wait_condition(workflow.all_handlers_finished)
+                if workflow.patched(ARCHIVE_ENDED):
+                    await self._archive()
                 return CaseResult(case_id=self._case.case_id, state=self._case.state)
             if self._history_is_long() and workflow.all_handlers_finished():
                 if workflow.patched(QUIET_CONTINUE):
@@ -133,6 +137,20 @@ class CaseWorkflow(CaseSchedule, CaseSteps):
                         projected_seq=self._projected_seq,
                     )
                 )
+
+    async def _archive(self) -> None:
+        """The ended case's last step: its final snapshot and transition log into the
+        archive (parked like any step when it keeps failing, so the workflow, and with it the
+        record, is not left to the namespace's retention before it is archived)."""
+        self._effects.append(
+            Effect(
+                step="archive_case",
+                seq=self._case.seq,
+                archive=ArchiveCaseInput(snapshot=self._snapshot()),
+            )
+        )
+        await self._drain_effects()
+        await workflow.wait_condition(workflow.all_handlers_finished)
 
     # -- a person's act ---------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from typing import Literal
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from models.archive import ArchiveCaseInput
     from models.calendar.clock import business_today
     from models.case.acts import apply_act
     from models.case.checks import CheckedAct
@@ -42,7 +43,9 @@ TRACKING = "conditions-obligations-reminders"
 ANSWER_DOCUMENT = "answer-issued-generates-toshinsho"
 
 
-StepName = Literal["project_transition", "supersede_case", "project_deadlines", "generate_document"]
+StepName = Literal[
+    "project_transition", "supersede_case", "project_deadlines", "generate_document", "archive_case"
+]
 
 
 @dataclass
@@ -55,6 +58,7 @@ class Effect:
     supersede: SupersedeInput | None = None
     deadlines: ProjectDeadlinesInput | None = None
     document: GenerateDocumentInput | None = None
+    archive: ArchiveCaseInput | None = None
 
 
 @dataclass

@@ -14,6 +14,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.exceptions import TimeoutError as TemporalTimeoutError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.archive import ArchiveActivities
     from activities.deadlines import DeadlineActivities
     from activities.documents import DocumentActivities
     from activities.links import CaseLinkActivities
@@ -76,6 +77,13 @@ async def execute(effect: Effect, policy: CasePolicy) -> str | None:
             effect.document,
             start_to_close_timeout=max(policy.step_timeout, DOCUMENT_TIMEOUT),
             heartbeat_timeout=policy.step_timeout,  # a dead worker's try is retried soon
+            retry_policy=retry,
+        )
+    elif effect.archive is not None:
+        await workflow.execute_activity_method(
+            ArchiveActivities.archive_case,
+            effect.archive,
+            start_to_close_timeout=policy.step_timeout,
             retry_policy=retry,
         )
     elif effect.supersede is not None:

@@ -244,6 +244,7 @@ class CaseSnapshot(Strict):
     reminders_sent: int = 0  # rungs done, in this run
     reminders_queued: int = 0  # reminders not yet confirmed by the mail server
     verified: list[Verification] = Field(default_factory=list)
+    archived_at: dt.datetime | None = None  # set when read from the archive (the case ended)
 
 
 class ActResult(Strict):

@@ -295,11 +295,11 @@ def test_keys_init_makes_the_audit_key_beside_the_keyring(
     import starter
 
     monkeypatch.setenv("TOSHIN_DATA_DIR", str(tmp_path))
-    for name in ("TOSHIN_KEYRING", "TOSHIN_AUDIT_KEY"):
+    for name in ("TOSHIN_KEYRING", "TOSHIN_AUDIT_KEY", "TOSHIN_CASE_ID_KEY"):
         monkeypatch.delenv(name, raising=False)
     result = CliRunner().invoke(starter.app, ["keys", "init"])
     assert result.exit_code == 0, result.output
-    for name in ("keyring.json", "audit.key"):
+    for name in ("keyring.json", "audit.key", "case_id.key"):
         assert stat.S_IMODE((tmp_path / "keys" / name).stat().st_mode) == 0o600
     assert f"audit key {tmp_path / 'keys' / 'audit.key'}" in " ".join(result.output.split())
 

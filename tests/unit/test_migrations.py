@@ -40,6 +40,7 @@ NEW_TABLES |= {"audit_records", "audit_head"}  # 0004_audit_trail
 NEW_TABLES |= {"api_tokens"}  # 0007_api_tokens
 NEW_TABLES |= {"people"}  # 0008_people
 NEW_TABLES |= {"feed_tokens"}  # 0011_feed_tokens
+NEW_TABLES |= {"case_archives"}  # 0010_case_archives
 AT = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
 
 

@@ -17,9 +17,13 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from pydantic import ValidationError
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
+from edge.archive import ARCHIVE_READ
+from edge.audit import Who
 from edge.identity import proven, role_for
 from models.accounts import UserRole, UserView
+from models.audit import AuditAction
 from models.case.document import CaseKind
 from models.case.lifecycle import allowed_actions, roles_for
 from models.case.record import ActInput, ActResult, CaseSnapshot
@@ -85,9 +89,16 @@ def _desk(request: Request) -> Desk:
 
 
 async def _case(request: Request, user: UserView, case_id: str) -> CaseSnapshot:
-    edge = await _desk(request).get_edge()
+    desk = _desk(request)
+    edge = await desk.get_edge()
     snap = await edge.cases.snapshot(case_id)
     check_case_access(user, snap)
+    if snap.archived_at is not None:  # a read of the archive is audited like a case read
+        source = request.client.host if request.client else "unknown"
+        reader = Who(actor=user.username, role=",".join(user.roles), source=source)
+        await run_in_threadpool(
+            desk.audit.record, reader, AuditAction.case_read, case_id=case_id, detail=ARCHIVE_READ
+        )
     return snap
 
 

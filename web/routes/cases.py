@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from edge.archive import ARCHIVE_READ
 from edge.cases import today_jst
 from edge.documents import subject_documents
 from edge.evidence import without_hashes
@@ -317,7 +318,8 @@ async def case_page(
     done: str | None = None,
 ) -> Response:
     snap = await audited_snapshot(request, desk, login, case_id, AuditAction.case_read_refused)
-    await audit_event(request, desk, login, AuditAction.case_read, case_id)
+    detail = ARCHIVE_READ if snap.archived_at is not None else ""
+    await audit_event(request, desk, login, AuditAction.case_read, case_id, detail)
     return case_page_response(request, desk, login, snap, db, done=done)
 
 

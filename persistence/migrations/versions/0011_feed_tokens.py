@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_feed_tokens"
-down_revision: str | None = "0008_people"
+down_revision: str | None = "0010_case_archives"
 branch_labels: str | None = None
 depends_on: str | None = None
 
