@@ -61,6 +61,7 @@ def build_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
     return [
         agenda.ready_cases,
         projection.project_transition,
+        projection.repair_after_reset,
         projection.project_council,
         projection.project_session,
         links.supersede_case,

@@ -11,14 +11,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 from temporalio import activity
 
+from models.audit import AuditAction
 from models.projection import (
+    CaseResetInput,
     CouncilProjectionInput,
     ProjectionResult,
     ProjectTransitionInput,
     SessionProjectionInput,
 )
-from persistence import repository
+from persistence import audit, repository
+from persistence.reconcile import rewrite_case
 from persistence.seal import Sealer
+
+ENGINE_WHO = {"actor": "engine", "role": "engine", "source": "temporal"}
 
 
 class ProjectionActivities:
@@ -39,6 +44,38 @@ class ProjectionActivities:
                 sealer=self._sealer,
             )
             session.commit()
+
+    @activity.defn(name="repair_after_reset")
+    def repair_after_reset(self, inp: CaseResetInput) -> int:
+        """After the case met a reset: its row and transition log made to say what it holds
+        now (the same rewrite as reconcile's), and the reset recorded in the audit trail
+        (who: the engine; no person, no reason). Idempotent: the record is keyed by the
+        case and the reset's time. Returns how many read-model rows it changed."""
+        now = dt.datetime.now(dt.UTC)
+        with Session(self._engine) as session:
+            changed = rewrite_case(
+                session, summary=inp.summary, history=inp.history, now=now, sealer=self._sealer
+            )
+            session.commit()
+        if self._sealer is not None:
+            mark, case_id = inp.mark, inp.summary.case_id
+            when = f"at {mark.at.isoformat()}"
+            with self._engine.connect() as conn:
+                done = audit.has_record(
+                    conn, action=AuditAction.case_reset, case_id=case_id, detail_part=when
+                )
+            if not done:
+                audit.append_record(
+                    self._engine,
+                    self._sealer,
+                    lambda: dt.datetime.now(dt.UTC),
+                    **ENGINE_WHO,
+                    action=AuditAction.case_reset.value,
+                    case_id=case_id,
+                    detail=f"reset to transition {mark.seq} ({mark.state.value}) {when}; "
+                    f"{changed} read-model row(s) repaired",
+                )
+        return changed
 
     @activity.defn(name="project_council")
     def project_council(self, inp: CouncilProjectionInput) -> ProjectionResult:

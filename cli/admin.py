@@ -218,8 +218,7 @@ def reset(
             return
         print_plan(done.plan)
         console.print(
-            f"reset: new run {done.new_run_id}; "
-            f"read model: {done.reconcile.changed} row(s) repaired"
+            f"reset: new run {done.new_run_id}; read model: {done.rows_repaired} row(s) repaired"
         )
 
     run(work)

@@ -156,6 +156,7 @@ async def _register_missing(client: Client, namespace: str) -> list[str]:
 
 
 UPDATE_TIMEOUT_S = 30.0
+CLOCK_SKEW = dt.timedelta(seconds=5)  # between this host and the Temporal server
 
 
 async def reproject_councils(settings: Settings) -> dict[str, int]:
@@ -417,6 +418,7 @@ class AdminService:
                 f"seq: case {case_id} has moved since the dry run (transition {seen_latest} "
                 f"then, {latest} now); look at the dry run again"
             )
+        started = dt.datetime.now(dt.UTC)
         with translated(f"case {case_id}"):
             new_run = await history.reset(
                 self.client,
@@ -426,27 +428,32 @@ class AdminService:
                 plan.reset_event_id,
                 seq,
             )
-        await self._settled(case_id, seq)
+        repaired = await self._settled(case_id, seq, started)
         report = await self.reconciler.cases(only={case_id})
-        done = ResetDone(plan=plan, new_run_id=new_run, reconcile=report)
+        done = ResetDone(plan=plan, new_run_id=new_run, case_repaired=repaired, reconcile=report)
         self._done(
             AdminVerb.reset,
             by,
             reason,
             f"case:{case_id}",
             f"to transition {seq}: {plan.state_now} → {plan.state_after}, "
-            f"{len(plan.undone)} transition(s) undone, {report.changed} row(s) repaired",
+            f"{len(plan.undone)} transition(s) undone, {done.rows_repaired} row(s) repaired",
         )
         return done
 
-    async def _settled(self, case_id: str, seq: int, timeout: float = 30.0) -> None:
-        """Wait until the new run answers with the reset point's state."""
+    async def _settled(
+        self, case_id: str, seq: int, since: dt.datetime, timeout: float = 30.0
+    ) -> int:
+        """Wait until the new run has met the reset (its timeline shows it) and repaired its
+        rows; how many rows it repaired."""
         deadline = asyncio.get_running_loop().time() + timeout
+        since -= CLOCK_SKEW
         while True:
             try:
                 snap = await self.edge.cases.snapshot(case_id)
-                if max(t.seq for t in snap.history) == seq:
-                    return
+                met = [m for m in snap.resets if m.seq == seq and m.at >= since]
+                if met and met[-1].rows_repaired is not None:
+                    return met[-1].rows_repaired
             except CaseError:
                 pass
             if asyncio.get_running_loop().time() > deadline:

@@ -115,7 +115,12 @@ class ResetPlan(Strict):
 class ResetDone(Strict):
     plan: ResetPlan
     new_run_id: str
-    reconcile: ReconcileReport
+    case_repaired: int  # read-model rows the case rewrote itself once it met the reset
+    reconcile: ReconcileReport  # the check after it (nothing left to repair, normally)
+
+    @property
+    def rows_repaired(self) -> int:
+        return self.case_repaired + self.reconcile.changed
 
 
 class ReconcileReport(Strict):

@@ -60,6 +60,16 @@ def append_record(
     return int(seq)
 
 
+def has_record(conn: Connection, *, action: str, case_id: str, detail_part: str) -> bool:
+    """Whether a record of ``action`` on the case whose detail holds ``detail_part`` exists
+    (a retried activity appends its record once)."""
+    c = RECORDS.c
+    query = select(c.seq).where(
+        c.action == action, c.case_id == case_id, c.detail.contains(detail_part)
+    )
+    return conn.execute(query.limit(1)).first() is not None
+
+
 def head(conn: Connection) -> tuple[int, str]:
     seq, mac = conn.execute(select(HEAD.c.seq, HEAD.c.mac).where(HEAD.c.id == 1)).one()
     return int(seq), str(mac)

@@ -26,7 +26,12 @@ with workflow.unsafe.imports_passed_through():
     from models.case.states import CaseState, Trigger
     from models.case.views import case_fiscal_year, case_snapshot, case_summary
     from models.documents.spec import CaseSource, DocType, GenerateDocumentInput
-    from models.projection import ProjectDeadlinesInput, ProjectTransitionInput, SupersedeInput
+    from models.projection import (
+        CaseResetInput,
+        ProjectDeadlinesInput,
+        ProjectTransitionInput,
+        SupersedeInput,
+    )
     from models.search_attributes import (
         CASE_KIND,
         CASE_STATE,
@@ -42,7 +47,13 @@ TRACKING = "conditions-obligations-reminders"
 ANSWER_DOCUMENT = "answer-issued-generates-toshinsho"
 
 
-StepName = Literal["project_transition", "supersede_case", "project_deadlines", "generate_document"]
+StepName = Literal[
+    "project_transition",
+    "supersede_case",
+    "project_deadlines",
+    "generate_document",
+    "repair_after_reset",
+]
 
 
 @dataclass
@@ -55,6 +66,7 @@ class Effect:
     supersede: SupersedeInput | None = None
     deadlines: ProjectDeadlinesInput | None = None
     document: GenerateDocumentInput | None = None
+    reset: CaseResetInput | None = None
 
 
 @dataclass
@@ -79,6 +91,9 @@ class CaseCore:
     _rungs_sent: int
     _sender: asyncio.Task[None] | None
     _resending: bool  # an admin's retry of a parked reminder is being sent
+    _resets_met: list[tuple[int, CaseState]]  # (seq, state) of resets met, not yet noted
+    _reset_watch: asyncio.Task[None]
+    _loop: asyncio.AbstractEventLoop  # the workflow's own (deterministic) event loop
 
     def _today(self) -> dt.date:
         policy = self._config.policy
