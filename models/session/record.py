@@ -140,6 +140,16 @@ class SessionClock(Strict):
     day_seconds: float = Field(default=86_400.0, gt=0)
 
 
+class ActLine(Strict):
+    """One accepted act in the session's log: the ``version`` it made, the session's state
+    after it and its business date. The admin's reset of a session shows these."""
+
+    version: int
+    act: str
+    state: SessionState
+    on: dt.date | None = None
+
+
 class SessionRecord(BaseModel):
     plan: SessionPlan
     council: Council
@@ -157,6 +167,7 @@ class SessionRecord(BaseModel):
     document_failures: list[DocumentFailure] = Field(default_factory=list)
     clock: SessionClock | None = None
     version: int = 0  # accepted acts so far (the read model keeps the highest)
+    acts: list[ActLine] = Field(default_factory=list)  # sessions before it: later acts only
 
     def item(self, case_id: str) -> AgendaItem | None:
         return next((i for i in self.items if i.case_id == case_id), None)
