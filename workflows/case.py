@@ -35,14 +35,13 @@ with workflow.unsafe.imports_passed_through():
 from workflows.case_core import JST, Effect
 from workflows.case_schedule import CaseSchedule
 from workflows.case_steps import CaseSteps, describe_change_case, rejected
+from workflows.resets import ResetSensor
 
 # Patches (workflow.patched): never remove one while histories that predate it may replay.
 # More in case_core (TRACKING, ANSWER_DOCUMENT) and case_steps (ABORT_BY_RULE).
 WAIT_FOR_ALL_EFFECTS = "act-waits-for-all-effects"
 QUIET_CONTINUE = "continue-as-new-after-a-quiet-task"
 QUIET_BEFORE_CONTINUE = dt.timedelta(seconds=1)
-RESET_TRACE = "reset-leaves-a-trace"
-FIRST_TASK_EVENTS = 3  # WorkflowExecutionStarted, WorkflowTaskScheduled, WorkflowTaskStarted
 
 
 @workflow.defn
@@ -85,41 +84,13 @@ class CaseWorkflow(CaseSchedule, CaseSteps):
             self._case.history.append(created)
             self._effects.append(self._projection_effect(created))
         self._machine = CaseMachine(self._case.state)
-        self._resets_met = []
-        # A reset (admin console or `temporal workflow reset`) fails the workflow task at its
-        # point and gives the run a new random seed there: the SDK calls back at that point
-        # of the history, on every replay. A reset to the run's first task is applied before
-        # this runs: the run then has another id than its started event and a longer first
-        # task. (Verified on the dev server: tests/integration/test_resets.py.)
-        self._loop = asyncio.get_running_loop()
-        self._running_main = False
-        workflow.register_random_seed_callback(self._met_reset)
-        info = workflow.info()
-        if (
-            info.run_id != info.original_execution_run_id
-            and info.get_current_history_length() > FIRST_TASK_EVENTS
-        ):
-            self._met_reset(0)
-
-    def _met_reset(self, _seed: int) -> None:
-        """A reset at this point of the history, noted with where the case stood. Called
-        while the SDK applies the activation (no workflow calls here): the no-op scheduled
-        makes the SDK check the wait conditions, so _note_resets wakes in this activation.
-        A reset to the first task may call back too, before the run starts: noted once."""
-        if self._resets_met and not self._running_main:
-            return
-        self._resets_met.append((self._case.seq, self._case.state))
-        self._loop.call_soon(lambda: None)
+        self._resets = ResetSensor(lambda: (self._case.seq, self._case.state))
 
     async def _note_resets(self) -> None:
         """Record each reset the case meets: a timeline entry at once, then its rows repaired
         and the reset audited before any later step (repair_after_reset)."""
         while True:
-            await workflow.wait_condition(lambda: bool(self._resets_met))
-            met, self._resets_met = self._resets_met, []
-            if not workflow.patched(RESET_TRACE):
-                continue  # histories from before: the reset went unrecorded
-            for seq, state in met:
+            for seq, state in await self._resets.met():
                 mark = ResetMark(seq=seq, state=state, at=workflow.now())
                 self._case.resets.append(mark)
                 kept = [t for t in self._case.history if t.seq <= seq]
@@ -131,7 +102,7 @@ class CaseWorkflow(CaseSchedule, CaseSteps):
     @workflow.run
     async def run(self, inp: CaseInput) -> CaseResult:
         """Run the effects of accepted acts until the case ends; continue-as-new when long."""
-        self._running_main = True
+        self._resets.running()
         self._upsert_search_attributes()
         self._reset_watch = asyncio.create_task(self._note_resets())
         if self._tracks():

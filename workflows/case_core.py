@@ -91,9 +91,7 @@ class CaseCore:
     _rungs_sent: int
     _sender: asyncio.Task[None] | None
     _resending: bool  # an admin's retry of a parked reminder is being sent
-    _resets_met: list[tuple[int, CaseState]]  # (seq, state) of resets met, not yet noted
     _reset_watch: asyncio.Task[None]
-    _loop: asyncio.AbstractEventLoop  # the workflow's own (deterministic) event loop
 
     def _today(self) -> dt.date:
         policy = self._config.policy
