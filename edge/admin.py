@@ -500,8 +500,7 @@ class AdminService:
             repaired = await self._settled(subject_id, seq, started)
             report = await self.reconciler.cases(only={subject_id})
         else:
-            repaired = 0
-            await self._session_settled(subject_id, seq)
+            repaired = await self._session_settled(subject_id, seq, started)
             report = await self.reconciler.sessions(only={subject_id})
         done = ResetDone(plan=plan, new_run_id=new_run, case_repaired=repaired, reconcile=report)
         self._done(
@@ -533,13 +532,19 @@ class AdminService:
                 raise CaseError(f"case {case_id}: the reset run did not answer in {timeout:.0f} s")
             await asyncio.sleep(0.1)
 
-    async def _session_settled(self, session_id: str, seq: int, timeout: float = 30.0) -> None:
-        """Wait until the session's new run answers with the version it was reset to."""
+    async def _session_settled(
+        self, session_id: str, seq: int, since: dt.datetime, timeout: float = 30.0
+    ) -> int:
+        """Wait until the session's new run has met the reset and rewritten its rows; how
+        many rows it wrote."""
         deadline = asyncio.get_running_loop().time() + timeout
+        since -= CLOCK_SKEW
         while True:
             try:
-                if (await self.edge.sessions.record(session_id)).version == seq:
-                    return
+                record = await self.edge.sessions.record(session_id)
+                met = [m for m in record.resets if m.version == seq and m.at >= since]
+                if met and met[-1].rows_repaired is not None:
+                    return met[-1].rows_repaired
             except CaseError:
                 pass
             if asyncio.get_running_loop().time() > deadline:

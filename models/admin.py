@@ -119,7 +119,7 @@ class ResetPlan(Strict):
 class ResetDone(Strict):
     plan: ResetPlan
     new_run_id: str
-    case_repaired: int  # read-model rows the case rewrote itself once it met the reset
+    case_repaired: int  # read-model rows the case (or session) rewrote once it met the reset
     reconcile: ReconcileReport  # the check after it (nothing left to repair, normally)
 
     @property

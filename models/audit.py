@@ -20,6 +20,7 @@ class AuditAction(StrEnum):
     document_download = "document_download"
     admin_action = "admin_action"
     case_reset = "case_reset"  # a case met a reset of its workflow (recorded by the engine)
+    session_reset = "session_reset"  # the same, for a session
     codec_decode = "codec_decode"
     codec_encode = "codec_encode"
     codec_refused = "codec_refused"

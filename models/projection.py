@@ -12,7 +12,7 @@ from models.case.document import CaseKind, Category, Strict
 from models.case.record import ActInput, ResetMark, TransitionRecord
 from models.case.states import CaseState
 from models.session.council import Council
-from models.session.record import CarryIn, SessionRecord
+from models.session.record import CarryIn, SessionRecord, SessionReset
 
 
 class CaseSummary(Strict):
@@ -142,6 +142,13 @@ class CouncilProjectionInput(Strict):
     council: Council
     sessions_planned: int = Field(ge=0)
     version: int = Field(ge=0)
+
+
+class SessionResetInput(Strict):
+    """A reset the session met: its rows rewritten as ``record`` says, audited once."""
+
+    record: SessionRecord
+    mark: SessionReset
 
 
 class SessionProjectionInput(Strict):

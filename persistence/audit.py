@@ -60,13 +60,13 @@ def append_record(
     return int(seq)
 
 
-def has_record(conn: Connection, *, action: str, case_id: str, detail_part: str) -> bool:
-    """Whether a record of ``action`` on the case whose detail holds ``detail_part`` exists
-    (a retried activity appends its record once)."""
+def has_record(conn: Connection, *, action: str, case_id: str | None, detail_part: str) -> bool:
+    """Whether a record of ``action`` (on the case, when one is named) whose detail holds
+    ``detail_part`` exists (a retried activity appends its record once)."""
     c = RECORDS.c
-    query = select(c.seq).where(
-        c.action == action, c.case_id == case_id, c.detail.contains(detail_part)
-    )
+    query = select(c.seq).where(c.action == action, c.detail.contains(detail_part))
+    if case_id is not None:
+        query = query.where(c.case_id == case_id)
     return conn.execute(query.limit(1)).first() is not None
 
 

@@ -150,6 +150,16 @@ class ActLine(Strict):
     on: dt.date | None = None
 
 
+class SessionReset(Strict):
+    """A reset of the session's workflow as the session met it (workflows/resets.py): it
+    went back to just after act ``version``. Who and why: the audit trail."""
+
+    version: int
+    state: SessionState
+    at: dt.datetime  # when the reset run took over (the reset's key)
+    rows_repaired: int | None = None  # None until its read-model row is rewritten
+
+
 class SessionRecord(BaseModel):
     plan: SessionPlan
     council: Council
@@ -168,6 +178,7 @@ class SessionRecord(BaseModel):
     clock: SessionClock | None = None
     version: int = 0  # accepted acts so far (the read model keeps the highest)
     acts: list[ActLine] = Field(default_factory=list)  # sessions before it: later acts only
+    resets: list[SessionReset] = Field(default_factory=list)
 
     def item(self, case_id: str) -> AgendaItem | None:
         return next((i for i in self.items if i.case_id == case_id), None)

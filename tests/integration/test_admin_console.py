@@ -26,14 +26,11 @@ from edge.connect import Edge
 from models.admin import AdminVerb, Subject
 from models.errors import GuardFailed, InvalidPayload
 from models.ids import case_workflow_id
-from models.session.record import AddItems, SessionAct
 from tests.factories import TEST_ADMIN, act, actor, document
-from tests.integration.conftest import System, municipality
-from tests.integration.councils import POLICY, session_held_today
+from tests.integration.conftest import System
 from tests.integration.polling import until
 from tests.integration.test_cli import cli
 from tests.integration.test_failed_steps import read_model_locked
-from tests.integration.test_sessions import council, ready_case
 
 ADMIN = AdminCaller(TEST_ADMIN, "test")
 
@@ -410,68 +407,3 @@ async def test_a_non_deterministic_workflow_is_listed_with_its_error(
     assert changed.workflow_type == "ChangingWorkflow"
     assert changed.cause == "NON_DETERMINISTIC_ERROR"
     assert "No command scheduled for event" in changed.error and "TimerStarted" in changed.error
-
-
-async def test_a_session_is_reset_to_an_earlier_act_with_a_dry_run_by_the_same_rule(
-    system: System,
-) -> None:
-    """The case's reset, for a session: its acts as points (its version), the dry run, the
-    reason, the Temporal reset, the session's row reconciled and the audit record; the CLI
-    too (--session)."""
-    edge = Edge(system.client, system.settings, municipality(POLICY))
-    admin = AdminService(edge, system.engine)
-    council_id = f"c{uuid.uuid4().hex[:8]}"
-    await edge.councils.register(council(council_id))
-    session_id = await session_held_today(edge, council_id)
-    case_id = await ready_case(edge.cases, "庁内LAN端末の更新")
-    secretariat = SessionAct(actor=actor("secretariat", "総務課"))
-    await edge.sessions.act(
-        session_id, "add_items", AddItems(actor=secretariat.actor, case_ids=[case_id])
-    )
-    await edge.sessions.act(session_id, "send_notice", secretariat)
-    await edge.sessions.act(session_id, "send_materials", secretariat)
-    assert (await edge.sessions.record(session_id)).version == 3
-
-    code, out, err = await cli(system, "admin", "reset", session_id, "--session")
-    assert code == 0, err
-    assert "--to 2: undoes send_materials" in out
-    plan = await admin.reset_plan(session_id, 2, subject=Subject.session)
-    assert (plan.subject, plan.state_now, plan.state_after) == (
-        "session",
-        "materials_sent",
-        "notice_sent",
-    )
-    assert [(t.seq, t.trigger) for t in plan.replayed] == [
-        (0, None),
-        (1, "add_items"),
-        (2, "send_notice"),
-    ]
-    assert [(t.seq, t.trigger, t.dest) for t in plan.undone] == [
-        (3, "send_materials", "materials_sent")
-    ]
-    assert any(case_id in note for note in plan.notes)  # its case keeps what was done to it
-    assert (await edge.sessions.record(session_id)).version == 3  # the dry run changed nothing
-    with pytest.raises(InvalidPayload, match="reason: required"):
-        await admin.reset(session_id, 2, ADMIN, "", subject=Subject.session)
-    with pytest.raises(InvalidPayload, match="seq: 3 is the session's latest act"):
-        await admin.reset_plan(session_id, 3, subject=Subject.session)
-
-    code, out, err = await cli(
-        system, "admin", "reset", session_id, "--session", "--to", "2", "--reason", "資料差替え"
-    )
-    assert code == 0, err
-    assert f"session {session_id}: materials_sent → notice_sent" in out
-    record = await edge.sessions.record(session_id)
-    assert (record.state, record.version) == ("notice_sent", 2)
-    assert system.sql(
-        "select state, version from sessions where session_id = :s", s=session_id
-    ) == [("notice_sent", 2)]
-    [(detail,)] = system.sql(
-        "select detail from audit_records where action = 'admin_action' and detail like :d",
-        d=f"reset session:{session_id}%",
-    )
-    assert "to act 2: materials_sent → notice_sent" in str(detail)
-    assert "資料差替え" in str(detail)
-    # the session goes on from there
-    again = await edge.sessions.act(session_id, "send_materials", secretariat)
-    assert again.state == "materials_sent"
