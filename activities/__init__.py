@@ -70,6 +70,8 @@ def build_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
     return [
         agenda.ready_cases,
         projection.project_transition,
+        projection.repair_after_reset,
+        projection.repair_session_after_reset,
         projection.project_council,
         projection.project_session,
         links.supersede_case,

@@ -11,15 +11,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 from temporalio import activity
 
+from models.audit import AuditAction
 from models.projection import (
+    CaseResetInput,
     CouncilProjectionInput,
     ProjectionResult,
     ProjectTransitionInput,
     SessionProjectionInput,
+    SessionResetInput,
 )
-from persistence import repository
+from persistence import audit, repository
 from persistence.people import PeopleBook
+from persistence.reconcile import rewrite_case, rewrite_session
 from persistence.seal import Sealer
+
+ENGINE_WHO = {"actor": "engine", "role": "engine", "source": "temporal"}
 
 
 class ProjectionActivities:
@@ -44,6 +50,78 @@ class ProjectionActivities:
                 people=self._people,
             )
             session.commit()
+
+    @activity.defn(name="repair_after_reset")
+    def repair_after_reset(self, inp: CaseResetInput) -> int:
+        """After the case met a reset: its row and transition log made to say what it holds
+        now (the same rewrite as reconcile's), and the reset recorded in the audit trail
+        (who: the engine; no person, no reason). Idempotent: the record is keyed by the
+        case and the reset's time. Returns how many read-model rows it changed."""
+        now = dt.datetime.now(dt.UTC)
+        with Session(self._engine) as session:
+            changed = rewrite_case(
+                session,
+                summary=inp.summary,
+                history=inp.history,
+                now=now,
+                sealer=self._sealer,
+                people=self._people,
+            )
+            session.commit()
+        mark, case_id = inp.mark, inp.summary.case_id
+        self._audit_reset(
+            AuditAction.case_reset,
+            case_id,
+            f"at {mark.at.isoformat()}",
+            f"reset to transition {mark.seq} ({mark.state.value})",
+            changed,
+        )
+        return changed
+
+    @activity.defn(name="repair_session_after_reset")
+    def repair_session_after_reset(self, inp: SessionResetInput) -> int:
+        """After a session met a reset: its row and agenda rows rewritten as its record says
+        now (reconcile's rule), and the reset audited once (who: the engine). Idempotent.
+        Returns how many rows it wrote."""
+        record, mark = inp.record, inp.mark
+        with Session(self._engine) as session:
+            rewrite_session(
+                session,
+                inp=SessionProjectionInput(record=record, version=record.version),
+                now=dt.datetime.now(dt.UTC),
+            )
+            session.commit()
+        written = 1 + len(record.items)
+        session_id = record.plan.session_id
+        self._audit_reset(
+            AuditAction.session_reset,
+            None,
+            f"at {mark.at.isoformat()}",
+            f"session {session_id}: reset to act {mark.version} ({mark.state.value})",
+            written,
+        )
+        return written
+
+    def _audit_reset(
+        self, action: AuditAction, case_id: str | None, key: str, what: str, rows: int
+    ) -> None:
+        """One engine record of a reset (``what`` at ``key``, the reset's time), unless a try
+        before wrote it."""
+        if self._sealer is None:
+            return
+        once = f"{what} {key}"
+        with self._engine.connect() as conn:
+            if audit.has_record(conn, action=action.value, case_id=case_id, detail_part=once):
+                return
+        audit.append_record(
+            self._engine,
+            self._sealer,
+            lambda: dt.datetime.now(dt.UTC),
+            **ENGINE_WHO,
+            action=action.value,
+            case_id=case_id,
+            detail=f"{once}; {rows} read-model row(s) repaired",
+        )
 
     @activity.defn(name="project_council")
     def project_council(self, inp: CouncilProjectionInput) -> ProjectionResult:

@@ -186,23 +186,28 @@ def retry_batch(
 
 @app.command()
 def reset(
-    case_id: str,
+    target: Annotated[
+        str, typer.Argument(metavar="ID", help="the case (or, with --session, session)")
+    ],
     to: Annotated[
-        int | None, typer.Option("--to", help="the last transition (seq) the case keeps")
+        int | None,
+        typer.Option("--to", help="the last act it keeps (a case's seq, a session's version)"),
     ] = None,
     reason: Annotated[str, typer.Option(help="why (required unless --dry-run)")] = "",
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="show the plan, change nothing")
     ] = False,
+    session: Annotated[bool, typer.Option("--session", help="the id is a session's")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Reset a case to an earlier step (a Temporal reset), then reconcile its rows. Without
-    --to, lists the points it can go back to."""
+    """Reset a case or a session to an earlier step (a Temporal reset), then reconcile its
+    rows. Without --to, lists the points it can go back to."""
 
     async def work() -> None:
         admin = await open_admin(Settings())
+        subject = Subject.session if session else Subject.case
         if to is None:
-            points = await admin.reset_points(case_id)
+            points = await admin.reset_points(target, subject=subject)
             if as_json:
                 print_json(points)
                 return
@@ -210,20 +215,19 @@ def reset(
                 console.print(f"--to {p.seq}: undoes {p.trigger} and everything after it")
             return
         if dry_run:
-            plan = await admin.reset_plan(case_id, to)
+            plan = await admin.reset_plan(target, to, subject=subject)
             if as_json:
                 print_json(plan)
             else:
                 print_plan(plan)
             return
-        done = await admin.reset(case_id, to, _caller(), reason)
+        done = await admin.reset(target, to, _caller(), reason, subject=subject)
         if as_json:
             print_json(done)
             return
         print_plan(done.plan)
         console.print(
-            f"reset: new run {done.new_run_id}; "
-            f"read model: {done.reconcile.changed} row(s) repaired"
+            f"reset: new run {done.new_run_id}; read model: {done.rows_repaired} row(s) repaired"
         )
 
     run(work)
@@ -231,14 +235,15 @@ def reset(
 
 def print_plan(plan: ResetPlan) -> None:
     console.print(
-        f"case {plan.case_id}: {plan.state_now} → {plan.state_after} "
+        f"{plan.subject} {plan.subject_id}: {plan.state_now} → {plan.state_after or '?'} "
         f"(reset to event {plan.reset_event_id}, {plan.events_dropped} history events dropped)"
     )
     for t in plan.replayed:
-        console.print(f"  keep   {t.seq:>3} {t.trigger or '(created)'} → {t.dest}  {t.on}")
+        console.print(f"  keep   {t.seq:>3} {t.trigger or '(created)'} → {t.dest}  {t.on or ''}")
     for t in plan.undone:
-        console.print(f"  undo   {t.seq:>3} {t.trigger or ''} → {t.dest}  {t.on}")
-    console.print(f"  read model: {plan.read_model_rows_to_delete} transition row(s) removed")
+        console.print(f"  undo   {t.seq:>3} {t.trigger or ''} → {t.dest}  {t.on or ''}")
+    if plan.subject is Subject.case:
+        console.print(f"  read model: {plan.read_model_rows_to_delete} transition row(s) removed")
     for note in plan.notes:
         console.print(f"  note: {note}")
 

@@ -12,7 +12,7 @@ import asyncio
 import datetime as dt
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from google.protobuf.duration_pb2 import Duration
@@ -62,6 +62,8 @@ from models.case.record import Actor, AdminInput, TransitionRecord
 from models.case.states import Role
 from models.errors import CaseError, GuardFailed, InvalidPayload
 from models.ids import case_id_of, case_workflow_id, council_workflow_id, session_workflow_id
+from models.session.lifecycle import RULES as SESSION_RULES
+from models.session.lifecycle import Act
 from models.session.record import SessionAct
 from persistence.database import make_engine
 from persistence.reconcile import transition_rows
@@ -157,6 +159,7 @@ async def _register_missing(client: Client, namespace: str) -> list[str]:
 
 
 UPDATE_TIMEOUT_S = 30.0
+CLOCK_SKEW = dt.timedelta(seconds=5)  # between this host and the Temporal server
 
 
 async def reproject_councils(settings: Settings) -> dict[str, int]:
@@ -355,78 +358,144 @@ class AdminService:
 
     # -- reset -----------------------------------------------------------------------------
 
-    async def reset_points(self, case_id: str) -> list[ResetPoint]:
-        """The acts of the case's current run it can be reset to (just after each)."""
-        snap = await self.edge.cases.snapshot(case_id)
-        with translated(f"case {case_id}"):
-            run = await history.current_run(self.client, case_workflow_id(case_id))
-            return await history.reset_points(self.client, run, snap.history)
+    async def _acts(self, subject: Subject, subject_id: str) -> Acts:
+        """A case's or a session's acts in its current run, and the points before them."""
+        if subject is Subject.case:
+            snap = await self.edge.cases.snapshot(subject_id)
+            with translated(f"case {subject_id}"):
+                run = await history.current_run(self.client, case_workflow_id(subject_id))
+                points = await history.reset_points(self.client, run, snap.history)
+            notes = []
+            if snap.run_count > 1:
+                notes.append(
+                    "transitions before the case's last continue-as-new cannot be reset to"
+                )
+            return Acts(
+                workflow_id=case_workflow_id(subject_id),
+                run=run,
+                points=points,
+                lines=[line_of(t) for t in snap.history],
+                state_now=snap.state.value,
+                parked=(snap.parked.seq, snap.parked.step) if snap.parked else None,
+                notes=notes,
+            )
+        record = await self.edge.sessions.record(subject_id)
+        workflow_id = session_workflow_id(subject_id)
+        with translated(f"session {subject_id}"):
+            run = await history.current_run(self.client, workflow_id)
+        done = history.session_acts(run, {act.value for act in Act})
+        offset = record.version - len(done)
+        logged = {line.version: line for line in record.acts}
+        lines = [TransitionLine(seq=0, trigger=None, source=None, dest="planned", on=None)]
+        lines = lines[: 1 if offset == 0 else 0]
+        for kept, update in enumerate(done, start=offset + 1):
+            entry = logged.get(kept)
+            lines.append(
+                TransitionLine(
+                    seq=kept,
+                    trigger=update.name,
+                    source=None,
+                    dest=entry.state.value if entry else None,
+                    on=entry.on if entry and entry.on else update.on.date(),
+                )
+            )
+        moved = [i.case_id for i in record.items]
+        return Acts(
+            workflow_id=workflow_id,
+            run=run,
+            points=history.session_reset_points(done, offset),
+            lines=lines,
+            state_now=record.state.value,
+            parked=None,
+            notes=[],
+            cases=moved,
+        )
 
-    async def reset_plan(self, case_id: str, seq: int) -> ResetPlan:
-        """The dry run of a reset to just after transition ``seq``: what is replayed, what
-        is undone, what the read model loses. Changes nothing."""
-        snap = await self.edge.cases.snapshot(case_id)
-        with translated(f"case {case_id}"):
-            run = await history.current_run(self.client, case_workflow_id(case_id))
-            points = await history.reset_points(self.client, run, snap.history)
-        latest = max(t.seq for t in snap.history)
-        point = next((p for p in points if p.seq == seq), None)
+    async def reset_points(
+        self, subject_id: str, *, subject: Subject = Subject.case
+    ) -> list[ResetPoint]:
+        """The acts of the case's (or session's) current run it can be reset to."""
+        return (await self._acts(subject, subject_id)).points
+
+    async def reset_plan(
+        self, subject_id: str, seq: int, *, subject: Subject = Subject.case
+    ) -> ResetPlan:
+        """The dry run of a reset to just after act ``seq`` (a case's transition, a session's
+        version): what is replayed, what is undone, what the read model loses. Changes
+        nothing."""
+        acts = await self._acts(subject, subject_id)
+        latest = max(t.seq for t in acts.lines)
+        point = next((p for p in acts.points if p.seq == seq), None)
+        what = "transition" if subject is Subject.case else "act"
         if seq >= latest:
-            raise InvalidPayload(f"seq: {seq} is the case's latest transition; nothing to undo")
+            raise InvalidPayload(f"seq: {seq} is the {subject}'s latest {what}; nothing to undo")
         if point is None:
-            offered = ", ".join(str(p.seq) for p in points if p.seq < latest) or "none"
+            offered = ", ".join(str(p.seq) for p in acts.points if p.seq < latest) or "none"
             raise InvalidPayload(
-                f"seq: no act of the case's current run follows transition {seq} "
+                f"seq: no act of the {subject}'s current run follows {what} {seq} "
                 f"(possible: {offered})"
             )
-        kept = [t for t in snap.history if t.seq <= seq]
-        undone = [t for t in snap.history if t.seq > seq]
-        with Session(self.engine) as session:
-            rows_after = len([s for s in transition_rows(session, case_id) if s > seq])
+        kept = [t for t in acts.lines if t.seq <= seq]
+        undone = [t for t in acts.lines if t.seq > seq]
         notes = [
             "mail already sent and document files already written stay as they are",
             "acts after this point are not applied again (neither updates nor signals)",
+            *acts.notes,
         ]
-        if snap.run_count:
-            notes.append("transitions before the case's last continue-as-new cannot be reset to")
-        if snap.parked is not None and snap.parked.seq > seq:
-            notes.append(f"the parked step {snap.parked.step} (seq {snap.parked.seq}) goes too")
+        rows_after = 0
+        if subject is Subject.case:
+            with Session(self.engine) as session:
+                rows_after = len([s for s in transition_rows(session, subject_id) if s > seq])
+        else:
+            notes.append("the session's read-model row is rewritten from the reset run")
+            case_acts = {r.act.value for r in SESSION_RULES if r.case_trigger is not None}
+            if acts.cases and any(t.trigger in case_acts for t in undone):
+                notes.append(
+                    "its cases keep what the undone acts did to them (reset each case on its "
+                    "own if needed): " + ", ".join(acts.cases)
+                )
+        if acts.parked is not None and acts.parked[0] > seq:
+            notes.append(f"the parked step {acts.parked[1]} (seq {acts.parked[0]}) goes too")
         return ResetPlan(
-            case_id=case_id,
-            workflow_id=case_workflow_id(case_id),
-            run_id=run.run_id,
+            subject=subject,
+            subject_id=subject_id,
+            workflow_id=acts.workflow_id,
+            run_id=acts.run.run_id,
             seq=seq,
             reset_event_id=point.reset_event_id,
-            state_now=snap.state,
-            state_after=kept[-1].dest,
-            replayed=[line_of(t) for t in kept],
-            undone=[line_of(t) for t in undone],
-            events_dropped=len([e for e in run.events if e.event_id >= point.reset_event_id]),
+            state_now=acts.state_now,
+            state_after=kept[-1].dest if kept else None,
+            replayed=kept,
+            undone=undone,
+            events_dropped=len([e for e in acts.run.events if e.event_id >= point.reset_event_id]),
             read_model_rows_to_delete=rows_after,
             notes=notes,
         )
 
     async def reset(
         self,
-        case_id: str,
+        subject_id: str,
         seq: int,
         by: AdminCaller,
         reason: str,
         *,
         seen_latest: int | None = None,
+        subject: Subject = Subject.case,
     ) -> ResetDone:
-        """Reset the case to just after transition ``seq`` (as its dry run says), wait for
-        the new run to answer, and reconcile the case's rows. ``seen_latest``: the case's
-        latest transition when its dry run was shown; refused if the case has moved since."""
+        """Reset the case (or session) to just after act ``seq`` (as its dry run says), wait
+        for the new run to answer, and reconcile its rows. ``seen_latest``: its latest act
+        when the dry run was shown; refused if it has moved since."""
         reason = reason_given(reason)
-        plan = await self.reset_plan(case_id, seq)
+        plan = await self.reset_plan(subject_id, seq, subject=subject)
         latest = plan.undone[-1].seq
+        what = "transition" if subject is Subject.case else "act"
         if seen_latest is not None and seen_latest != latest:
             raise GuardFailed(
-                f"seq: case {case_id} has moved since the dry run (transition {seen_latest} "
-                f"then, {latest} now); look at the dry run again"
+                f"seq: {subject} {subject_id} has moved since the dry run ({what} "
+                f"{seen_latest} then, {latest} now); look at the dry run again"
             )
-        with translated(f"case {case_id}"):
+        started = dt.datetime.now(dt.UTC)
+        with translated(f"{subject} {subject_id}"):
             new_run = await history.reset(
                 self.client,
                 self.settings.namespace,
@@ -434,32 +503,63 @@ class AdminService:
                 plan.run_id,
                 plan.reset_event_id,
                 seq,
+                what,
             )
-        await self._settled(case_id, seq)
-        report = await self.reconciler.cases(only={case_id})
-        done = ResetDone(plan=plan, new_run_id=new_run, reconcile=report)
+        if subject is Subject.case:
+            repaired = await self._settled(subject_id, seq, started)
+            report = await self.reconciler.cases(only={subject_id})
+        else:
+            repaired = await self._session_settled(subject_id, seq, started)
+            report = await self.reconciler.sessions(only={subject_id})
+        done = ResetDone(plan=plan, new_run_id=new_run, case_repaired=repaired, reconcile=report)
         self._done(
             AdminVerb.reset,
             by,
             reason,
-            f"case:{case_id}",
-            f"to transition {seq}: {plan.state_now} → {plan.state_after}, "
-            f"{len(plan.undone)} transition(s) undone, {report.changed} row(s) repaired",
+            f"{subject}:{subject_id}",
+            f"to {what} {seq}: {plan.state_now} → {plan.state_after}, "
+            f"{len(plan.undone)} {what}(s) undone, {done.rows_repaired} row(s) repaired",
         )
         return done
 
-    async def _settled(self, case_id: str, seq: int, timeout: float = 30.0) -> None:
-        """Wait until the new run answers with the reset point's state."""
+    async def _settled(
+        self, case_id: str, seq: int, since: dt.datetime, timeout: float = 30.0
+    ) -> int:
+        """Wait until the new run has met the reset (its timeline shows it) and repaired its
+        rows; how many rows it repaired."""
         deadline = asyncio.get_running_loop().time() + timeout
+        since -= CLOCK_SKEW
         while True:
             try:
                 snap = await self.edge.cases.snapshot(case_id)
-                if max(t.seq for t in snap.history) == seq:
-                    return
+                met = [m for m in snap.resets if m.seq == seq and m.at >= since]
+                if met and met[-1].rows_repaired is not None:
+                    return met[-1].rows_repaired
             except CaseError:
                 pass
             if asyncio.get_running_loop().time() > deadline:
                 raise CaseError(f"case {case_id}: the reset run did not answer in {timeout:.0f} s")
+            await asyncio.sleep(0.1)
+
+    async def _session_settled(
+        self, session_id: str, seq: int, since: dt.datetime, timeout: float = 30.0
+    ) -> int:
+        """Wait until the session's new run has met the reset and rewritten its rows; how
+        many rows it wrote."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        since -= CLOCK_SKEW
+        while True:
+            try:
+                record = await self.edge.sessions.record(session_id)
+                met = [m for m in record.resets if m.version == seq and m.at >= since]
+                if met and met[-1].rows_repaired is not None:
+                    return met[-1].rows_repaired
+            except CaseError:
+                pass
+            if asyncio.get_running_loop().time() > deadline:
+                raise CaseError(
+                    f"session {session_id}: the reset run did not answer in {timeout:.0f} s"
+                )
             await asyncio.sleep(0.1)
 
     # -- failing workflow tasks ----------------------------------------------------------
@@ -544,6 +644,20 @@ async def open_admin(settings: Settings) -> AdminService:
         settings.read_model_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms
     )
     return AdminService(edge, engine)
+
+
+@dataclass
+class Acts:
+    """A case's or a session's acts in its current run, as a reset sees them."""
+
+    workflow_id: str
+    run: history.RunHistory
+    points: list[ResetPoint]
+    lines: list[TransitionLine]  # every act of the run (a case: its whole history), by seq
+    state_now: str
+    parked: tuple[int, str] | None  # a case's parked step: (seq, step)
+    notes: list[str]
+    cases: list[str] = field(default_factory=list)  # a session's agenda
 
 
 @dataclass(frozen=True)

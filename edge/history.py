@@ -5,6 +5,7 @@ never logged."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 from dataclasses import dataclass
@@ -41,13 +42,23 @@ async def current_run(client: Client, workflow_id: str) -> RunHistory:
     return RunHistory(run_id=description.run_id, events=events)
 
 
-async def reset_points(
-    client: Client, run: RunHistory, history: list[TransitionRecord]
-) -> list[ResetPoint]:
-    """One point before each act of the run: the workflow task that accepted the act.
-    Resetting there keeps everything up to the transition before the act (``seq``) and
-    drops the act and all that followed it."""
-    points: list[ResetPoint] = []
+@dataclass
+class AcceptedUpdate:
+    """An update the run accepted and completed successfully: an act."""
+
+    name: str
+    event: HistoryEvent  # its UpdateAccepted event
+    task_completed: int  # the WorkflowTaskCompleted that accepted it (0: the run's first task)
+
+    @property
+    def on(self) -> dt.datetime:
+        return self.event.event_time.ToDatetime(tzinfo=dt.UTC)
+
+
+def accepted_updates(run: RunHistory) -> list[AcceptedUpdate]:
+    """Every update of the run that succeeded, in order, with the task that accepted it
+    (a reset to that task drops the update and everything after it)."""
+    found: list[AcceptedUpdate] = []
     last_task_completed = 0
     succeeded = {
         e.workflow_execution_update_completed_event_attributes.meta.update_id
@@ -61,8 +72,43 @@ async def reset_points(
         if event.event_type != EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
             continue
         request = event.workflow_execution_update_accepted_event_attributes.accepted_request
-        if request.input.name != ACT_UPDATE or request.meta.update_id not in succeeded:
-            continue  # not an act, or one its handler refused after all: no transition
+        if request.meta.update_id in succeeded:
+            found.append(AcceptedUpdate(request.input.name, event, last_task_completed))
+    return found
+
+
+def session_acts(run: RunHistory, acts: set[str]) -> list[AcceptedUpdate]:
+    """The session's acts in this run (``acts``: the session table's update names)."""
+    return [u for u in accepted_updates(run) if u.name in acts]
+
+
+def session_reset_points(done: list[AcceptedUpdate], offset: int) -> list[ResetPoint]:
+    """One point before each of a session's acts ``done`` in its run: ``seq`` is the version
+    it keeps (``offset``: the acts before this run)."""
+    return [
+        ResetPoint(
+            seq=offset + kept,
+            trigger=u.name,
+            event_id=u.event.event_id,
+            reset_event_id=u.task_completed,
+        )
+        for kept, u in enumerate(done)
+        if u.task_completed
+    ]
+
+
+async def reset_points(
+    client: Client, run: RunHistory, history: list[TransitionRecord]
+) -> list[ResetPoint]:
+    """One point before each act of the run: the workflow task that accepted the act.
+    Resetting there keeps everything up to the transition before the act (``seq``) and
+    drops the act and all that followed it."""
+    points: list[ResetPoint] = []
+    for update in accepted_updates(run):
+        if update.name != ACT_UPDATE:
+            continue  # not an act
+        event, last_task_completed = update.event, update.task_completed
+        request = event.workflow_execution_update_accepted_event_attributes.accepted_request
         [act] = await client.data_converter.decode(list(request.input.args.payloads), [ActInput])
         fired = [
             t.seq
@@ -85,7 +131,13 @@ async def reset_points(
 
 
 async def reset(
-    client: Client, namespace: str, workflow_id: str, run_id: str, event_id: int, seq: int
+    client: Client,
+    namespace: str,
+    workflow_id: str,
+    run_id: str,
+    event_id: int,
+    seq: int,
+    what: str = "transition",
 ) -> str:
     """Reset the run to the workflow task ``event_id``; returns the new run's id. Neither
     signals nor updates after the point are re-applied (the acts after it are undone). The
@@ -94,7 +146,7 @@ async def reset(
         ResetWorkflowExecutionRequest(
             namespace=namespace,
             workflow_execution=WorkflowExecution(workflow_id=workflow_id, run_id=run_id),
-            reason=f"toshin admin reset to transition {seq}",
+            reason=f"toshin admin reset to {what} {seq}",
             workflow_task_finish_event_id=event_id,
             request_id=uuid.uuid4().hex,
             reset_reapply_type=ResetReapplyType.RESET_REAPPLY_TYPE_NONE,

@@ -189,18 +189,23 @@ class Reconciler:
             session.commit()
         report.repairs("missing" if existing is None else "stale", f"case {snap.case_id}")
 
-    async def sessions(self) -> ReconcileReport:
-        """Every session of this task queue against its row and agenda rows."""
+    async def sessions(self, only: set[str] | None = None) -> ReconcileReport:
+        """Every session of this task queue (or ``only`` these ids) against its row and
+        agenda rows."""
         report = ReconcileReport()
         seen: set[str] = set()
         prefix = session_workflow_id("")
         with Session(self.engine) as session:
             existing = rows.session_rows(session)
         with translated("reconcile sessions"):
-            listed = {
-                wf.id: None
-                async for wf in self.client.list_workflows(self._query("SessionWorkflow"))
-            }
+            listed = (
+                {session_workflow_id(i): None for i in sorted(only)}
+                if only is not None
+                else {
+                    wf.id: None
+                    async for wf in self.client.list_workflows(self._query("SessionWorkflow"))
+                }
+            )
         for workflow_id in listed:  # each once, though a reset or continue-as-new lists runs
             session_id = workflow_id.removeprefix(prefix)
             seen.add(session_id)
@@ -224,7 +229,10 @@ class Reconciler:
                 )
                 session.commit()
             report.repairs("missing" if row is None else "stale", f"session {session_id}")
-        for session_id in sorted(set(existing) - seen):
+        candidates = set(existing) - seen
+        if only is not None:
+            candidates &= only
+        for session_id in sorted(candidates):
             if session_ended(existing[session_id]):
                 report.retained += 1
                 continue

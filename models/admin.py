@@ -11,7 +11,6 @@ from typing import Literal
 from pydantic import ConfigDict, Field
 
 from models.case.document import Strict
-from models.case.states import CaseState
 from models.errors import InvalidPayload
 
 REASON_MAX = 500
@@ -88,23 +87,28 @@ class ResetPoint(Strict):
 
 
 class TransitionLine(Strict):
+    """An act as a reset shows it: a case's transition, or a session's act (``seq``: the
+    session's version after it)."""
+
     seq: int
-    trigger: str | None
-    source: CaseState | None
-    dest: CaseState
-    on: dt.date
+    trigger: str | None  # a case's trigger, a session's act (None: created)
+    source: str | None
+    dest: str | None  # None: a session act from before sessions logged their states
+    on: dt.date | None
 
 
 class ResetPlan(Strict):
-    """What a reset of a case to just after act ``seq`` keeps and undoes (the dry run)."""
+    """What a reset of a case (or session) to just after act ``seq`` keeps and undoes (the
+    dry run)."""
 
-    case_id: str
+    subject: Subject = Subject.case
+    subject_id: str
     workflow_id: str
     run_id: str
     seq: int
     reset_event_id: int
-    state_now: CaseState
-    state_after: CaseState
+    state_now: str
+    state_after: str | None
     replayed: list[TransitionLine]  # kept: replayed from history up to the reset point
     undone: list[TransitionLine]  # gone from the engine and, by reconcile, the read model
     events_dropped: int  # history events after the reset point
@@ -115,7 +119,12 @@ class ResetPlan(Strict):
 class ResetDone(Strict):
     plan: ResetPlan
     new_run_id: str
-    reconcile: ReconcileReport
+    case_repaired: int  # read-model rows the case (or session) rewrote once it met the reset
+    reconcile: ReconcileReport  # the check after it (nothing left to repair, normally)
+
+    @property
+    def rows_repaired(self) -> int:
+        return self.case_repaired + self.reconcile.changed
 
 
 class ReconcileReport(Strict):

@@ -22,6 +22,8 @@ class AuditAction(StrEnum):
     case_list_csv = "case_list_csv"
     document_download = "document_download"
     admin_action = "admin_action"
+    case_reset = "case_reset"  # a case met a reset of its workflow (recorded by the engine)
+    session_reset = "session_reset"  # the same, for a session
     codec_decode = "codec_decode"
     codec_encode = "codec_encode"
     codec_refused = "codec_refused"

@@ -359,6 +359,8 @@ AUDIT_ACTION_LABELS: dict[AuditAction, str] = {
     AuditAction.case_list_csv: "案件一覧のCSV出力",
     AuditAction.document_download: "文書のダウンロード",
     AuditAction.admin_action: "管理操作",
+    AuditAction.case_reset: "案件のリセット(エンジンが検知)",
+    AuditAction.session_reset: "会議のリセット(エンジンが検知)",
     AuditAction.codec_decode: "ペイロードの復号",
     AuditAction.codec_encode: "ペイロードの暗号化",
     AuditAction.codec_refused: "ペイロード復号の拒否",

@@ -9,10 +9,10 @@ from enum import StrEnum
 from pydantic import Field
 
 from models.case.document import CaseKind, Category, Strict
-from models.case.record import ActInput, TransitionRecord
+from models.case.record import ActInput, ResetMark, TransitionRecord
 from models.case.states import CaseState
 from models.session.council import Council
-from models.session.record import CarryIn, SessionRecord
+from models.session.record import CarryIn, SessionRecord, SessionReset
 
 
 class CaseSummary(Strict):
@@ -35,6 +35,15 @@ class CaseSummary(Strict):
 class ProjectTransitionInput(Strict):
     summary: CaseSummary
     transition: TransitionRecord
+
+
+class CaseResetInput(Strict):
+    """A reset the case met: its rows made to say what it holds now (``history``), and the
+    reset recorded in the audit trail once (keyed by the case and the reset's time)."""
+
+    summary: CaseSummary
+    history: list[TransitionRecord]
+    mark: ResetMark
 
 
 class SupersedeInput(Strict):
@@ -133,6 +142,13 @@ class CouncilProjectionInput(Strict):
     council: Council
     sessions_planned: int = Field(ge=0)
     version: int = Field(ge=0)
+
+
+class SessionResetInput(Strict):
+    """A reset the session met: its rows rewritten as ``record`` says, audited once."""
+
+    record: SessionRecord
+    mark: SessionReset
 
 
 class SessionProjectionInput(Strict):

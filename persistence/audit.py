@@ -70,6 +70,16 @@ def append_in(
     return int(seq)
 
 
+def has_record(conn: Connection, *, action: str, case_id: str | None, detail_part: str) -> bool:
+    """Whether a record of ``action`` (on the case, when one is named) whose detail holds
+    ``detail_part`` exists (a retried activity appends its record once)."""
+    c = RECORDS.c
+    query = select(c.seq).where(c.action == action, c.detail.contains(detail_part))
+    if case_id is not None:
+        query = query.where(c.case_id == case_id)
+    return conn.execute(query.limit(1)).first() is not None
+
+
 def head(conn: Connection) -> tuple[int, str]:
     seq, mac = conn.execute(select(HEAD.c.seq, HEAD.c.mac).where(HEAD.c.id == 1)).one()
     return int(seq), str(mac)

@@ -75,18 +75,23 @@ def rewrite_case(
     summary: CaseSummary,
     history: list[TransitionRecord],
     now: dt.datetime,
-    sealer: Sealer,
+    sealer: Sealer | None,
     people: PeopleBook | None = None,
-) -> None:
+) -> int:
     """Make the case row and its transition log say exactly what the workflow says: the
     row overwritten (even with a lower seq, after a reset), transitions the workflow no
-    longer has removed, changed ones replaced, missing ones added."""
+    longer has removed, changed ones replaced, missing ones added. Returns how many rows it
+    changed (the case row counts once)."""
     wanted = {t.seq: t for t in history}
+    changed = 0
     for seq, old in transition_rows(session, summary.case_id).items():
         if seq not in wanted or row_key(old) != transition_key(wanted[seq], people):
             session.delete(old)
+            changed += 1
     session.flush()
     row = session.get(CaseRow, summary.case_id)
+    if row is None or any(getattr(row, k) != v for k, v in summary.model_dump().items()):
+        changed += 1
     if row is None:
         session.add(CaseRow(**summary.model_dump(), updated_at=now))
     else:
@@ -101,6 +106,8 @@ def rewrite_case(
             repository.project_transition(
                 session, summary=summary, transition=t, now=now, sealer=sealer, people=people
             )
+            changed += 1
+    return changed
 
 
 def delete_case(session: Session, case_id: str) -> None:

@@ -283,6 +283,7 @@ JOURNEYS: dict[str, list[Step | Admin | Lock]] = {
 }
 POLICIES = {"continued_as_new": SHORT_HISTORY_POLICY}
 PARKED_ANSWER = "session_parked_answer"  # a session journey (Recorder.parked_answer)
+RESET_BY_CLI = "reset_by_temporal_cli"  # a case reset with `temporal workflow reset`
 JOURNEYS["continued_as_new"] = JOURNEYS["conditions_active"]
 
 # -- driving -----------------------------------------------------------------------------------
@@ -424,6 +425,47 @@ class Recorder:
         self.recorded[f"{name}_session"] = [session_workflow_id(sid)]
         self.recorded[f"{name}_case"] = [case_workflow_id(case_id)]
 
+    async def reset_by_cli(self, name: str) -> None:
+        """A case in precheck reset with the Temporal CLI to before its second act; the case
+        meets the reset (a ResetMark, its rows repaired), then acts again."""
+        from edge import history
+
+        gateway = self.gateway()
+        snap = await gateway.create_case(
+            document=sample_document(), actor=actor(Role.department, "保健センター")
+        )
+        case_id = snap.case_id
+        for step in TO_PRECHECK:
+            act = ActInput(trigger=step.trigger, actor=actor(step.role), payload=step.payload)
+            _check(name, step.trigger, await gateway.act(case_id, act), step.expect, False)
+        workflow_id = case_workflow_id(case_id)
+        await _settle(self.client.get_workflow_handle(workflow_id))
+        run = await history.current_run(self.client, workflow_id)
+        full = await gateway.snapshot(case_id)
+        [_, point] = await history.reset_points(self.client, run, full.history)
+        proc = await asyncio.create_subprocess_exec(
+            str(ROOT / ".venv" / "bin" / "temporal"),
+            *("workflow", "reset", "--address", self.client.service_client.config.target_host),
+            *("-w", workflow_id, "--event-id", str(point.reset_event_id)),
+            *("--reason", "recorded reset", "--reapply-exclude", "All"),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _, err = await proc.communicate()
+        if proc.returncode != 0:
+            raise RuntimeError(f"{name}: temporal workflow reset: {err.decode()}")
+        for _ in range(200):
+            snap = await gateway.snapshot(case_id)
+            if snap.resets and snap.resets[-1].rows_repaired is not None:
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise RuntimeError(f"{name}: the case did not meet the reset")
+        again = TO_PRECHECK[1]
+        act = ActInput(trigger=again.trigger, actor=actor(again.role), payload=again.payload)
+        _check(name, "again", await gateway.act(case_id, act), again.expect, False)
+        self.recorded[name] = [workflow_id]
+
     async def scenario(self, path: Path) -> bool:
         scenario = load_scenario(path)
         runner = ScenarioRunner(self.gateway(), admin=TEST_ADMIN, unique=True)
@@ -543,6 +585,9 @@ async def run(only: list[str], into: str | None = None) -> int:
                     if not only or PARKED_ANSWER in only:
                         print(f"journey {PARKED_ANSWER}")
                         await recorder.parked_answer(PARKED_ANSWER)
+                    if not only or RESET_BY_CLI in only:
+                        print(f"journey {RESET_BY_CLI}")
+                        await recorder.reset_by_cli(RESET_BY_CLI)
                     written = await recorder.write(HISTORIES / into if into else HISTORIES)
         finally:
             await env.shutdown()

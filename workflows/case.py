@@ -24,16 +24,19 @@ with workflow.unsafe.imports_passed_through():
         CaseRecord,
         CaseResult,
         CaseSnapshot,
+        ResetMark,
         TransitionRecord,
     )
     from models.case.states import CaseState, Trigger
+    from models.case.views import case_summary
     from models.errors import CaseError
     from models.labels import STATE_LABELS
-    from models.projection import SupersedeInput
+    from models.projection import CaseResetInput, SupersedeInput
 
 from workflows.case_core import JST, Effect
 from workflows.case_schedule import CaseSchedule
 from workflows.case_steps import CaseSteps, describe_change_case, rejected
+from workflows.resets import ResetSensor
 
 # Patches (workflow.patched): never remove one while histories that predate it may replay.
 # More in case_core (TRACKING, ANSWER_DOCUMENT) and case_steps (ABORT_BY_RULE).
@@ -83,11 +86,27 @@ class CaseWorkflow(CaseSchedule, CaseSteps):
             self._case.history.append(created)
             self._effects.append(self._projection_effect(created))
         self._machine = CaseMachine(self._case.state)
+        self._resets = ResetSensor(lambda: (self._case.seq, self._case.state))
+
+    async def _note_resets(self) -> None:
+        """Record each reset the case meets: a timeline entry at once, then its rows repaired
+        and the reset audited before any later step (repair_after_reset)."""
+        while True:
+            for seq, state in await self._resets.met():
+                mark = ResetMark(seq=seq, state=state, at=workflow.now())
+                self._case.resets.append(mark)
+                kept = [t for t in self._case.history if t.seq <= seq]
+                repair = CaseResetInput(
+                    summary=case_summary(self._case, self._config), history=kept, mark=mark
+                )
+                self._effects.insert(0, Effect("repair_after_reset", seq, reset=repair))
 
     @workflow.run
     async def run(self, inp: CaseInput) -> CaseResult:
         """Run the effects of accepted acts until the case ends; continue-as-new when long."""
+        self._resets.running()
         self._upsert_search_attributes()
+        self._reset_watch = asyncio.create_task(self._note_resets())
         if self._tracks():
             self._sender = asyncio.create_task(self._send_notices())
         while True:

@@ -27,7 +27,12 @@ with workflow.unsafe.imports_passed_through():
     from models.case.states import CaseState, Trigger
     from models.case.views import case_fiscal_year, case_snapshot, case_summary
     from models.documents.spec import CaseSource, DocType, GenerateDocumentInput
-    from models.projection import ProjectDeadlinesInput, ProjectTransitionInput, SupersedeInput
+    from models.projection import (
+        CaseResetInput,
+        ProjectDeadlinesInput,
+        ProjectTransitionInput,
+        SupersedeInput,
+    )
     from models.search_attributes import (
         CASE_KIND,
         CASE_STATE,
@@ -44,7 +49,12 @@ ANSWER_DOCUMENT = "answer-issued-generates-toshinsho"
 
 
 StepName = Literal[
-    "project_transition", "supersede_case", "project_deadlines", "generate_document", "archive_case"
+    "project_transition",
+    "supersede_case",
+    "project_deadlines",
+    "generate_document",
+    "archive_case",
+    "repair_after_reset",
 ]
 
 
@@ -59,6 +69,7 @@ class Effect:
     deadlines: ProjectDeadlinesInput | None = None
     document: GenerateDocumentInput | None = None
     archive: ArchiveCaseInput | None = None
+    reset: CaseResetInput | None = None
 
 
 @dataclass
@@ -83,6 +94,7 @@ class CaseCore:
     _rungs_sent: int
     _sender: asyncio.Task[None] | None
     _resending: bool  # an admin's retry of a parked reminder is being sent
+    _reset_watch: asyncio.Task[None]
 
     def _today(self) -> dt.date:
         policy = self._config.policy

@@ -28,11 +28,13 @@ with workflow.unsafe.imports_passed_through():
         CaseWarning,
         ChangeCaseInfo,
         ParkedStep,
+        ResetMark,
         TransitionRecord,
     )
     from models.case.states import CaseState
     from models.errors import CaseError
     from models.policy import CasePolicy
+    from models.projection import CaseResetInput
     from models.tracking.notices import DueNotice
 
 from workflows.case_core import AdminCommand, CaseCore, Effect
@@ -98,6 +100,16 @@ async def execute(effect: Effect, policy: CasePolicy) -> str | None:
     return None
 
 
+async def repair_after_reset(inp: CaseResetInput, policy: CasePolicy) -> int:
+    """The case's rows rewritten and the reset audited, after a reset (an activity)."""
+    return await workflow.execute_local_activity_method(
+        ProjectionActivities.repair_after_reset,
+        inp,
+        start_to_close_timeout=policy.step_timeout,
+        retry_policy=step_retry(policy, policy.step_attempts),
+    )
+
+
 async def describe_change_case(change_case: str, policy: CasePolicy) -> ChangeCaseInfo:
     """Look the change case up (an activity: a workflow cannot query another)."""
     return await workflow.execute_activity_method(
@@ -153,6 +165,10 @@ class CaseSteps(CaseCore):
         attempts = 0
         while True:
             try:
+                if effect.reset is not None:
+                    repaired = await repair_after_reset(effect.reset, self._config.policy)
+                    self._reset_repaired(effect.reset.mark, repaired)
+                    return
                 warning = await execute(effect, self._config.policy)
             # a failed local activity surfaces as its own ApplicationError, not ActivityError
             except (ActivityError, ApplicationError, TemporalTimeoutError) as err:
@@ -168,6 +184,12 @@ class CaseSteps(CaseCore):
                     CaseWarning(code="parent_not_superseded", message=warning, seq=effect.seq)
                 )
             return
+
+    def _reset_repaired(self, mark: ResetMark, repaired: int) -> None:
+        self._case.resets = [
+            m.model_copy(update={"rows_repaired": repaired}) if m == mark else m
+            for m in self._case.resets
+        ]
 
     async def _send_notices(self) -> None:
         """Send the case's queued reminders one by one, forever. The activity sends each key

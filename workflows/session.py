@@ -28,6 +28,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows import session_schedule as schedule
     from workflows import session_steps as steps
 
+from workflows.resets import ResetSensor
+
 # Patches (workflow.patched): never remove one while histories that predate it may replay.
 MINUTES_DOCUMENTS = "minutes-approved-generates-kaigiroku"
 PROJECT_SESSION = "session-projected-to-read-model"
@@ -45,10 +47,28 @@ class SessionWorkflow:
             self._s.clock = inp.clock
         self._lock = asyncio.Lock()
         self._changed = False
+        self._resets = ResetSensor(lambda: (self._s.version, self._s.state))
+
+    async def _note_resets(self) -> None:
+        """Record each reset the session meets: in its record and warnings at once, then
+        its rows rewritten and the reset audited (repair_session_after_reset)."""
+        while True:
+            for version, state in await self._resets.met():
+                mark = s.SessionReset(version=version, state=state, at=workflow.now())
+                self._s.resets.append(mark)
+                sc.warn(self._s, "reset", f"reset to act {version} ({state.value}) at {mark.at}")
+                repaired = await steps.repair_after_reset(self._s, mark)
+                self._s.resets = [
+                    m.model_copy(update={"rows_repaired": repaired}) if m == mark else m
+                    for m in self._s.resets
+                ]
+                self._changed = True
 
     @workflow.run
     async def run(self, inp: s.SessionInput) -> str:
         """Remind the secretariat of overdue notice, materials and minutes; end when done."""
+        self._resets.running()
+        self._reset_watch = asyncio.create_task(self._note_resets())
         await self._project()  # the planned session is listed at once
         while not finished(self._s):
             await schedule.wait_for_due_or_change(self._s, self._closures, lambda: self._changed)

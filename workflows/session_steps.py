@@ -30,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
         NumberRequest,
         ReminderInput,
         SessionProjectionInput,
+        SessionResetInput,
     )
     from models.session.checks import CheckedAct, warn
     from models.session.lifecycle import case_role
@@ -293,6 +294,16 @@ async def generate(record: s.SessionRecord, doc_types: list[DocType]) -> None:
                 s.DocumentFailure(doc_type=doc_type.value, error=message, at=workflow.now())
             )
             warn(record, "document_failed", f"{doc_type.value}: {message}"[:500])
+
+
+async def repair_after_reset(record: s.SessionRecord, mark: s.SessionReset) -> int:
+    """The session's rows rewritten and the reset audited, after it met a reset."""
+    return await workflow.execute_activity_method(
+        ProjectionActivities.repair_session_after_reset,
+        SessionResetInput(record=record.model_copy(deep=True), mark=mark),
+        start_to_close_timeout=PROJECTION_TIMEOUT,
+        retry_policy=PROJECTION_RETRY,
+    )
 
 
 async def project(record: s.SessionRecord) -> None:

@@ -107,6 +107,17 @@ class AdminAction(Strict):
     at: dt.datetime
 
 
+class ResetMark(Strict):
+    """A reset of the case's workflow (from the admin console or `temporal workflow reset`),
+    as the case itself met it in its history: it went back to just after transition
+    ``seq``. No person and no reason: who and why are in the audit trail when an admin did it."""
+
+    seq: int  # the last transition kept
+    state: CaseState  # the state it went back to
+    at: dt.datetime  # when the reset run took over (the reset's key: stable across replays)
+    rows_repaired: int | None = None  # read-model rows the case rewrote after it (None: pending)
+
+
 class CaseConfig(Strict):
     """Everything the rules need besides the case: fixed at start, carried across runs."""
 
@@ -138,6 +149,7 @@ class CaseRecord(BaseModel):
     superseded_by: str | None = None
     parked: ParkedStep | None = None
     admin_log: list[AdminAction] = Field(default_factory=list)
+    resets: list[ResetMark] = Field(default_factory=list)  # resets the case met, oldest first
     runs: int = 1  # workflow runs so far (continue-as-new starts a new one)
     conditions: list[TrackedCondition] = Field(default_factory=list)
     obligations: list[TrackedObligation] = Field(default_factory=list)
@@ -245,6 +257,7 @@ class CaseSnapshot(Strict):
     reminders_queued: int = 0  # reminders not yet confirmed by the mail server
     verified: list[Verification] = Field(default_factory=list)
     archived_at: dt.datetime | None = None  # set when read from the archive (the case ended)
+    resets: list[ResetMark] = Field(default_factory=list)
 
 
 class ActResult(Strict):

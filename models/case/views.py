@@ -57,6 +57,7 @@ def case_snapshot(
         reminders_sent=reminders_sent,
         reminders_queued=len(case.outbox),
         verified=case.verified,
+        resets=case.resets,
     )
 
 

@@ -26,6 +26,7 @@ from models.session.guards import (
 )
 from models.session.lifecycle import Act, SessionRule, rules_of
 from models.session.record import (
+    ActLine,
     AgendaItem,
     AnswerDraft,
     CarryIn,
@@ -223,6 +224,9 @@ def apply(
         if rule.case_trigger is not None or rule.reads_case:
             item.parked = parked  # the case's last answer: a step parked, or all ran
     record.version += 1
+    record.acts.append(
+        ActLine(version=record.version, act=rule.act.value, state=record.state, on=checked.on)
+    )
 
 
 def _none(r: SessionRecord, c: CheckedAct, inp: Any, cl: ClosureTable, n: str | None) -> None:

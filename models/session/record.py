@@ -141,6 +141,26 @@ class SessionClock(Strict):
     day_seconds: float = Field(default=86_400.0, gt=0)
 
 
+class ActLine(Strict):
+    """One accepted act in the session's log: the ``version`` it made, the session's state
+    after it and its business date. The admin's reset of a session shows these."""
+
+    version: int
+    act: str
+    state: SessionState
+    on: dt.date | None = None
+
+
+class SessionReset(Strict):
+    """A reset of the session's workflow as the session met it (workflows/resets.py): it
+    went back to just after act ``version``. Who and why: the audit trail."""
+
+    version: int
+    state: SessionState
+    at: dt.datetime  # when the reset run took over (the reset's key)
+    rows_repaired: int | None = None  # None until its read-model row is rewritten
+
+
 class SessionRecord(BaseModel):
     plan: SessionPlan
     council: Council
@@ -158,6 +178,8 @@ class SessionRecord(BaseModel):
     document_failures: list[DocumentFailure] = Field(default_factory=list)
     clock: SessionClock | None = None
     version: int = 0  # accepted acts so far (the read model keeps the highest)
+    acts: list[ActLine] = Field(default_factory=list)  # sessions before it: later acts only
+    resets: list[SessionReset] = Field(default_factory=list)
 
     def item(self, case_id: str) -> AgendaItem | None:
         return next((i for i in self.items if i.case_id == case_id), None)

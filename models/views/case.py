@@ -197,6 +197,17 @@ def _history(snap: CaseSnapshot) -> Grid:
         ]
         for admin in snap.admin_log
     ]
+    rows += [
+        [
+            "reset",
+            format_date(mark.at.date(), DateStyle.seireki),
+            f"reset to transition {mark.seq}",
+            f"→ {mark.state}",
+            "engine",
+            f"at {mark.at.isoformat(timespec='seconds')}",
+        ]
+        for mark in snap.resets
+    ]
     return Grid(
         title="history", columns=["#", "on", "trigger", "from → to", "who", "why"], rows=rows
     )

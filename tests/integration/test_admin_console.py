@@ -93,21 +93,28 @@ async def test_reset_dry_run_changes_nothing_and_the_reset_undoes_the_later_acts
         )
     recorded = [r.getMessage() for r in caplog.records if r.name == "toshin.admin"]
     assert recorded == [f"admin reset on case:{case_id}: to transition 1: precheck → triage, "
-                        "1 transition(s) undone, 1 row(s) repaired"]  # fmt: skip
+                        "1 transition(s) undone, 2 row(s) repaired"]  # fmt: skip
     assert "山田" not in caplog.text and "誤って" not in caplog.text  # no name, no free text
     # who and why are in the audit trail, and the rows the reset rewrote are sealed
     assert admin.audit.verify().ok
     records = system.sql("select actor, action, case_id, detail from audit_records")
-    assert [r[:3] for r in records] == [("yamada", "admin_action", case_id)]
-    assert "誤って事前確認へ進めたため" in records[0][3]
+    # the case met the reset itself (engine record), then the admin's action was recorded
+    assert [r[:3] for r in records] == [
+        ("engine", "case_reset", case_id),
+        ("yamada", "admin_action", case_id),
+    ]
+    assert str(records[0][3]).startswith("reset to transition 1 (triage) at ")
+    assert "誤って事前確認へ進めたため" in records[1][3]
     assert done.new_run_id != plan.run_id
     snap = await system.gateway.snapshot(case_id)
     assert snap.state == "triage" and [t.seq for t in snap.history] == [0, 1]
+    assert [(m.seq, m.state, m.rows_repaired) for m in snap.resets] == [(1, "triage", 2)]
     assert system.sql("select state, seq from cases where case_id = :c", c=case_id) == [
         ("triage", 1)
     ]
     assert _transitions(system, case_id) == [(0, "draft"), (1, "triage")]
-    assert done.reconcile.stale == 1
+    # the case repaired its rows itself; the reconcile after it found nothing left
+    assert (done.case_repaired, done.reconcile.changed) == (2, 0)
 
     # the case goes on from there, and the read model follows it again
     again = await system.gateway.act(
@@ -253,7 +260,7 @@ async def test_the_cli_resets_with_a_dry_run_and_reconciles(system: System) -> N
         system, "admin", "reset", case_id, "--to", "1", "--reason", "差戻しのため"
     )
     assert code == 0, err
-    assert "precheck → triage" in out and "1 row(s) repaired" in out
+    assert "precheck → triage" in out and "2 row(s) repaired" in out
     assert system.sql("select state from cases where case_id = :c", c=case_id) == [("triage",)]
 
     code, out, err = await cli(

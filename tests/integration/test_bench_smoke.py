@@ -44,6 +44,14 @@ FIGURES: dict[str, list[str]] = {
         rf"^bare update \(counter\)(?:\s+{NUMBER}){{4}}$",
         rf"^ratio ours/bare: p50 {NUMBER}x, p95 {NUMBER}x$",
     ],
+    "codec": [
+        r"^payload codec; read model: SQLite \(WAL\); 5 samples each \(ms\)$",
+        rf"^codec on: act\(submit\) \+ row read(?:\s+{NUMBER}){{4}}$",
+        rf"^codec off: the same(?:\s+{NUMBER}){{4}}$",
+        rf"^codec cost: p50 [+-]{NUMBER} ms \([+-]{NUMBER}%\), p95 [+-]{NUMBER} ms ",
+        r"^act require_consultation\s+[0-9,]+\s+[0-9,]+\s+\+[0-9,]+ \(\+[0-9.]+%\)$",
+        r"^snapshot \(case in precheck\)\s+[0-9,]+\s+[0-9,]+\s+\+[0-9,]+ \(\+[0-9.]+%\)$",
+    ],
     "session_scale": [
         rf"^\s+2(?:\s+{NUMBER}){{4}}\s+{NUMBER} ms\s+[0-9]+\s+[0-9]+\s+ok$",
         rf"^\s+2(?:\s+{NUMBER}){{7}}$",  # the seven phases, each timed

@@ -14,7 +14,9 @@ from edge.users import Login
 from models.admin import AdminVerb, ParkedEntry, Subject, group_by_cause
 from models.case.states import CaseState
 from models.errors import CaseError, InvalidPayload
-from models.labels import STATE_LABELS
+from models.ids import case_workflow_id, session_workflow_id
+from models.labels import SESSION_STATE_LABELS, STATE_LABELS
+from models.session.record import SessionState
 from web.access import ADMIN_PAGES, require
 from web.auth import CSRF_FIELD, check_csrf
 from web.deps import CurrentLogin, Desk, DeskDep
@@ -58,10 +60,16 @@ def state_label(entry: ParkedEntry) -> str:
     return state_label_of(entry.state)
 
 
-def state_label_of(state: str) -> str:
-    """A case's state in Japanese; a session's as it is."""
+def state_label_of(state: str | None) -> str:
+    """A case's or a session's state in Japanese (unknown: ?)."""
+    if state is None:
+        return "?"
     try:
         return STATE_LABELS[CaseState(state)]
+    except ValueError:
+        pass
+    try:
+        return SESSION_STATE_LABELS[SessionState(state)]
     except ValueError:
         return state
 
@@ -196,18 +204,23 @@ async def reset_page(
     desk: DeskDep,
     login: CurrentLogin,
     case_id: str = "",
+    session_id: str = "",
     seq: int | None = None,
 ) -> Response:
-    """The points a case can go back to; with ``seq``, the dry run of going back there."""
+    """The points a case (or session) can go back to; with ``seq``, the dry run of going
+    back there."""
     require_admin(login)
-    return await reset_response(request, desk, login, case_id.strip(), seq)
+    subject = Subject.session if session_id.strip() else Subject.case
+    subject_id = (session_id if subject is Subject.session else case_id).strip()
+    return await reset_response(request, desk, login, subject, subject_id, seq)
 
 
 async def reset_response(
     request: Request,
     desk: Desk,
     login: Login,
-    case_id: str,
+    subject: Subject,
+    subject_id: str,
     seq: int | None,
     *,
     error: CaseError | None = None,
@@ -217,26 +230,31 @@ async def reset_response(
     points: list[Any] = []
     plan = None
     failure = http_error(error) if error is not None else None
-    if case_id:
+    if subject_id:
         try:
-            points = await admin.reset_points(case_id)
+            points = await admin.reset_points(subject_id, subject=subject)
             if seq is not None and done is None:
-                plan = await admin.reset_plan(case_id, seq)
+                plan = await admin.reset_plan(subject_id, seq, subject=subject)
         except CaseError as err:
             failure = http_error(err)
+    workflow_id = (case_workflow_id if subject is Subject.case else session_workflow_id)(subject_id)
     return desk.templates.TemplateResponse(
         request,
         "admin_reset.html",
         {
             **page_frame(desk, login),
-            "case_id": case_id,
+            "subject": subject.value,
+            "subject_label": SUBJECT_LABELS[subject],
+            "param": "case_id" if subject is Subject.case else "session_id",
+            "subject_id": subject_id,
+            "what": "遷移" if subject is Subject.case else "操作",
             "seq": seq,
             "points": points,
             "plan": plan or (done.plan if done else None),
             "done": done,
             "failure": failure,
-            "state_labels": STATE_LABELS,
-            "ui_url": admin.ui_url,
+            "state_label": state_label_of,
+            "ui_link": admin.ui_url(workflow_id),
         },
         status_code=failure.status if failure else 200,
     )
@@ -244,27 +262,29 @@ async def reset_response(
 
 @router.post("/admin/reset")
 async def reset(request: Request, desk: DeskDep, login: CurrentLogin) -> Response:
-    """Reset the case as the dry run showed, then reconcile its rows."""
+    """Reset the case (or session) as the dry run showed, then reconcile its rows."""
     require_admin(login)
     posted = await form_of(request, login)
-    case_id = posted.get("case_id", "").strip()
+    subject = Subject.session if posted.get("subject") == Subject.session else Subject.case
+    subject_id = posted.get("subject_id", posted.get("case_id", "")).strip()
     try:
         seq = int(posted.get("seq", ""))
         seen_latest = int(posted.get("latest", ""))
     except ValueError:
         err = InvalidPayload("seq: a transition number is needed")
-        return await reset_response(request, desk, login, case_id, None, error=err)
+        return await reset_response(request, desk, login, subject, subject_id, None, error=err)
     try:
         done = await (await service(desk)).reset(
-            case_id,
+            subject_id,
             seq,
             admin_who(request, login),
             posted.get("reason", ""),
             seen_latest=seen_latest,
+            subject=subject,
         )
     except CaseError as err:
-        return await reset_response(request, desk, login, case_id, seq, error=err)
-    return await reset_response(request, desk, login, case_id, seq, done=done)
+        return await reset_response(request, desk, login, subject, subject_id, seq, error=err)
+    return await reset_response(request, desk, login, subject, subject_id, seq, done=done)
 
 
 @router.post("/admin/reconcile")

@@ -28,6 +28,7 @@ from edge.evidence import without_hashes
 from edge.users import Login
 from models.accounts import DEPARTMENT_ROLES, UserView
 from models.audit import AuditAction
+from models.calendar.clock import JST
 from models.calendar.wareki import DateStyle, format_date
 from models.case.lifecycle import allowed_actions
 from models.case.record import ActInput, Actor, CaseSnapshot
@@ -208,18 +209,34 @@ def acts_for(user: UserView, snap: CaseSnapshot) -> list[Act]:
 
 
 def timeline(snap: CaseSnapshot, style: DateStyle) -> list[dict[str, str]]:
-    return [
-        {
-            "on": format_date(rec.on, style),
-            "what": TRIGGER_LABELS[rec.trigger] if rec.trigger else "起案",
-            "dest": STATE_LABELS[rec.dest],
-            "who": f"{ROLE_LABELS[rec.actor.role]} {rec.actor.name}",
-            "reason": DECISIONS.get(rec.reason or "", rec.reason or "")
-            if rec.trigger is Trigger.decide
-            else without_hashes(rec.reason or ""),
-        }
-        for rec in reversed(snap.history)
+    """The case's acts and the resets it met, newest first (by the engine's time)."""
+    acts = [
+        (
+            rec.at,
+            {
+                "on": format_date(rec.on, style),
+                "what": TRIGGER_LABELS[rec.trigger] if rec.trigger else "起案",
+                "dest": STATE_LABELS[rec.dest],
+                "who": f"{ROLE_LABELS[rec.actor.role]} {rec.actor.name}",
+                "reason": DECISIONS.get(rec.reason or "", rec.reason or "")
+                if rec.trigger is Trigger.decide
+                else without_hashes(rec.reason or ""),
+            },
+        )
+        for rec in snap.history
     ]
+    resets = [
+        (mark.at, {
+            "on": format_date(mark.at.astimezone(JST).date(), style),
+            "what": f"リセット(遷移 {mark.seq} の後へ戻る)",
+            "dest": STATE_LABELS[mark.state],
+            "who": "エンジンが検知",
+            "reason": f"{mark.at.astimezone(JST):%H:%M:%S}にリセットされました"
+            + ("" if mark.rows_repaired is None else f"。一覧の{mark.rows_repaired}行を修復"),
+        })
+        for mark in snap.resets
+    ]  # fmt: skip
+    return [entry for _, entry in sorted(acts + resets, key=lambda e: e[0], reverse=True)]
 
 
 async def case_snapshot(desk: Desk, login: Login, case_id: str) -> CaseSnapshot:
