@@ -37,6 +37,7 @@ from web.routes import cases as case_routes
 from web.routes import codec as codec_routes
 from web.routes import deadlines as deadline_routes
 from web.routes import intake as intake_routes
+from web.routes import member_files as member_file_routes
 from web.routes import members as member_routes
 from web.routes import sessions as session_routes
 
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None, *, edge: Edge | None = None) ->
     app.include_router(session_routes.router)
     app.include_router(intake_routes.router)
     app.include_router(member_routes.router)
+    app.include_router(member_file_routes.router)
     app.include_router(codec_routes.router)
     app.include_router(admin_routes.router)
     app.include_router(calendar_routes.router)
