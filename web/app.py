@@ -76,6 +76,9 @@ def create_app(settings: Settings | None = None, *, edge: Edge | None = None) ->
         audit=AuditTrail(engine, ensure_audit_key(settings), documents_dir=settings.documents_path),
         edge=edge,
     )
+    access_log = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, calendar_routes.HideFeedTokens) for f in access_log.filters):
+        access_log.addFilter(calendar_routes.HideFeedTokens())
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(auth_routes.router)
     app.include_router(case_routes.router)
