@@ -129,7 +129,7 @@ async def do(page: Page, act: str, scope: str = "aside") -> None:
 
 
 async def test_the_secretariat_runs_a_session_and_members_read_it(
-    desk: Running, browser: Browser
+    desk: Running, browser: Browser, system: System
 ) -> None:
     base, item = desk.base, f"#item-{desk.case_id}"
     sec = await logged_in(browser, base, "jimukyoku")
@@ -281,6 +281,14 @@ async def test_the_secretariat_runs_a_session_and_members_read_it(
     for name in await files.all_inner_texts():
         assert name.startswith("会議録（公開用）"), name
     assert (await absent.request.get(f"{base}{full_href}")).status == 403  # the full minutes
+    audited = system.sql("SELECT actor, action, detail FROM audit_records ORDER BY seq")
+    downloads = [(a, d) for a, action, d in audited if action == "document_download"]
+    shimonsho_read = rf"{desk.case_id} shimonsho v\d+ \(pdf\)"
+    assert any(a == "m3" and re.fullmatch(shimonsho_read, str(d)) for a, d in downloads)
+    minutes_read = rf"{desk.session_id} kaigiroku v\w+ \((pdf|docx)\)"
+    assert any(a == "m3" and re.fullmatch(minutes_read, str(d)) for a, d in downloads), downloads
+    refused = [(a, d) for a, action, d in audited if action == "case_read_refused"]
+    assert ("m9", "the full minutes are for the members who attended") in refused, refused
     await accessible(absent, "member-03-absent")
     upcoming = await absent.goto(f"{base}/member")
     assert upcoming is not None and upcoming.status == 200
