@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -113,9 +114,12 @@ class ScenarioRunner:
         admin: UserView,
         unique: bool = False,
         councils: CouncilService | None = None,
+        clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
         scenario_actor(admin, Role.admin, department=None, name=admin.display_name)
         self.cases = cases
+        # "now" of the run (aware, in Japan): "@today±N" dates count from its day
+        self.clock = clock or (lambda: dt.datetime.now(JST))
         self.admin = admin
         self.departments: dict[str, str] = {}  # case id → the department that filed it
         self.councils = councils
@@ -244,7 +248,7 @@ class ScenarioRunner:
         stops at the first mismatch. Cases (same external reference) and councils (same id)
         that exist already are reused and their steps are not repeated. Returns the ids of
         the cases and sessions by alias, and one result per step run."""
-        now = dt.datetime.now(JST)
+        now = self.clock().astimezone(JST)
         clock, today = _base(scenario, now), now.date()
         cases, councils = self._services(scenario)
         council_ids = self._council_ids(scenario)

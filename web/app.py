@@ -40,6 +40,7 @@ from web.routes import cases as case_routes
 from web.routes import codec as codec_routes
 from web.routes import deadlines as deadline_routes
 from web.routes import intake as intake_routes
+from web.routes import member_files as member_file_routes
 from web.routes import members as member_routes
 from web.routes import oidc as oidc_routes
 from web.routes import sessions as session_routes
@@ -87,6 +88,9 @@ def create_app(settings: Settings | None = None, *, edge: Edge | None = None) ->
         edge=edge,
         oidc=OidcClient(oidc) if oidc else None,
     )
+    access_log = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, calendar_routes.HideFeedTokens) for f in access_log.filters):
+        access_log.addFilter(calendar_routes.HideFeedTokens())
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(auth_routes.router)
     app.include_router(oidc_routes.router)
@@ -96,6 +100,7 @@ def create_app(settings: Settings | None = None, *, edge: Edge | None = None) ->
     app.include_router(session_routes.router)
     app.include_router(intake_routes.router)
     app.include_router(member_routes.router)
+    app.include_router(member_file_routes.router)
     app.include_router(codec_routes.router)
     app.include_router(admin_routes.router)
     app.include_router(token_routes.router)

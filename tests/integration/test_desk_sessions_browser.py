@@ -6,8 +6,10 @@ puts the case on a session's agenda (takes it off and back on), sends the notice
 the members present; the chair opens the item, records the Q&A (a missing question is shown
 next to its field), decides and answers; the secretariat closes the session and redacts a
 passage with its legal basis; the chair approves the minutes and the secretariat publishes
-them. A member who attended reads the redacted passage; a member who was absent reads the
-public version; a department head is refused. axe-core finds no WCAG 2 A/AA violation on
+them. A member downloads the item's 諮問書 once the materials are sent (a department head
+may not); a member who attended reads the redacted passage and downloads the full 会議録; a
+member who was absent reads and downloads the public version only (the full one is 403); a
+department head is refused. axe-core finds no WCAG 2 A/AA violation on
 any of these pages. Screenshots: var/test-artifacts/web/."""
 
 from __future__ import annotations
@@ -127,7 +129,7 @@ async def do(page: Page, act: str, scope: str = "aside") -> None:
 
 
 async def test_the_secretariat_runs_a_session_and_members_read_it(
-    desk: Running, browser: Browser
+    desk: Running, browser: Browser, system: System
 ) -> None:
     base, item = desk.base, f"#item-{desk.case_id}"
     sec = await logged_in(browser, base, "jimukyoku")
@@ -179,6 +181,20 @@ async def test_the_secretariat_runs_a_session_and_members_read_it(
     await do(sec, "開催通知")
     await do(sec, "資料送付")
     await accessible(sec, "sec-03-session-materials-sent")
+    # a member downloads the item's 諮問書 once the materials are sent (made on first request)
+    reader = await logged_in(browser, base, "m3")
+    await reader.goto(f"{base}/member/sessions/{desk.session_id}")
+    shimonsho = await reader.get_by_role("link", name=re.compile(r"諮問書\(PDF\)")).get_attribute(
+        "href"
+    )
+    fetched = await reader.request.get(f"{base}{shimonsho}")
+    assert fetched.status == 200 and (await fetched.body()).startswith(b"%PDF")
+    assert fetched.headers["content-disposition"].startswith("attachment")
+    await accessible(reader, "member-00-materials")
+    head_refused = await (await logged_in(browser, base, "hoken-kacho")).request.get(
+        f"{base}{shimonsho}"
+    )
+    assert head_refused.status == 403
     for n in range(1, 9):
         await sec.get_by_label(f"委員{n}", exact=True).check()
     await sec.get_by_label("事務局職員(1行に1名)").fill("総務課長")
@@ -248,6 +264,11 @@ async def test_the_secretariat_runs_a_session_and_members_read_it(
     await present.get_by_role("link", name=re.compile("第1回")).click()
     await expect(present.locator("#minutes-title")).to_be_visible()
     await expect(present.get_by_text(f"{SECRET}を確認したい")).to_be_visible()
+    full = present.locator("ul.downloads").get_by_role("link", name=re.compile(r"^会議録\("))
+    await expect(full.first).to_be_visible()
+    full_href = await full.first.get_attribute("href")
+    got = await present.request.get(f"{base}{full_href}")
+    assert got.status == 200 and (await got.body())[:4] in (b"%PDF", b"PK\x03\x04")
     await accessible(present, "member-02-attended")
     absent = await logged_in(browser, base, "m9")
     await absent.goto(f"{base}/member/sessions/{desk.session_id}")
@@ -255,6 +276,19 @@ async def test_the_secretariat_runs_a_session_and_members_read_it(
         absent.get_by_text(f"（{BASIS}に該当する情報のため記載しない）を確認したい")
     ).to_be_visible()
     await expect(absent.get_by_text(SECRET)).to_have_count(0)
+    files = absent.locator("ul.downloads").get_by_role("link")
+    await expect(files.first).to_contain_text("会議録（公開用）")
+    for name in await files.all_inner_texts():
+        assert name.startswith("会議録（公開用）"), name
+    assert (await absent.request.get(f"{base}{full_href}")).status == 403  # the full minutes
+    audited = system.sql("SELECT actor, action, detail FROM audit_records ORDER BY seq")
+    downloads = [(a, d) for a, action, d in audited if action == "document_download"]
+    shimonsho_read = rf"{desk.case_id} shimonsho v\d+ \(pdf\)"
+    assert any(a == "m3" and re.fullmatch(shimonsho_read, str(d)) for a, d in downloads)
+    minutes_read = rf"{desk.session_id} kaigiroku v\w+ \((pdf|docx)\)"
+    assert any(a == "m3" and re.fullmatch(minutes_read, str(d)) for a, d in downloads), downloads
+    refused = [(a, d) for a, action, d in audited if action == "case_read_refused"]
+    assert ("m9", "the full minutes are for the members who attended") in refused, refused
     await accessible(absent, "member-03-absent")
     upcoming = await absent.goto(f"{base}/member")
     assert upcoming is not None and upcoming.status == 200

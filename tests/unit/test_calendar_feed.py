@@ -4,6 +4,7 @@ feed tokens (only a hash kept; re-issue and revoke stop the old URL)."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from persistence.repository import replace_deadlines
 from persistence.tables import CaseDeadlineRow, FeedTokenRow
 from settings import Settings
 from web.ics import SessionEvent, build_feed, event_uid
+from web.routes.calendar import HideFeedTokens
 
 NOW = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
 TOWN = MunicipalityConfig(
@@ -185,3 +187,13 @@ def test_a_feed_token_opens_its_account_until_reissued_revoked_or_disabled(
     assert tokens.revoke("kacho") == 1
     assert tokens.user_of(second) is None and tokens.issued_at("kacho") is None
     assert tokens.user_of("not-a-token") is None
+
+
+def test_access_logs_name_a_feed_without_its_token() -> None:
+    record = logging.LogRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", "/calendar/s3cr3t-TOKEN_x.ics?x=1", "1.1", 200), None,
+    )  # fmt: skip
+    assert HideFeedTokens().filter(record)
+    assert "s3cr3t" not in record.getMessage()
+    assert "/calendar/….ics?x=1" in record.getMessage()

@@ -10,6 +10,9 @@ and the upcoming sessions of the councils it runs (secretariat, admin, chair) or
 
 from __future__ import annotations
 
+import logging
+import re
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
@@ -32,6 +35,19 @@ from web.routes.cases import scope
 from web.routes.members import UPCOMING
 
 router = APIRouter()
+FEED_PATH = re.compile(r"/calendar/[^/?\s]+\.ics")
+
+
+class HideFeedTokens(logging.Filter):
+    """Access logs name a feed's path without its token (the token is the feed's key)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                FEED_PATH.sub("/calendar/….ics", a) if isinstance(a, str) else a
+                for a in record.args
+            )
+        return True
 
 
 def _feed_url(request: Request, token: str) -> str:

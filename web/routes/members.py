@@ -13,13 +13,15 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from edge.cases import today_jst
+from edge.documents import subject_documents
 from models.calendar.wareki import format_date
+from models.documents.spec import DOC_LABELS, DocType
 from models.labels import CATEGORY_LABELS, SESSION_STATE_LABELS, session_label
 from models.session.record import SessionState
 from persistence import repository
 from persistence.tables import SessionRow
 from web.access import MEMBER_PAGES, require, seat_of
-from web.deps import CurrentLogin, DeskDep
+from web.deps import CurrentLogin, DeskDep, ReadModel
 from web.errors import PageForbidden
 from web.frame import page_frame
 from web.routes.sessions import hours
@@ -77,7 +79,7 @@ async def member_home(request: Request, desk: DeskDep, login: CurrentLogin) -> R
 
 @router.get("/member/sessions/{session_id}")
 async def member_session(
-    request: Request, desk: DeskDep, login: CurrentLogin, session_id: str
+    request: Request, desk: DeskDep, login: CurrentLogin, db: ReadModel, session_id: str
 ) -> Response:
     require(login.user, MEMBER_PAGES, "the council member's session page")
     edge = await desk.get_edge()
@@ -91,12 +93,22 @@ async def member_session(
     if record.state in MATERIALS_SENT:
         for item in record.items:
             case = await edge.cases.snapshot(item.case_id)
-            materials.append({"item": item, "document": case.document})
-    minutes = (
-        await edge.sessions.minutes(session_id, public=not attended)
-        if record.state is SessionState.closed
-        else None
+            href = f"/member/sessions/{session_id}/items/{item.case_id}/shimonsho.pdf"
+            materials.append({"item": item, "document": case.document, "href": href})
+    closed = record.state is SessionState.closed
+    minutes = await edge.sessions.minutes(session_id, public=not attended) if closed else None
+    shown_types = (
+        (DocType.kaigiroku, DocType.kaigiroku_public) if attended else (DocType.kaigiroku_public,)
     )
+    minutes_files = [
+        {
+            "label": DOC_LABELS[d.doc_type],
+            "format": d.format.value.upper(),
+            "href": f"/member/sessions/{session_id}/minutes/{d.id}",
+        }
+        for d in (subject_documents(db, session_id) if closed else [])
+        if d.doc_type in shown_types
+    ]
     return desk.templates.TemplateResponse(
         request,
         "member_session.html",
@@ -111,6 +123,7 @@ async def member_session(
             "materials": materials,
             "categories": CATEGORY_LABELS,
             "minutes": minutes,
+            "minutes_files": minutes_files,
             "attended": attended,
         },
     )
