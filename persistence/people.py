@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass
 from typing import Protocol
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from models.case.record import Actor
@@ -160,7 +161,15 @@ class Adoption:
 
 def adopt_plain_names(engine: Engine, book: PeopleBook) -> Adoption:
     """Move plain names (``users.display_name``, ``case_transitions.actor_name``) into
-    ``people`` and blank them. Idempotent: a second run finds nothing."""
+    ``people`` and blank them. Idempotent: a second run finds nothing; workers starting at
+    once (compose) may collide on a new person's row, and the loser runs again."""
+    try:
+        return _adopt(engine, book)
+    except IntegrityError:
+        return _adopt(engine, book)
+
+
+def _adopt(engine: Engine, book: PeopleBook) -> Adoption:
     now = dt.datetime.now(dt.UTC)
     users = transitions = left = 0
     with Session(engine) as session:
@@ -176,20 +185,26 @@ def adopt_plain_names(engine: Engine, book: PeopleBook) -> Adoption:
         legacy = select(TransitionRow).where(
             col(TransitionRow.actor_ref).is_(None), TransitionRow.actor_name != ""
         )
-        for row in list(session.exec(legacy)):
-            own = transition_row_mac(book.sealer, row)
-            if row.mac is not None and not Sealer.same(row.mac, own):
-                left += 1
-                continue
-            found = _TRAILING_USERNAME.match(row.actor_name)
-            username = found["username"] if found else None
-            if username and session.get(UserRow, username) is None:
-                username = None
-            ref = book.put_actor(session, row.actor_name, username, now=now)
-            row.actor_ref, row.actor_name = ref, ""
-            if row.mac is not None:
-                row.mac = transition_row_mac(book.sealer, row)
-            session.add(row)
-            transitions += 1
+        accounts = set(session.exec(select(UserRow.username)))
+        refs: dict[str, str] = {}  # recorded name → ref: one row per person, one lookup
+        with session.no_autoflush:
+            for row in list(session.exec(legacy)):
+                own = transition_row_mac(book.sealer, row)
+                if row.mac is not None and not Sealer.same(row.mac, own):
+                    left += 1
+                    continue
+                if row.actor_name not in refs:
+                    found = _TRAILING_USERNAME.match(row.actor_name)
+                    username = found["username"] if found else None
+                    username = username if username in accounts else None
+                    refs[row.actor_name] = book.put_actor(
+                        session, row.actor_name, username, now=now
+                    )
+                    session.flush()
+                row.actor_ref, row.actor_name = refs[row.actor_name], ""
+                if row.mac is not None:
+                    row.mac = transition_row_mac(book.sealer, row)
+                session.add(row)
+                transitions += 1
         session.commit()
     return Adoption(users=users, transitions=transitions, left=left)
