@@ -10,8 +10,9 @@ only the ref: ``case_transitions.actor_ref``, ``users.person_ref``.
 - ``PeopleBook.read`` is THE way names come back (the desk's header, ``user list``, the case
   timeline from the read model); everything else sees refs.
 - ``adopt_plain_names`` moves the names of a database written before this table into it and
-  blanks them in place (the worker runs it at start). A transition row is re-sealed over its
-  ref only when its old MAC still verifies: an edited row keeps its name and stays reported.
+  blanks them in place (the worker runs it at start; on SQLite the file is then vacuumed and
+  its WAL emptied, so the old bytes go too). A transition row is re-sealed over its ref only
+  when its old MAC still verifies: an edited row keeps its name and stays reported.
 """
 
 from __future__ import annotations
@@ -164,9 +165,21 @@ def adopt_plain_names(engine: Engine, book: PeopleBook) -> Adoption:
     ``people`` and blank them. Idempotent: a second run finds nothing; workers starting at
     once (compose) may collide on a new person's row, and the loser runs again."""
     try:
-        return _adopt(engine, book)
+        adopted = _adopt(engine, book)
     except IntegrityError:
-        return _adopt(engine, book)
+        adopted = _adopt(engine, book)
+    if (adopted.users or adopted.transitions) and engine.dialect.name == "sqlite":
+        _wipe_sqlite_remnants(engine)
+    return adopted
+
+
+def _wipe_sqlite_remnants(engine: Engine) -> None:
+    """The blanked names' old bytes out of the SQLite file and its WAL: VACUUM rewrites the
+    file without free space, the checkpoint empties the WAL. (PostgreSQL keeps dead tuples
+    until a VACUUM FULL: see the README.)"""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM")
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def _adopt(engine: Engine, book: PeopleBook) -> Adoption:
