@@ -10,8 +10,9 @@ only the ref: ``case_transitions.actor_ref``, ``users.person_ref``.
 - ``PeopleBook.read`` is THE way names come back (the desk's header, ``user list``, the case
   timeline from the read model); everything else sees refs.
 - ``adopt_plain_names`` moves the names of a database written before this table into it and
-  blanks them in place (the worker runs it at start). A transition row is re-sealed over its
-  ref only when its old MAC still verifies: an edited row keeps its name and stays reported.
+  blanks them in place (the worker runs it at start; on SQLite the file is then vacuumed and
+  its WAL emptied, so the old bytes go too). A transition row is re-sealed over its ref only
+  when its old MAC still verifies: an edited row keeps its name and stays reported.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from dataclasses import asdict, dataclass
 from typing import Protocol
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from models.case.record import Actor
@@ -160,7 +162,27 @@ class Adoption:
 
 def adopt_plain_names(engine: Engine, book: PeopleBook) -> Adoption:
     """Move plain names (``users.display_name``, ``case_transitions.actor_name``) into
-    ``people`` and blank them. Idempotent: a second run finds nothing."""
+    ``people`` and blank them. Idempotent: a second run finds nothing; workers starting at
+    once (compose) may collide on a new person's row, and the loser runs again."""
+    try:
+        adopted = _adopt(engine, book)
+    except IntegrityError:
+        adopted = _adopt(engine, book)
+    if (adopted.users or adopted.transitions) and engine.dialect.name == "sqlite":
+        _wipe_sqlite_remnants(engine)
+    return adopted
+
+
+def _wipe_sqlite_remnants(engine: Engine) -> None:
+    """The blanked names' old bytes out of the SQLite file and its WAL: VACUUM rewrites the
+    file without free space, the checkpoint empties the WAL. (PostgreSQL keeps dead tuples
+    until a VACUUM FULL: see the README.)"""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM")
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _adopt(engine: Engine, book: PeopleBook) -> Adoption:
     now = dt.datetime.now(dt.UTC)
     users = transitions = left = 0
     with Session(engine) as session:
@@ -176,20 +198,26 @@ def adopt_plain_names(engine: Engine, book: PeopleBook) -> Adoption:
         legacy = select(TransitionRow).where(
             col(TransitionRow.actor_ref).is_(None), TransitionRow.actor_name != ""
         )
-        for row in list(session.exec(legacy)):
-            own = transition_row_mac(book.sealer, row)
-            if row.mac is not None and not Sealer.same(row.mac, own):
-                left += 1
-                continue
-            found = _TRAILING_USERNAME.match(row.actor_name)
-            username = found["username"] if found else None
-            if username and session.get(UserRow, username) is None:
-                username = None
-            ref = book.put_actor(session, row.actor_name, username, now=now)
-            row.actor_ref, row.actor_name = ref, ""
-            if row.mac is not None:
-                row.mac = transition_row_mac(book.sealer, row)
-            session.add(row)
-            transitions += 1
+        accounts = set(session.exec(select(UserRow.username)))
+        refs: dict[str, str] = {}  # recorded name → ref: one row per person, one lookup
+        with session.no_autoflush:
+            for row in list(session.exec(legacy)):
+                own = transition_row_mac(book.sealer, row)
+                if row.mac is not None and not Sealer.same(row.mac, own):
+                    left += 1
+                    continue
+                if row.actor_name not in refs:
+                    found = _TRAILING_USERNAME.match(row.actor_name)
+                    username = found["username"] if found else None
+                    username = username if username in accounts else None
+                    refs[row.actor_name] = book.put_actor(
+                        session, row.actor_name, username, now=now
+                    )
+                    session.flush()
+                row.actor_ref, row.actor_name = refs[row.actor_name], ""
+                if row.mac is not None:
+                    row.mac = transition_row_mac(book.sealer, row)
+                session.add(row)
+                transitions += 1
         session.commit()
     return Adoption(users=users, transitions=transitions, left=left)

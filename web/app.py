@@ -20,7 +20,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
-from edge.audit import AuditTrail, ensure_audit_key
+from edge.audit import AuditTrail, ensure_audit_key, keyring_of
 from edge.connect import Edge
 from edge.loaders import load_municipality
 from edge.oidc import OidcClient, oidc_config
@@ -84,6 +84,7 @@ def create_app(settings: Settings | None = None, *, edge: Edge | None = None) ->
             ensure_audit_key(settings),
             documents_dir=settings.documents_path,
             evidence_dir=settings.evidence_path,
+            keyring=keyring_of(settings),
         ),
         edge=edge,
         oidc=OidcClient(oidc) if oidc else None,

@@ -7,6 +7,7 @@ the desk's download is the real PDF with them in it."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import stat
@@ -19,19 +20,26 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import inspect
+from sqlalchemy import Engine, inspect
 from sqlalchemy import text as sql_text
+from sqlmodel import Session
 from temporalio.testing import WorkflowEnvironment
 
+from edge.audit import ensure_audit_key
 from edge.cases import CaseService
 from edge.connect import Edge
 from edge.documents import document_request, generate
 from edge.identity import proven
 from models.accounts import UserRole
-from models.case.states import Role
+from models.case.record import Actor, TransitionRecord
+from models.case.states import CaseState, Role
 from models.documents.spec import DocumentInfo
+from models.projection import CaseSummary
 from persistence.database import make_engine
 from persistence.files import MAGIC
+from persistence.repository import project_transition
+from persistence.seal import Sealer
+from persistence.tables import UserRow
 from settings import Settings
 from tests.document_readback import pdf_text, squeeze
 from tests.factories import document
@@ -46,7 +54,8 @@ HEAD_NAME = "蒼井遥香"  # the department head's display name: the actor of e
 CONTACT_NAME = "榊原真知子"  # the counterparty's contact person, in the 諮問書
 PHONE = "090-4417-2863"
 ADDRESS = "横浜市中区港町9丁目8番7号"
-PLANTED = (HEAD_NAME, CONTACT_NAME, PHONE, ADDRESS)
+LEGACY_NAME = "鷲尾千景"  # an account and an act from before the people table
+PLANTED = (HEAD_NAME, CONTACT_NAME, PHONE, ADDRESS, LEGACY_NAME)
 
 
 @dataclass
@@ -63,7 +72,9 @@ async def planted(
     temporal_env: WorkflowEnvironment, executor: ThreadPoolExecutor, tmp_path: Path
 ) -> AsyncIterator[Planted]:
     """A case filed and submitted by a department head whose name, and whose 諮問書's contact
-    (name, phone, address), are the planted strings; the desk logged in as that head."""
+    (name, phone, address), are the planted strings; the desk logged in as that head. The
+    read model starts as one from before the people table: an account and an act with the
+    legacy name in plain text, which the worker's start moves."""
     settings = Settings(
         task_queue=f"tq-{uuid.uuid4().hex}",
         data_dir=tmp_path,
@@ -72,6 +83,7 @@ async def planted(
         encrypt_documents=True,
     )
     engine = make_engine(settings.read_model_url)
+    _legacy_rows(engine, ensure_audit_key(settings))
     town = municipality()
     client = temporal_env.client
     async with build_worker(client, settings, executor, engine=engine, municipality=town):
@@ -96,6 +108,33 @@ async def planted(
             yield Planted(desk, http, settings, snap.case_id, pdf)
         desk.engine.dispose()
     engine.dispose()
+
+
+def _legacy_rows(engine: Engine, sealer: Sealer) -> None:
+    """What the read model held before the people table: names in ``users`` and in
+    ``case_transitions`` (sealed with the v1 MAC over the name)."""
+    now = dt.datetime.now(dt.UTC)
+    legacy = Actor(role=Role.secretariat, name=f"{LEGACY_NAME}(washio)", username="washio")
+    summary = CaseSummary(
+        case_id="legacy-case", external_ref=None, title="件名", kind="outsourcing",
+        category="consultation", department="保健センター", state="draft", fiscal_year=2026,
+        seq=0, next_deadline=None, next_deadline_what=None, parent_case=None,
+    )  # fmt: skip
+    first = TransitionRecord(
+        seq=0, trigger=None, source=None, dest=CaseState.draft, actor=legacy, at=now, on=now.date()
+    )
+    with Session(engine) as session:
+        session.add(
+            UserRow(
+                username="washio", display_name=LEGACY_NAME, roles="secretariat",
+                password_hash="x", created_at=now, updated_at=now,
+            )
+        )  # fmt: skip
+        project_transition(session, summary=summary, transition=first, now=now, sealer=sealer)
+        session.commit()
+    with engine.connect() as conn:  # the name is in the file now
+        names = conn.execute(sql_text("SELECT actor_name FROM case_transitions")).scalars().all()
+    assert names == [f"{LEGACY_NAME}(washio)"]
 
 
 async def _log_in(http: httpx.AsyncClient, username: str) -> str:
@@ -140,9 +179,13 @@ async def test_planted_personal_data_is_only_in_people_and_the_desk_shows_it(
     assert _hits_in_tables(p) == {s: [] for s in PLANTED}
     assert _hits_in_files(p.settings.data_dir) == {s: [] for s in PLANTED}
     with p.desk.engine.connect() as conn:
-        refs = conn.execute(sql_text("SELECT actor_ref FROM case_transitions")).scalars().all()
-        assert conn.execute(sql_text("SELECT count(*) FROM people")).scalar_one() == 1
-    assert len(refs) == 2 and len(set(refs)) == 1 and refs[0].startswith("p-")
+        refs = conn.execute(
+            sql_text("SELECT actor_ref FROM case_transitions WHERE case_id = :c"), {"c": p.case_id}
+        ).scalars()
+        assert len(set(refs)) == 1
+        assert conn.execute(sql_text("SELECT count(*) FROM people")).scalar_one() == 2
+    assert p.desk.audit.verify().ok  # the legacy act re-sealed over its ref
+    assert p.desk.users.get("washio").display_name == LEGACY_NAME
 
     page = (await p.http.get(f"/cases/{p.case_id}")).text
     timeline = page[page.index("timeline-title") :]

@@ -9,12 +9,16 @@ import stat
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import Engine
 from sqlmodel import Session
 from typer.testing import CliRunner
 
 from edge.audit import AuditTrail
+from edge.documents import verified_bytes
+from edge.evidence import EvidenceStore, check_upload
 from models.case.states import CaseState
+from models.errors import FileTampered
 from models.projection import CaseSummary
 from persistence.database import make_engine
 from persistence.files import (
@@ -26,6 +30,7 @@ from persistence.files import (
 )
 from persistence.repository import project_transition
 from persistence.tables import DocumentRow
+from settings import Settings
 from tests.keys import TEST_AUDIT_KEY_ENV, TEST_AUDIT_SEALER, TEST_KEYRING, TEST_KEYRING_ENV
 from tests.unit.test_audit import T0, _transition
 from tests.unit.test_people import engine  # noqa: F401  (the fixture: SQLite and PostgreSQL)
@@ -157,3 +162,21 @@ def test_starter_audit_verify_names_a_replaced_evidence_file(
         f"TAMPERED: first evidence case-e {sha[:12]}: file_replaced: "
         f"{evidence / 'case-e' / sha}.pdf does not hash to its stored SHA-256"
     )
+
+
+def test_evidence_is_sealed_with_encrypt_documents_and_read_back_plain(tmp_path: Path) -> None:
+    settings = Settings(
+        data_dir=tmp_path, keyring=SecretStr(TEST_KEYRING_ENV), encrypt_documents=True
+    )
+    content = "氏名,電話\n山田太郎,090-1111-2222\n".encode()
+    upload = check_upload("名簿.csv", content)
+    store = EvidenceStore(settings)
+    assert store.store("case-e", upload, content)
+    path = settings.evidence_path / "case-e" / f"{upload.sha256}.csv"
+    raw = path.read_bytes()
+    assert raw.startswith(MAGIC) and "山田".encode() not in raw and b"090-1111" not in raw
+    assert _mode(path) == 0o600 and _mode(path.parent) == 0o700
+    assert verified_bytes(path, upload.sha256, settings.evidence_path, settings) == content
+    path.write_bytes(raw[:-2] + b"xx")  # the tag no longer verifies
+    with pytest.raises(FileTampered, match="does not open"):
+        verified_bytes(path, upload.sha256, settings.evidence_path, settings)
