@@ -153,9 +153,9 @@ async def test_an_ended_case_stays_visible_after_its_workflow_is_deleted(system:
         login = {"username": "kacho", "password": "archive-password", "csrf_token": csrf.group(1)}
         assert (await http.post("/login", data=login)).status_code == 303
         desk_page = await http.get(f"/cases/{case_id}")
-        assert (
-            desk_page.status_code == 200 and TITLE in desk_page.text and "取下げ" in desk_page.text
-        )
+        assert desk_page.status_code == 200, desk_page.text
+        assert TITLE in desk_page.text and "取下げ" in desk_page.text
+        assert "保存された記録から表示" in desk_page.text
     desk.engine.dispose()
 
     reads = [r for r in _reads(system, case_id) if r[1] == "case_read"]
