@@ -23,7 +23,8 @@ from edge.reconcile import Reconciler
 from models import search_attributes as sa
 from models.accounts import UserRole
 from models.archive import ArchiveCaseInput
-from models.case.record import CaseSnapshot
+from models.case.record import AdminInput, CaseSnapshot
+from models.case.states import Role
 from persistence.archive import get_archive, seal_context
 from tests.conftest import SERVER_STARTUP
 from tests.factories import act, actor, document
@@ -34,6 +35,7 @@ from tests.keys import TEST_AUDIT_SEALER, TEST_CONVERTER, TEST_KEYRING, TEST_KEY
 from web.app import create_app
 
 TITLE = "図書館利用者カードの外部結合"
+ADMIN = actor(Role.admin, "運用管理者")
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +123,9 @@ def _reads(system: System, case_id: str) -> list[tuple[str, str, str]]:
         return [tuple(r) for r in rows]  # type: ignore[misc]
 
 
-async def test_an_ended_case_stays_visible_after_its_workflow_is_deleted(system: System) -> None:
+async def test_an_ended_case_stays_visible_and_kept_after_its_workflow_is_deleted(
+    system: System,
+) -> None:
     case_id = await _ended_case(system)
     await _delete_workflow(system, case_id)
 
@@ -153,9 +157,9 @@ async def test_an_ended_case_stays_visible_after_its_workflow_is_deleted(system:
         login = {"username": "kacho", "password": "archive-password", "csrf_token": csrf.group(1)}
         assert (await http.post("/login", data=login)).status_code == 303
         desk_page = await http.get(f"/cases/{case_id}")
-        assert (
-            desk_page.status_code == 200 and TITLE in desk_page.text and "取下げ" in desk_page.text
-        )
+        assert desk_page.status_code == 200, desk_page.text
+        assert TITLE in desk_page.text and "取下げ" in desk_page.text
+        assert "保存された記録から表示" in desk_page.text
     desk.engine.dispose()
 
     reads = [r for r in _reads(system, case_id) if r[1] == "case_read"]
@@ -164,11 +168,7 @@ async def test_an_ended_case_stays_visible_after_its_workflow_is_deleted(system:
         ("kacho", ARCHIVE_READ),  # the API
         ("kacho", ARCHIVE_READ),  # the desk's page
     ]
-
-
-async def test_reconcile_repairs_an_archived_case_instead_of_deleting_it(system: System) -> None:
-    case_id = await _ended_case(system)
-    await _delete_workflow(system, case_id)
+    # reconcile repairs the archived case's rows from its record instead of deleting them
     with system.engine.begin() as conn:  # a stale row: the projection of the end was lost
         conn.exec_driver_sql(
             "UPDATE cases SET state = 'draft', seq = 0 WHERE case_id = ?", (case_id,)
@@ -189,3 +189,26 @@ async def test_reconcile_repairs_an_archived_case_instead_of_deleting_it(system:
     assert system.sql(
         "SELECT seq, dest FROM case_transitions WHERE case_id = :c ORDER BY seq", c=case_id
     ) == [(0, "draft"), (1, "withdrawn")]
+
+
+async def test_an_archive_that_keeps_failing_parks_until_an_admin_retries(system: System) -> None:
+    snap = await system.gateway.create_case(document=document(), actor=actor("department"))
+    with system.engine.begin() as conn:  # the archive table cannot be written
+        conn.exec_driver_sql("ALTER TABLE case_archives RENAME TO case_archives_away")
+    await system.gateway.act(snap.case_id, act("withdraw", "department", {"reason": "取り下げ"}))
+    parked = await until(
+        lambda: system.gateway.snapshot(snap.case_id),
+        lambda s: s.parked is not None,
+        timeout=20,
+        what="the archive step parked",
+    )
+    assert parked.parked is not None and parked.parked.step == "archive_case"
+    assert parked.archived_at is None  # live: the workflow waits for the admin
+
+    with system.engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE case_archives_away RENAME TO case_archives")
+    await system.gateway.admin(snap.case_id, "retry", AdminInput(actor=ADMIN, reason="表を復旧"))
+    await system.gateway.handle(snap.case_id).result()
+    assert system.sql("SELECT state FROM case_archives WHERE case_id = :c", c=snap.case_id) == [
+        ("withdrawn",)
+    ]
