@@ -151,9 +151,12 @@ async def test_a_session_is_reset_to_an_earlier_act_with_a_dry_run_by_the_same_r
     await edge.sessions.act(session_id, "send_materials", secretariat)
     assert (await edge.sessions.record(session_id)).version == 3
 
-    code, out, err = await cli(system, "admin", "reset", session_id, "--session")
-    assert code == 0, err
-    assert "--to 2: undoes send_materials" in out
+    points = await admin.reset_points(session_id, subject=Subject.session)
+    assert [(p.seq, p.trigger) for p in points] == [
+        (0, "add_items"),
+        (1, "send_notice"),
+        (2, "send_materials"),
+    ]
     plan = await admin.reset_plan(session_id, 2, subject=Subject.session)
     assert (plan.subject, plan.state_now, plan.state_after) == (
         "session",

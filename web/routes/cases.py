@@ -223,7 +223,7 @@ def timeline(snap: CaseSnapshot, style: DateStyle) -> list[dict[str, str]]:
                 else without_hashes(rec.reason or ""),
             },
         )
-        for rec in snap.history
+        for rec in reversed(snap.history)  # newest first; the same time keeps this order
     ]
     resets = [
         (mark.at, {
