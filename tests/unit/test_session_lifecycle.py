@@ -566,3 +566,15 @@ def test_every_state_is_reachable_from_planned() -> None:
                 seen.add(rule.dest)
                 changed = True
     assert seen == set(SessionState)
+
+
+def test_add_items_names_the_case_ids_already_on_the_agenda_or_listed_twice() -> None:
+    """The refusal named none of them when a case id was only listed twice (``[]``)."""
+    rec = record(SessionState.planned)
+    on_agenda = case_id(ItemStatus.on_agenda)
+    inp = AddItems(**who(Act.add_items), case_ids=["cafe01", "cafe01", on_agenda])
+    with pytest.raises(InvalidPayload) as refused:
+        check(rec, Act.add_items, inp, SessionContext(TODAY))
+    assert str(refused.value) == (
+        f"case_ids: already on the agenda or listed twice: ['cafe01', '{on_agenda}']"
+    )
