@@ -15,6 +15,9 @@ each fault begun when the acts reach a share of the total, and ended on evidence
   refused ``--db-refusals`` times;
 - the mail server answers 451 from the start until it has refused ``--smtp-refusals`` RCPTs.
 
+A reminder whose try was killed between the end of the data and the server's answer parks
+as of unknown outcome (activities/mail.py, by design: never resent blindly); the drill does
+what the admin would: looks at the mail server, then skips it (delivered) or retries it.
 Then it counts, prints, and exits 1 unless every count is 0: transitions lost or doubled
 (each case's history against its acts), mails lost (a reminder never confirmed, an outbox
 row not sent, a key the server never got) or doubled (a key the server got twice), stuck
@@ -38,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bench.faults import LOCKED, ReadModelOutage, Stack, system_settings
@@ -45,7 +49,7 @@ from bench.transition_latency import exit_with
 from edge.admin import AdminService
 from edge.connect import Edge
 from edge.reconcile import case_summary_of
-from models.case.record import CaseSnapshot
+from models.case.record import AdminInput, CaseSnapshot
 from models.case.states import CaseState, Role
 from models.errors import CaseError, DuplicateCase
 from models.policy import CasePolicy
@@ -228,18 +232,55 @@ async def refuse_mail(sink: SmtpSink, refusals: int, report: Report) -> None:
     )
 
 
+def unknown_outcome(snap: CaseSnapshot) -> bool:
+    """A reminder parked because a try died between the end of the data and the server's
+    answer (activities/mail.py): the mail may have been delivered; an admin decides."""
+    return snap.parked is not None and "MailOutcomeUnknown" in snap.parked.error
+
+
 async def settled(edge: Edge, case_ids: list[str], timeout: float = 120.0) -> list[CaseSnapshot]:
-    """Every case's snapshot once all are at the end with no reminder unconfirmed (or the
-    last seen after ``timeout``: the counts then say what is not)."""
+    """Every case's snapshot once each is at the end with no reminder unconfirmed, or waits
+    for an admin on a reminder of unknown outcome (or the last seen after ``timeout``: the
+    counts then say what is not)."""
     deadline = time.monotonic() + timeout
     while True:
         snaps = [await edge.cases.snapshot(c) for c in case_ids]
         if time.monotonic() > deadline or all(
-            s.state == FINAL and s.reminders_queued == 0 and s.projected_seq == s.history[-1].seq
+            unknown_outcome(s)
+            or (
+                s.state == FINAL
+                and s.reminders_queued == 0
+                and s.projected_seq == s.history[-1].seq
+            )
             for s in snaps
         ):
             return snaps
         await asyncio.sleep(0.2)
+
+
+async def resolve_unknown(
+    edge: Edge, engine: Engine, snaps: list[CaseSnapshot], sink: SmtpSink
+) -> str | None:
+    """What the admin does with a reminder of unknown outcome: look at the mail server, then
+    skip it (the server has the mail) or retry it (it has not: sent again, same Message-ID)."""
+    parked = [s for s in snaps if unknown_outcome(s)]
+    if not parked:
+        return None
+    got = {str(m.message["X-Toshin-Idempotency-Key"]) for m in sink.received}
+    with Session(engine) as session:
+        query = select(OutboxRow).where(OutboxRow.state == "unknown")
+        unknown = [row.key for row in session.exec(query)]
+    request = AdminInput(actor=actor("admin", "運用管理者"), reason="drill: mail server checked")
+    done = {"skip": 0, "retry": 0}
+    for snap in parked:
+        keys = [k for k in unknown if k.startswith(f"{snap.case_id}:")]
+        action = "skip" if keys and all(k in got for k in keys) else "retry"
+        await edge.cases.admin(snap.case_id, action, request)
+        done[action] += 1
+    return (
+        f"{len(parked)} reminders parked as of unknown outcome (a worker killed between the end "
+        f"of the data and the answer): {done['skip']} skipped (delivered), {done['retry']} retried"
+    )
 
 
 async def count(
@@ -262,7 +303,7 @@ async def count(
             diverged += rows.case_differs(row, present, case_summary_of(snap), snap.history)
         ours = {s.case_id for s in snaps}
         diverged += sum(1 for r in session.exec(select(CaseRow)) if r.case_id not in ours)
-    unsent = [r.key for r in outbox if r.state != "sent" or r.key not in got]
+    unsent = [r.key for r in outbox if r.key not in got]  # "unknown" ones the server has: sent
     failing = await admin.failing()
     parked = await admin.parked()
     return {
@@ -296,6 +337,10 @@ async def run(cases: int, folder: Path, *, db_refusals: int = 3, smtp_refusals: 
         report.acts = progress.done
         report.events.append(f"{time.monotonic() - started:6.1f} s  every act answered")
         snaps = await settled(edge, case_ids)
+        resolved = await resolve_unknown(edge, admin.engine, snaps, sink)
+        if resolved is not None:
+            report.events.append(resolved)
+            snaps = await settled(edge, case_ids)
         report.events.append(f"{time.monotonic() - started:6.1f} s  every case settled")
         mail.cancel()
         report.seconds = time.monotonic() - started
