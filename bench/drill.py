@@ -357,8 +357,8 @@ async def run(cases: int, folder: Path, *, db_refusals: int = 3, smtp_refusals: 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cases", type=int, default=100)
-    parser.add_argument("--db-refusals", type=int, default=20)
-    parser.add_argument("--smtp-refusals", type=int, default=30)
+    parser.add_argument("--db-refusals", type=int, default=300)
+    parser.add_argument("--smtp-refusals", type=int, default=200)
     parser.add_argument("--keep", action="store_true", help="keep the data folder and logs")
     parser.add_argument("--smoke", action="store_true", help="CI size: 20 cases")
     args = parser.parse_args()
