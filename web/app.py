@@ -141,7 +141,7 @@ def create_app(settings: Settings | None = None, *, edge: Edge | None = None) ->
     async def domain_error(request: Request, exc: CaseError) -> Response:
         err = http_error(exc)
         if err.status == 403:
-            log.warning("refused %s %s: %s", request.method, request.url.path, exc.message)
+            log.warning("refused %s %r: %r", request.method, request.url.path, exc.message)
         return templates.TemplateResponse(
             request,
             "error.html",

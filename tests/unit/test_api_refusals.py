@@ -73,3 +73,14 @@ def test_a_path_the_api_does_not_have_answers_in_the_api_error_body(client: Test
     assert str(error["message"]).endswith(": Not Found")
     _error(client.get("/api/v1/no-such-thing"), 404, "NotFound")
     _error(client.delete("/api/v1/cases"), 405, "MethodNotAllowed")
+
+
+def test_a_refusal_log_line_cannot_be_forged_by_the_callers_query(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    forged = "納税課\nWARNING web.api refused nothing: all is well"
+    with caplog.at_level("WARNING"):
+        _error(client.get("/api/v1/cases", params={"department": forged}), 403, "Forbidden")
+    refusals = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert refusals, "the 403 is logged"
+    assert all("\n" not in line for line in refusals), refusals  # one line, the value escaped

@@ -63,7 +63,7 @@ def create_api(desk: Desk) -> FastAPI:
     async def domain_error(request: Request, exc: CaseError) -> Response:
         err = http_error(exc)
         if err.status == 403:
-            log.warning("api refused %s %s: %s", request.method, request.url.path, exc.message)
+            log.warning("api refused %s %r: %r", request.method, request.url.path, exc.message)
         field = named_field(exc.message) if err.status in (401, 403, 422) else None
         return error_response(err.status, type(exc).__name__, exc.message, field)
 
