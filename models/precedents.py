@@ -20,7 +20,7 @@ from models.session.record import SessionRecord
 
 
 class PassageSource(StrEnum):
-    title = "title"  # 件名
+    subject = "subject"  # 件名
     conclusion = "conclusion"  # 結論
     explanation = "explanation"  # 実施機関の説明要旨
     reasons = "reasons"  # 審議会の判断理由
@@ -89,7 +89,7 @@ def answer_entry(
 ) -> PrecedentEntry:
     """The issued answer's passages (the 答申書's text, its conditions and opinions)."""
     texts: list[tuple[PassageSource, str | None]] = [
-        (PassageSource.title, title),
+        (PassageSource.subject, title),
         (PassageSource.conclusion, answer.conclusion),
         (PassageSource.explanation, answer.explanation_summary),
         (PassageSource.reasons, answer.reasons),

@@ -87,7 +87,7 @@ def test_a_search_finds_the_answer_by_its_conditions_and_reasons(engine: Engine)
         hit = hits[0]
         assert (hit.title, hit.answer_number, hit.on) == (FACE.title, "第1号", dt.date(2025, 7, 10))
         assert hit.matches == 3  # the title, the reasons and the first condition
-        assert hit.source == "title" and hit.snippet == FACE.title
+        assert hit.source == "subject" and hit.snippet == FACE.title
         # every word must match; two-character words (below a trigram) too
         assert [h.case_id for h in precedents.search(session, "顔認証　特徴量")] == ["case-1"]
         assert precedents.search(session, "顔認証 コンビニ") == []
