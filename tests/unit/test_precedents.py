@@ -12,16 +12,20 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from edge.precedents import check_query, suggestions
+from activities.projection import ProjectionActivities
+from edge.precedents import check_query, search, suggestions
+from models.accounts import UserRole
 from models.case.payloads import Condition, Note, Outcome, Votes
 from models.case.record import Answer, Decision
-from models.errors import InvalidPayload
-from models.precedents import PrecedentEntry, answer_entry, content_words, minutes_entries
-from models.session.record import QA, AgendaItem, ItemOutcome, Redaction
+from models.errors import InvalidPayload, RoleNotAllowed
+from models.precedents import PrecedentEntry, answer_entry, content_words
+from models.projection import SessionProjectionInput
+from models.session.record import QA, AgendaItem, ItemOutcome, MinutesState, Redaction
 from persistence import precedents
 from persistence.database import make_engine
 from persistence.tables import PrecedentRow
 from tests.conftest import read_model_backends
+from tests.factories import TEST_ADMIN
 from tests.read_models import fresh_url
 from tests.unit.test_council import record
 
@@ -130,8 +134,13 @@ def test_public_minutes_are_indexed_without_the_redacted_passage(engine: Engine)
         )
     ]
     rec.redactions = [Redaction(passage=SECRET, legal_basis="情報公開条例第6条第2号")]
-    entries = minutes_entries(rec)
-    indexed(engine, *entries)
+    projection = ProjectionActivities(engine)
+    rec.minutes = MinutesState.approved  # not yet public: nothing indexed
+    projection.project_session(SessionProjectionInput(record=rec, version=1))
+    with Session(engine) as session:
+        assert session.exec(select(PrecedentRow)).all() == []
+    rec.minutes = MinutesState.published
+    projection.project_session(SessionProjectionInput(record=rec, version=2))
     with Session(engine) as session:
         texts = [r.text for r in session.exec(select(PrecedentRow))]
         assert texts and all(SECRET not in t and "佐藤" not in t for t in texts)
@@ -160,6 +169,17 @@ def test_a_titles_content_words_are_its_runs_of_kanji_katakana_and_latin() -> No
         "導入",
         "AI",
     ]
+
+
+def test_precedents_are_for_the_secretariat_and_department_heads(engine: Engine) -> None:
+    indexed(engine, FACE)
+    head = TEST_ADMIN.model_copy(update={"roles": [UserRole.department_head], "department": "x"})
+    assert [h.case_id for h in search(engine, head, "顔認証")] == ["case-1"]
+    member = head.model_copy(update={"roles": [UserRole.department_member]})
+    with pytest.raises(RoleNotAllowed, match="precedents are for the secretariat and heads"):
+        search(engine, member, "顔認証")
+    with pytest.raises(InvalidPayload, match="query: give at least one word"):
+        search(engine, head, " ")
 
 
 @pytest.mark.parametrize(
