@@ -6,6 +6,7 @@ from models.audit import AuditAction
 from models.case.document import CaseKind, Category, Criterion
 from models.case.payloads import ApprovedBy, CheckResult, ConditionType, DueRule
 from models.case.states import CaseState, Role, Trigger
+from models.precedents import PassageSource
 from models.session.council import ClosedReason, Openness, QuorumRule
 from models.session.record import ItemOutcome, ItemStatus, MinutesState, SessionState
 from models.tracking.conditions import ConditionStatus
@@ -362,4 +363,15 @@ AUDIT_ACTION_LABELS: dict[AuditAction, str] = {
     AuditAction.codec_decode: "ペイロードの復号",
     AuditAction.codec_encode: "ペイロードの暗号化",
     AuditAction.codec_refused: "ペイロード復号の拒否",
+}
+
+PASSAGE_LABELS: dict[PassageSource, str] = {
+    PassageSource.subject: "件名",
+    PassageSource.conclusion: "結論",
+    PassageSource.explanation: "説明要旨",
+    PassageSource.reasons: "判断理由",
+    PassageSource.summary: "審議の概要",
+    PassageSource.condition: "条件",
+    PassageSource.opinion: "附帯意見",
+    PassageSource.minutes: "会議録",
 }

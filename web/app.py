@@ -37,6 +37,7 @@ from web.routes import codec as codec_routes
 from web.routes import deadlines as deadline_routes
 from web.routes import intake as intake_routes
 from web.routes import members as member_routes
+from web.routes import precedents as precedent_routes
 from web.routes import sessions as session_routes
 
 HERE = Path(__file__).resolve().parent
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None, *, edge: Edge | None = None) ->
     app.include_router(session_routes.router)
     app.include_router(intake_routes.router)
     app.include_router(member_routes.router)
+    app.include_router(precedent_routes.router)
     app.include_router(codec_routes.router)
     app.include_router(admin_routes.router)
     app.mount("/api/v1", create_api(app.state.desk))
