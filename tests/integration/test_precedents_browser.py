@@ -14,7 +14,7 @@ from sqlmodel import Session
 import tests.integration.test_desk_browser as desk_browser
 from models.case.payloads import Condition, Outcome, Votes
 from models.case.record import Answer, Decision
-from models.precedents import answer_entry
+from models.precedents import PrecedentEntry, answer_entry
 from persistence import precedents
 from tests.integration.test_desk_browser import Running, log_in
 from tests.integration.test_desk_dept_browser import shot
@@ -26,13 +26,11 @@ TITLE = "庁舎入口への顔認証カメラの設置"
 CONDITION = "顔認証により取得した特徴量データは24時間以内に消去すること。"
 
 
-async def test_a_department_head_finds_a_precedent_in_the_browser(
-    desk: Running, browser: Browser
-) -> None:
-    started = time.perf_counter()
-    entry = answer_entry(
-        case_id="past-face-1",
-        title=TITLE,
+def past_answer(case_id: str, title: str, condition: str) -> PrecedentEntry:
+    """A past answer with one condition, as the projection indexes it."""
+    return answer_entry(
+        case_id=case_id,
+        title=title,
         department="総務課",
         kind="new",
         fiscal_year=2024,
@@ -41,13 +39,20 @@ async def test_a_department_head_finds_a_precedent_in_the_browser(
             votes=Votes(yes=6),
             conditions=[
                 Condition(
-                    text=CONDITION, type="technical_measure", due="before_start", owner="総務課"
+                    text=condition, type="technical_measure", due="before_start", owner="総務課"
                 )
             ],
             decided_on=dt.date(2024, 11, 1),
         ),
         answer=Answer(number="第42号", issued_on=dt.date(2024, 11, 8), approved_by="session"),
     )
+
+
+async def test_a_department_head_finds_a_precedent_in_the_browser(
+    desk: Running, browser: Browser
+) -> None:
+    started = time.perf_counter()
+    entry = past_answer("past-face-1", TITLE, CONDITION)
     with Session(desk.desk.engine) as session:
         precedents.write_entry(session, entry)
         session.commit()
