@@ -18,6 +18,7 @@ from cli import (
     documents,
     keys,
     precedents,
+    publish,
     scenarios,
     sessions,
     users,
@@ -45,6 +46,7 @@ app.add_typer(users.app, name="user")
 app.add_typer(keys.app, name="keys")
 app.add_typer(audit.app, name="audit")
 app.add_typer(precedents.app, name="precedents")
+app.add_typer(publish.app, name="publish")
 
 
 @app.command()

@@ -5,6 +5,7 @@ are indexed in their public version only."""
 
 from __future__ import annotations
 
+import hashlib
 import time
 from pathlib import Path
 
@@ -67,7 +68,9 @@ async def test_an_issued_answer_is_found_from_the_cli_and_reconcile_backfills_it
     print(f"precedents journey: {time.perf_counter() - started:.1f}s")
 
 
-async def test_published_minutes_are_indexed_in_their_public_version(system: System) -> None:
+async def test_published_minutes_are_indexed_and_the_year_is_exported_reproducibly(
+    system: System, tmp_path: Path
+) -> None:
     started = time.perf_counter()
     case_id = (await run(system, HIGASHIMURAYAMA))["c5"]
     sources = system.sql("select source, text from precedents where case_id = :c", c=case_id)
@@ -76,4 +79,34 @@ async def test_published_minutes_are_indexed_in_their_public_version(system: Sys
     assert any("USBメモリ" in t for t in minutes)  # the published minutes' questions
     texts = [str(t) for (t,) in system.sql("select text from precedents")]
     assert all("ID・パスワード" not in t and "木村" not in t for t in texts)  # redacted; no names
-    print(f"minutes journey: {time.perf_counter() - started:.1f}s")
+
+    # the public record of the year: answers as generated, the public minutes only
+    (fy,) = system.sql("select fiscal_year from sessions")[0]
+    outs = [tmp_path / "public-1", tmp_path / "public-2"]
+    for out in outs:
+        code, report, err = await cli(system, "publish", "export", "--fiscal-year", str(fy),
+                                      "--out", str(out), "--json")  # fmt: skip
+        assert (code, err) == (0, ""), report
+        assert '"answers": 2' in report and '"minutes": 1' in report and '"missing": []' in report
+    first, second = (sorted(p.relative_to(out) for p in out.rglob("*")) for out in outs)
+    assert first == second and len([p for p in first if p.suffix == ".pdf"]) == 3
+    for name in first:
+        a, b = outs[0] / name, outs[1] / name
+        assert a.stat().st_mtime == b.stat().st_mtime
+        if a.is_file():
+            assert a.read_bytes() == b.read_bytes(), name
+    public, private = (
+        {str(r[0]) for r in system.sql("select sha256 from documents where doc_type = :t "
+                                       "and format = 'pdf'", t=t)}
+        for t in ("kaigiroku_public", "kaigiroku")
+    )  # fmt: skip
+    exported = {hashlib.sha256(p.read_bytes()).hexdigest() for p in outs[0].rglob("*.pdf")}
+    assert public <= exported and not private & exported  # never the unredacted minutes
+    index = (outs[0] / "index.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert index[0] == "種別,番号,件名,担当課,諮問日,答申日・開催日,結論,ファイル"
+    assert any(line.startswith(f"答申,第1号,{TITLE_5},納税課,") and ",可,answers/" in line
+               for line in index), index  # fmt: skip
+    code, _, err = await cli(system, "publish", "export", "--fiscal-year", str(fy),
+                             "--out", str(outs[0]))  # fmt: skip
+    assert code == 1 and "InvalidPayload: out:" in err and "is not an empty folder" in err
+    print(f"minutes and export journey: {time.perf_counter() - started:.1f}s")
