@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import text
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, delete, func, select
 
 from models.precedents import ANSWER_SOURCES, PassageSource, PrecedentEntry
 from persistence.tables import CaseRow, PrecedentRow
@@ -119,33 +120,48 @@ def search(
     session: Session, query: str, *, limit: int = 20, exclude_case: str | None = None
 ) -> list[PrecedentHit]:
     """The cases whose passages hold every word of ``query``, best first (most matching
-    passages, then the newest), each with a snippet of its first matching passage."""
+    passages, then the newest), each with a snippet of its first matching passage. The
+    ranking is one grouped query; only the passages of the cases shown are read."""
     terms = terms_of(query)
     if not terms:
         return []
-    rows = _matching(session, terms)
-    by_case: dict[str, list[PrecedentRow]] = {}
-    for row in rows:
-        if row.case_id != exclude_case:
-            by_case.setdefault(row.case_id, []).append(row)
-    ranked = sorted(
-        by_case.values(),
-        key=lambda rs: (-len(rs), -max(r.on for r in rs).toordinal(), rs[0].case_id),
+    where = _matches(session, terms)
+    if exclude_case is not None:
+        where.append(col(PrecedentRow.case_id) != exclude_case)
+    matches = func.count().label("matches")
+    newest = func.max(PrecedentRow.on).label("newest")
+    ranked = (
+        select(PrecedentRow.case_id, matches, newest)
+        .where(*where)
+        .group_by(col(PrecedentRow.case_id))
+        .order_by(matches.desc(), newest.desc(), col(PrecedentRow.case_id))
+        .limit(limit)
     )
-    return [_hit(rs, terms[0]) for rs in ranked[:limit]]
+    top = [case_id for case_id, _n, _on in session.exec(ranked)]
+    if not top:
+        return []
+    rows = session.exec(
+        select(PrecedentRow).where(*where).where(col(PrecedentRow.case_id).in_(top))
+    )
+    by_case: dict[str, list[PrecedentRow]] = {case_id: [] for case_id in top}
+    for row in rows:
+        by_case[row.case_id].append(row)
+    return [_hit(by_case[case_id], terms[0]) for case_id in top]
 
 
-def _matching(session: Session, terms: list[str]) -> list[PrecedentRow]:
-    query = select(PrecedentRow)
+def _matches(session: Session, terms: list[str]) -> list[Any]:
+    """The conditions of a passage holding every term (SQLite: its FTS5 trigram table;
+    PostgreSQL: LIKE, which the pg_trgm GIN index serves; terms below three characters:
+    LIKE on both)."""
     if _sqlite(session) and all(len(t) >= 3 for t in terms):
         match = " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
         keys = select(text("key")).select_from(text(FTS)).where(text(f"{FTS} MATCH :q"))
-        query = query.where(col(PrecedentRow.key).in_(keys)).params(q=match)
-    else:
-        for term in terms:  # PostgreSQL: the pg_trgm index serves LIKE; SQLite: short words
-            escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            query = query.where(col(PrecedentRow.text).like(f"%{escaped}%", escape="\\"))
-    return list(session.exec(query.order_by(col(PrecedentRow.key))))
+        return [col(PrecedentRow.key).in_(keys.params(q=match))]
+    conditions: list[Any] = []
+    for term in terms:
+        escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(col(PrecedentRow.text).like(f"%{escaped}%", escape="\\"))
+    return conditions
 
 
 def _hit(rows: list[PrecedentRow], term: str) -> PrecedentHit:
