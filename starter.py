@@ -17,6 +17,8 @@ from cli import (
     councils,
     documents,
     keys,
+    precedents,
+    publish,
     scenarios,
     sessions,
     users,
@@ -43,6 +45,8 @@ app.add_typer(vendors.app, name="vendor")
 app.add_typer(users.app, name="user")
 app.add_typer(keys.app, name="keys")
 app.add_typer(audit.app, name="audit")
+app.add_typer(precedents.app, name="precedents")
+app.add_typer(publish.app, name="publish")
 
 
 @app.command()

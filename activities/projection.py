@@ -12,6 +12,7 @@ from sqlmodel import Session
 from temporalio import activity
 
 from models.audit import AuditAction
+from models.precedents import minutes_entries
 from models.projection import (
     CaseResetInput,
     CouncilProjectionInput,
@@ -20,7 +21,8 @@ from models.projection import (
     SessionProjectionInput,
     SessionResetInput,
 )
-from persistence import audit, repository
+from models.session.record import MinutesState
+from persistence import audit, precedents, repository
 from persistence.people import PeopleBook
 from persistence.reconcile import rewrite_case, rewrite_session
 from persistence.seal import Sealer
@@ -49,6 +51,8 @@ class ProjectionActivities:
                 sealer=self._sealer,
                 people=self._people,
             )
+            if inp.precedent is not None:
+                precedents.write_entry(session, inp.precedent)
             session.commit()
 
     @activity.defn(name="repair_after_reset")
@@ -131,9 +135,10 @@ class ProjectionActivities:
 
     @activity.defn(name="project_session")
     def project_session(self, inp: SessionProjectionInput) -> ProjectionResult:
-        """Write the session's row and its agenda rows (no personal names). Idempotent by
+        """Write the session's row and its agenda rows (no personal names), and once its
+        minutes are published their public passages to the precedents index. Idempotent by
         version: an older or equal version than the one written changes nothing."""
-        return self._write(lambda s, now: repository.project_session(s, inp=inp, now=now))
+        return self._write(lambda s, now: project_session(s, inp, now))
 
     def _write(self, write: Callable[[Session, dt.datetime], bool]) -> ProjectionResult:
         for _ in range(2):
@@ -148,3 +153,12 @@ class ProjectionActivities:
             written = write(session, dt.datetime.now(dt.UTC))
             session.commit()
         return ProjectionResult(written=written)
+
+
+def project_session(session: Session, inp: SessionProjectionInput, now: dt.datetime) -> bool:
+    """The session's rows, and its public minutes' passages once they are published."""
+    written = repository.project_session(session, inp=inp, now=now)
+    if written and inp.record.minutes is MinutesState.published:
+        for entry in minutes_entries(inp.record):
+            precedents.write_entry(session, entry)
+    return written

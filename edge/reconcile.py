@@ -29,8 +29,10 @@ from models.case.lifecycle import TERMINAL
 from models.case.record import CaseSnapshot
 from models.errors import CaseError
 from models.ids import case_id_of, case_workflow_id, session_workflow_id
+from models.precedents import answer_entry, minutes_entries
 from models.projection import CaseSummary, SessionProjectionInput
-from models.session.record import MinutesState, SessionState
+from models.session.record import MinutesState, SessionRecord, SessionState
+from persistence import precedents
 from persistence import reconcile as rows
 from persistence.archive import archived_ids
 from persistence.people import PeopleBook
@@ -127,6 +129,7 @@ class Reconciler:
             seen.add(case_id)
             report.cases_checked += 1
             self._repair_case(snap, report)
+            self._index_answer(snap, report)
         candidates = set(existing) - seen
         if only is not None:
             candidates &= only
@@ -189,6 +192,34 @@ class Reconciler:
             session.commit()
         report.repairs("missing" if existing is None else "stale", f"case {snap.case_id}")
 
+    def _index_answer(self, snap: CaseSnapshot, report: ReconcileReport) -> None:
+        """Backfill the precedents index with the case's issued answer."""
+        if snap.answer is None:
+            return
+        entry = answer_entry(
+            case_id=snap.case_id,
+            title=snap.document.title,
+            department=snap.document.department,
+            kind=snap.document.kind.value,
+            fiscal_year=snap.fiscal_year,
+            decision=snap.decision,
+            answer=snap.answer,
+        )
+        with Session(self.engine) as session:
+            if precedents.write_entry(session, entry):
+                session.commit()
+                report.repairs("missing", f"precedent {snap.case_id}")
+
+    def _index_minutes(self, record: SessionRecord, report: ReconcileReport) -> None:
+        """Backfill the precedents index with the session's published minutes."""
+        if record.minutes is not MinutesState.published:
+            return
+        with Session(self.engine) as session:
+            written = [precedents.write_entry(session, e) for e in minutes_entries(record)]
+            session.commit()
+        if any(written):
+            report.repairs("missing", f"minutes {record.plan.session_id}")
+
     async def sessions(self, only: set[str] | None = None) -> ReconcileReport:
         """Every session of this task queue (or ``only`` these ids) against its row and
         agenda rows."""
@@ -218,6 +249,7 @@ class Reconciler:
                 report.unreadable += 1
                 continue
             report.sessions_checked += 1
+            self._index_minutes(record, report)
             row = existing.get(session_id)
             if row is not None and row.version == record.version and row.state == record.state:
                 continue

@@ -6,6 +6,7 @@ from models.audit import AuditAction
 from models.case.document import CaseKind, Category, Criterion
 from models.case.payloads import ApprovedBy, CheckResult, ConditionType, DueRule
 from models.case.states import CaseState, Role, Trigger
+from models.precedents import PassageSource
 from models.session.council import ClosedReason, Openness, QuorumRule
 from models.session.record import ItemOutcome, ItemStatus, MinutesState, SessionState
 from models.tracking.conditions import ConditionStatus
@@ -369,4 +370,15 @@ AUDIT_ACTION_LABELS: dict[AuditAction, str] = {
     AuditAction.feed_issued: "カレンダーURLの発行",
     AuditAction.feed_revoked: "カレンダーURLの停止",
     AuditAction.records_purged: "保存期間を過ぎた記録の廃棄",
+}
+
+PASSAGE_LABELS: dict[PassageSource, str] = {
+    PassageSource.subject: "件名",
+    PassageSource.conclusion: "結論",
+    PassageSource.explanation: "説明要旨",
+    PassageSource.reasons: "判断理由",
+    PassageSource.summary: "審議の概要",
+    PassageSource.condition: "条件",
+    PassageSource.opinion: "附帯意見",
+    PassageSource.minutes: "会議録",
 }

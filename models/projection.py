@@ -11,6 +11,7 @@ from pydantic import Field
 from models.case.document import CaseKind, Category, Strict
 from models.case.record import ActInput, ResetMark, TransitionRecord
 from models.case.states import CaseState
+from models.precedents import PrecedentEntry
 from models.session.council import Council
 from models.session.record import CarryIn, SessionRecord, SessionReset
 
@@ -35,6 +36,7 @@ class CaseSummary(Strict):
 class ProjectTransitionInput(Strict):
     summary: CaseSummary
     transition: TransitionRecord
+    precedent: PrecedentEntry | None = None  # the answer's public passages, when it is issued
 
 
 class CaseResetInput(Strict):

@@ -293,3 +293,26 @@ class CaseArchiveRow(SQLModel, table=True):
     ended_at: dt.datetime = Field(index=True)
     archived_at: dt.datetime
     record: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class PrecedentRow(SQLModel, table=True):
+    """One public passage of a past answer or of published minutes (models/precedents.py),
+    with what a search result shows. No personal names. Searched through a trigram index
+    that the migration adds beside it (SQLite: the FTS5 table ``precedent_fts``; PostgreSQL:
+    a pg_trgm GIN index on ``text``)."""
+
+    __tablename__ = "precedents"
+
+    key: str = Field(primary_key=True, max_length=200)  # case:source:n or case@session:n
+    case_id: str = Field(index=True, max_length=32)
+    session_id: str | None = Field(default=None, max_length=80)
+    source: str = Field(max_length=20)
+    position: int
+    title: str = Field(max_length=300)
+    department: str = Field(index=True, max_length=100)
+    kind: str = Field(max_length=40)
+    fiscal_year: int = Field(index=True)
+    on: dt.date
+    answer_number: str | None = Field(default=None, max_length=200)
+    outcome: str | None = Field(default=None, max_length=40)
+    text: str

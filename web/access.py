@@ -9,6 +9,7 @@ creates it so (``starter.py user add m3 --role council``); names are never match
 from __future__ import annotations
 
 from edge.identity import proven
+from edge.precedents import PRECEDENT_ROLES
 from edge.users import Login
 from models.accounts import DEPARTMENT_ROLES, UserRole, UserView
 from models.case.record import Actor
@@ -36,6 +37,7 @@ MENU: tuple[tuple[str, str, frozenset[UserRole]], ...] = (
     ("/intake", "受付・事前確認", INTAKE_PAGES),
     ("/sessions", "審議会と会議", SESSION_PAGES),
     ("/overview", "全庁の状況", INTAKE_PAGES),
+    ("/precedents", "類似答申", PRECEDENT_ROLES),
     ("/member", "委員のページ", MEMBER_PAGES),
     ("/calendar", "カレンダー", FEED_PAGES),
     ("/admin", "管理", ADMIN_PAGES),

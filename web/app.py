@@ -43,6 +43,7 @@ from web.routes import intake as intake_routes
 from web.routes import member_files as member_file_routes
 from web.routes import members as member_routes
 from web.routes import oidc as oidc_routes
+from web.routes import precedents as precedent_routes
 from web.routes import sessions as session_routes
 from web.routes import tokens as token_routes
 
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None, *, edge: Edge | None = None) ->
     app.include_router(intake_routes.router)
     app.include_router(member_routes.router)
     app.include_router(member_file_routes.router)
+    app.include_router(precedent_routes.router)
     app.include_router(codec_routes.router)
     app.include_router(admin_routes.router)
     app.include_router(token_routes.router)

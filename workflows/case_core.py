@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
     from models.case.states import CaseState, Trigger
     from models.case.views import case_fiscal_year, case_snapshot, case_summary
     from models.documents.spec import CaseSource, DocType, GenerateDocumentInput
+    from models.precedents import PrecedentEntry, answer_entry
     from models.projection import (
         CaseResetInput,
         ProjectDeadlinesInput,
@@ -162,8 +163,25 @@ class CaseCore:
             step="project_transition",
             seq=record.seq,
             projection=ProjectTransitionInput(
-                summary=case_summary(self._case, self._config), transition=record
+                summary=case_summary(self._case, self._config),
+                transition=record,
+                precedent=self._precedent() if record.trigger is Trigger.issue_answer else None,
             ),
+        )
+
+    def _precedent(self) -> PrecedentEntry | None:
+        """The issued answer's public passages for the precedents index."""
+        case = self._case
+        if case.answer is None:
+            return None
+        return answer_entry(
+            case_id=case.case_id,
+            title=case.document.title,
+            department=case.document.department,
+            kind=case.document.kind.value,
+            fiscal_year=case_fiscal_year(case),
+            decision=case.decision,
+            answer=case.answer,
         )
 
     def _upsert_search_attributes(self) -> None:

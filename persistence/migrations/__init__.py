@@ -37,6 +37,7 @@ __all__ = [
     "Upgrade",
     "alembic_config",
     "head",
+    "include_name",
     "known_revisions",
     "render_item",
     "upgrade_to_head",
@@ -67,6 +68,16 @@ class Upgrade:
     @property
     def changed(self) -> bool:
         return self.before != self.after
+
+
+SEARCH_INDEXES = ("precedent_fts", "ix_precedents_text_trgm")  # 0012: not in the metadata
+
+
+def include_name(name: str | None, type_: str, _parents: Any) -> bool:
+    """Leave the search indexes the migrations add beside the tables (an FTS5 table and its
+    shadow tables, a pg_trgm index) out of autogenerate's comparison: SQLAlchemy cannot
+    declare them."""
+    return not (type_ in ("table", "index") and (name or "").startswith(SEARCH_INDEXES))
 
 
 def render_item(kind: str, obj: Any, _context: Any) -> str | Literal[False]:

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, create_engine
 from sqlmodel import SQLModel
 
 import persistence.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
-from persistence.migrations import render_item
+from persistence.migrations import include_name, render_item
 
 
 def _run(connection: Connection) -> None:
@@ -19,6 +19,7 @@ def _run(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",  # ALTER on SQLite = copy + move
         compare_type=True,
         render_item=render_item,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

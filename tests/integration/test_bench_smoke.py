@@ -87,6 +87,12 @@ FIGURES: dict[str, list[str]] = {
         r"^restore: [0-9.]+ s to unpack [0-9,]+ files; server and worker up and ([0-9]+) of \1 ",
         r"^OK$",
     ],
+    "precedents": [
+        rf"^read model: SQLite \(FTS5 trigram\), 300 answers \([0-9,]+ passages\) indexed in {NUMBER} s$",
+        rf"^search: 20 queries, p50 {NUMBER} ms, p95 {NUMBER} ms, max {NUMBER} ms, {NUMBER} hits each$",
+        rf"^export: 20 answers \+ 12 public minutes, {NUMBER} MiB in {NUMBER} s \(again {NUMBER} s\); same bytes: True$",
+        r"^OK$",
+    ],
     "startup": [
         rf"^cold(?:\s+{NUMBER}){{4}}\s+0\s+True$",
         rf"^warm(?:\s+{NUMBER}){{4}}\s+0\s+True$",

@@ -26,13 +26,16 @@ import pytest
 import uvicorn
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, Page, async_playwright, expect
+from sqlmodel import Session
 
 from edge.connect import Edge
 from models.accounts import UserRole
+from persistence.precedents import write_entry
 from tests.conftest import ROOT
 from tests.factories import act, actor, document
 from tests.integration.conftest import System, municipality
 from tests.integration.councils import POLICY, session_held_today
+from tests.integration.test_precedents_browser import past_answer
 from tests.integration.test_sessions import council
 from web.app import create_app
 from web.deps import Desk
@@ -44,6 +47,7 @@ PW = "council-desk-password-2026"
 TITLE = "健診予約システムの外部結合"
 SECRET = "保守業者のID・パスワードの管理方法"
 BASIS = "情報公開条例第6条第7号"
+PAST_CONDITION = "予約データの保存先は国内のデータセンターに限ること。"
 
 
 @dataclass
@@ -201,10 +205,19 @@ async def test_the_secretariat_runs_a_session_and_members_read_it(
     await do(sec, "開会（出席確認）")
     await expect(sec.locator(".state.big")).to_have_text("開会中")
 
+    # a similar past answer (類似答申): its conditions are offered beside the decision
+    with Session(system.engine) as db:
+        write_entry(db, past_answer("past-1", "健診予約のクラウド化に伴う外部結合", PAST_CONDITION))
+        db.commit()
+
     # the chair runs the item
     chair = await logged_in(browser, base, "m1")
     await chair.goto(f"{base}/sessions/{desk.session_id}")
     await do(chair, "審議開始", item)
+    offered = chair.locator(item).locator("details.precedents")
+    await offered.locator("summary").click()
+    await expect(offered).to_contain_text(PAST_CONDITION)
+    await expect(offered).to_contain_text("第42号")
     await chair.locator(item).get_by_role("button", name="質疑の記録").click()
     await expect(chair.locator(f"#record_qa-{desk.case_id}-question-error")).to_contain_text(
         "質問・意見"

@@ -16,6 +16,7 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
 import models.session.lifecycle as table
+from edge import precedents
 from edge.cases import today_jst
 from edge.connect import Edge
 from edge.sessions import request_model
@@ -230,6 +231,21 @@ def _choices(db: Session, desk: Desk, record: SessionRecord) -> dict[str, Choice
     }
 
 
+def _precedents(desk: Desk, title: str, case_id: str) -> list[dict[str, Any]]:
+    """The conditions of the past cases most like this one, for the secretariat drafting its
+    decision to copy from (edge/precedents.py)."""
+    style = desk.town.date_style
+    return [
+        {
+            "title": s.hit.title,
+            "number": s.hit.answer_number or "",
+            "on": format_date(s.hit.on, style),
+            "conditions": s.conditions,
+        }
+        for s in precedents.suggestions(desk.engine, title, case_id=case_id)
+    ]
+
+
 async def _session_page(
     request: Request,
     desk: Desk,
@@ -280,6 +296,9 @@ async def _session_page(
                     "category": CATEGORY_LABELS[item.category],
                     "outcome": OUTCOME_LABELS[item.outcome] if item.outcome else "",
                     "acts": item_acts(acts, item.status),
+                    "precedents": _precedents(desk, item.title, item.case_id)
+                    if "decide_item" in item_acts(acts, item.status)
+                    else [],
                 }
                 for item in snap.items
             ],
