@@ -20,7 +20,7 @@ from models.documents.common import (
     without_own_number,
 )
 from models.documents.spec import CaseSource, DocumentStyle
-from models.labels import CRITERION_LABELS, KIND_LABELS
+from models.labels import CRITERION_LABELS, KIND_LABELS, ROLE_LABELS
 
 DEFAULT_CONCLUSIONS = {
     Outcome.approve: "諮問どおり実施することは適当であると認められる。",
@@ -78,10 +78,15 @@ def criteria_matrix(case: CaseSource) -> list[MatrixRow]:
 
 
 def _chair(case: CaseSource) -> str:
-    """Who signed: the chair who issued the answer (the act's actor)."""
+    """Who signs: the chair on the council roster when the answer was issued; for an answer
+    issued outside a session, the name of the chair who issued it (never a bare role label:
+    「会長 会長」 is what the seeds never print)."""
+    if case.answer is not None and case.answer.signed_by:
+        return case.answer.signed_by
     for record in reversed(case.history):
         if record.trigger is Trigger.issue_answer and record.actor.role is Role.chair:
-            return record.actor.name
+            name = record.actor.name
+            return "" if name in (ROLE_LABELS[Role.chair], Role.chair.value) else name
     return ""
 
 

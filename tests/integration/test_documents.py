@@ -292,7 +292,9 @@ async def test_the_session_passes_the_answer_text_to_the_toshinsho(docs: System)
     text = squeeze(docx_text(found[("toshinsho", "docx")]))
     assert squeeze(snap.answer.explanation_summary) in text  # 2 実施機関の説明要旨
     assert squeeze(snap.answer.reasons) in text  # 3 審議会の判断理由
+    # signed with the roster's chair though the act named no one (not 「…会長 会長」)
     assert "藤沢市個人情報保護制度運営審議会会長畠山関之" in text
+    assert snap.answer.signed_by == "畠山 関之"
     assert "第870号" in text and CONCLUSION in text
     assert {kind for kind, _ in found} == {"toshinsho"}  # the 会議録 is the session's
     session_rows = rows(docs, ids["s2017"])

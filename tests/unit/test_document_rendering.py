@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from activities.rendering import render
+from models.case.states import Trigger
 from models.documents import build_content
 from models.documents.spec import (
     DocFormat,
@@ -271,3 +272,28 @@ def test_markup_characters_in_the_data_are_text_not_markup() -> None:
         )
         assert title in docx
         assert squeeze(title) in pdf
+
+
+def test_the_answer_is_signed_with_the_rosters_chair_not_the_role_label() -> None:
+    """An answer issued by an account without a name (the actor is 「会長」): the issuer line
+    names the chair from the council roster, as the seed prints 「…会長 畠山 関之」."""
+    case = sample_cases("s02_fujisawa_870")["c870"]
+    assert case.answer is not None
+    history = [
+        h.model_copy(update={"actor": h.actor.model_copy(update={"name": "会長"})})
+        if h.trigger is Trigger.issue_answer
+        else h
+        for h in case.history
+    ]
+    unsigned = case.model_copy(update={"history": history})
+    inp = GenerateDocumentInput(doc_type=DocType.toshinsho, case=unsigned)
+    docx, pdf = both(inp, FUJISAWA, "fujisawa-870-unsigned")
+    assert "藤沢市個人情報保護制度運営審議会会長" in docx.splitlines()
+    assert "会長会長" not in squeeze(docx) and "会長会長" not in pdf
+    signed = unsigned.model_copy(
+        update={"answer": case.answer.model_copy(update={"signed_by": "畠山 関之"})}
+    )
+    inp = GenerateDocumentInput(doc_type=DocType.toshinsho, case=signed)
+    docx, pdf = both(inp, FUJISAWA, "fujisawa-870-signed")
+    assert "藤沢市個人情報保護制度運営審議会会長 畠山 関之" in docx.splitlines()
+    assert "藤沢市長鈴木恒夫様藤沢市個人情報保護制度運営審議会会長畠山関之" in pdf
