@@ -13,10 +13,12 @@ from models.documents.common import (
     Numbered,
     Section,
     about,
+    consultation_number,
     consulted_on,
     date_text,
     due_text,
     iroha,
+    prefixed,
     without_own_number,
 )
 from models.documents.spec import CaseSource, DocumentStyle
@@ -42,6 +44,7 @@ class AnswerContent(Strict):
 
     doc_title: str = "答申書"
     number: str
+    number_line: str  # 答申第N号, above the date
     date_line: str
     addressee: str
     issuer_body: str
@@ -138,15 +141,18 @@ def build_answer(case: CaseSource, style: DocumentStyle) -> AnswerContent:
     filed = consulted_on(case) or case.history[0].on
     outcome = decision.outcome if decision else Outcome.approve
     has_measures = bool(doc.operational_measures or doc.system_measures)
+    own = consultation_number(case)
     return AnswerContent(
         number=answer.number,
+        number_line=prefixed("答申", answer.number),
         date_line=date_text(style, answer.issued_on),
         addressee=f"{style.addressee} 様",
         issuer_body=council,
         issuer=f"{council}会長 {_chair(case)}".rstrip(),
         subject_line=f"{about(doc.title)}（答申）",
         preamble=(
-            f"{date_text(style, filed)}付けで諮問（{answer.number}）された{about(doc.title)}"
+            f"{date_text(style, filed)}付けで諮問{f'（{own}）' if own else ''}された"
+            f"{about(doc.title)}"
             "次のとおり答申します。"
         ),
         conclusion=answer.conclusion or DEFAULT_CONCLUSIONS[outcome],

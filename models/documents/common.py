@@ -88,6 +88,25 @@ def about(title: str) -> str:
     return title if title.endswith("について") else f"{title}について"
 
 
+_OWN_NUMBER = re.compile(r"第\s*[0-9０-９]+\s*号")
+
+
+def consultation_number(case: CaseSource) -> str | None:
+    """The consultation's own number as the seeds print it (諮問（第870号）, 諮問第5号): the
+    第N号 in the case's external reference (e.g. 「藤沢市 諮問第870号」), else the reference
+    as typed; None when the case has none. Never the answer's number (答申第N号)."""
+    ref = (case.external_ref or "").strip()
+    if not ref:
+        return None
+    found = _OWN_NUMBER.search(ref)
+    return re.sub(r"\s+", "", found.group()) if found else ref
+
+
+def prefixed(kind: str, number: str) -> str:
+    """「諮問第870号」 from 「第870号」; a number in another form as 「諮問 R6-12」."""
+    return f"{kind}{number}" if number.startswith("第") else f"{kind} {number}"
+
+
 def consulted_on(case: CaseSource) -> dt.date | None:
     """The date of the 諮問: as filed, else the session that received it (諮問書授受 at the
     session, as in Higashimurayama); None when neither is known yet."""

@@ -107,6 +107,7 @@ class CaseSource(BaseModel):
     """The case data a case document is made from (from the workflow's record or its query)."""
 
     case_id: str
+    external_ref: str | None = None  # the consultation's own number, e.g. 藤沢市 諮問第870号
     seq: int
     state: CaseState
     category: Category
@@ -123,6 +124,7 @@ class CaseSource(BaseModel):
         return cls.model_validate(
             {
                 "case_id": case.case_id,
+                "external_ref": case.external_ref,
                 "seq": case.history[-1].seq,
                 "state": case.state,
                 "category": case.category,

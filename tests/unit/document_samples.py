@@ -85,6 +85,7 @@ def sample_cases(stem: str) -> dict[str, CaseSource]:
                 ]
         out[alias] = CaseSource(
             case_id=f"case-{alias}",
+            external_ref=spec.external_ref,
             seq=history[-1].seq,
             state=history[-1].dest,
             category=doc.category,

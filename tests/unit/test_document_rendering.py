@@ -98,9 +98,9 @@ def test_fujisawa_answer_reads_as_the_seed() -> None:
         GenerateDocumentInput(doc_type=DocType.toshinsho, case=case), FUJISAWA, "fujisawa-870"
     )
     lines = docx.splitlines()
-    assert lines[0] == "2017年(平成29年)8月10日"
+    assert lines[:2] == ["答申第870号", "2017年(平成29年)8月10日"]
     assert "藤沢市長 鈴木 恒夫 様" in lines
-    assert pdf.startswith("2017年(平成29年)8月10日藤沢市長鈴木恒夫様")
+    assert pdf.startswith("答申第870号2017年(平成29年)8月10日藤沢市長鈴木恒夫様")
     conclusion = (
         "藤沢市個人情報の保護に関する条例第18条の規定によるコンピュータ処理を行うことは"
         "適当であると認められる。"
@@ -297,3 +297,33 @@ def test_the_answer_is_signed_with_the_rosters_chair_not_the_role_label() -> Non
     docx, pdf = both(inp, FUJISAWA, "fujisawa-870-signed")
     assert "藤沢市個人情報保護制度運営審議会会長 畠山 関之" in docx.splitlines()
     assert "藤沢市長鈴木恒夫様藤沢市個人情報保護制度運営審議会会長畠山関之" in pdf
+
+
+def test_the_consultations_own_number_is_printed_apart_from_the_answers() -> None:
+    """The seed's preamble cites the consultation's number 「諮問（第870号）」; the answer
+    carries its own 答申第N号 above the date, and the 諮問書 its 諮問第870号."""
+    case = sample_cases("s02_fujisawa_870")["c870"]
+    assert case.answer is not None and case.external_ref == "藤沢市 諮問第870号"
+    answered = case.model_copy(
+        update={"answer": case.answer.model_copy(update={"number": "第12号"})}
+    )
+    inp = GenerateDocumentInput(doc_type=DocType.toshinsho, case=answered)
+    docx, pdf = both(inp, FUJISAWA, "fujisawa-870-answer-12")
+    assert docx.splitlines()[0] == "答申第12号"
+    assert pdf.startswith("答申第12号2017年(平成29年)8月10日")
+    preamble = "2017年(平成29年)7月26日付けで諮問（第870号）された所管する情報処理システム"
+    assert preamble in squeeze(docx) and preamble in pdf
+    assert "諮問（第12号）" not in pdf and "諮問（第12号）" not in squeeze(docx)
+
+    inp = GenerateDocumentInput(doc_type=DocType.shimonsho, case=answered)
+    docx, pdf = both(inp, FUJISAWA, "fujisawa-870-shimonsho-number")
+    assert docx.splitlines()[0] == "諮問第870号"
+    assert pdf.startswith("諮問第870号")
+
+    unnumbered = answered.model_copy(update={"external_ref": None})
+    inp = GenerateDocumentInput(doc_type=DocType.toshinsho, case=unnumbered)
+    docx, pdf = both(inp, FUJISAWA, "fujisawa-unnumbered")
+    assert "7月26日付けで諮問された所管する" in pdf
+    inp = GenerateDocumentInput(doc_type=DocType.shimonsho, case=unnumbered)
+    docx, pdf = both(inp, FUJISAWA, "fujisawa-unnumbered-shimonsho")
+    assert not docx.startswith("諮問第") and docx.splitlines()[0] != ""
