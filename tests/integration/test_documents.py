@@ -118,10 +118,12 @@ async def test_issuing_the_answer_generates_the_toshinsho(docs: System) -> None:
     docx, pdf = (check_file(r) for r in found)
     assert Path(str(found[0][4])).is_relative_to(docs.settings.documents_path / case_id)
     text = docx_text(docx)
-    assert text.splitlines()[0] == DATE_LINE
-    assert CONCLUSION in text and "第870号" in text
+    assert text.splitlines()[:2] == ["答申第870号", DATE_LINE]
+    assert "とうしん市長 東 真一 様" in text.splitlines()  # the head named in the municipality file
+    assert "付けで諮問（第870号）された" in text and CONCLUSION in text  # the case's own number
     pdf_plain = squeeze(pdf_text(pdf))
-    assert pdf_plain.startswith(DATE_LINE) and CONCLUSION in pdf_plain
+    assert pdf_plain.startswith(f"答申第870号{DATE_LINE}とうしん市長東真一様")
+    assert CONCLUSION in pdf_plain
     print(first_page_png(pdf, "lifecycle-toshinsho"))
 
     # on demand, from the case as it is now (a later seq): a new row, the same content hash

@@ -18,7 +18,9 @@ from tests.conftest import ROOT
 FUJISAWA = document_style(
     "藤沢市",
     DocumentSettings(
-        addressee="藤沢市長 鈴木 恒夫", council_name="藤沢市個人情報保護制度運営審議会"
+        addressee="藤沢市長",
+        addressee_name="鈴木 恒夫",
+        council_name="藤沢市個人情報保護制度運営審議会",
     ),
     DateStyle.seireki_wareki,
 )

@@ -156,7 +156,7 @@ def test_the_municipality_file_sets_the_document_style() -> None:
 
     town = load_municipality(ROOT / "config" / "municipality.yaml")
     look = town.document_style()
-    assert look.addressee == "とうしん市長" and look.secretariat == "総務課"
+    assert look.addressee == "とうしん市長 東 真一" and look.secretariat == "総務課"
     case = sample_cases("s02_fujisawa_870")["c870"]
     assert build_answer(case, look).date_line == "2017年(平成29年)8月10日"
     kanji = look.model_copy(update={"date_style": DateStyle.wareki, "kanji_numerals": True})

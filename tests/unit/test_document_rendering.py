@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from activities.rendering import render
+from edge.loaders import load_municipality
 from models.case.states import Trigger
 from models.documents import build_content
 from models.documents.spec import (
@@ -23,7 +24,7 @@ from models.documents.spec import (
     GenerateDocumentInput,
     SessionSource,
 )
-from models.errors import TemplateError
+from models.errors import InvalidPayload, TemplateError
 from tests.conftest import ROOT
 from tests.document_readback import (
     docx_marked,
@@ -327,3 +328,36 @@ def test_the_consultations_own_number_is_printed_apart_from_the_answers() -> Non
     inp = GenerateDocumentInput(doc_type=DocType.shimonsho, case=unnumbered)
     docx, pdf = both(inp, FUJISAWA, "fujisawa-unnumbered-shimonsho")
     assert not docx.startswith("諮問第") and docx.splitlines()[0] != ""
+
+
+def test_the_addressee_is_the_head_named_in_the_municipality_file(tmp_path: Path) -> None:
+    """The 答申書 goes to the head by title and name from ``documents:`` in the municipality
+    file (as the seed's 「藤沢市長 鈴木 恒夫 様」); the 諮問書 is issued in that name. A
+    different name in the file prints; a bad one is refused naming the field."""
+    town = load_municipality(ROOT / "config" / "municipality.yaml")
+    case = sample_cases("s02_fujisawa_870")["c870"]
+    docx, pdf = both(
+        GenerateDocumentInput(doc_type=DocType.toshinsho, case=case),
+        town.document_style(),
+        "toshin-town-answer",
+    )
+    assert "とうしん市長 東 真一 様" in docx.splitlines() and "とうしん市長東真一様" in pdf
+    docx, pdf = both(
+        GenerateDocumentInput(doc_type=DocType.shimonsho, case=case),
+        town.document_style(),
+        "toshin-town-shimonsho",
+    )
+    assert "とうしん市長 東 真一" in docx.splitlines()
+
+    text = (ROOT / "config" / "municipality.yaml").read_text(encoding="utf-8")
+    other = tmp_path / "municipality.yaml"
+    other.write_text(text.replace("addressee_name: 東 真一", "addressee_name: 西 花子"), "utf-8")
+    docx, pdf = both(
+        GenerateDocumentInput(doc_type=DocType.toshinsho, case=case),
+        load_municipality(other).document_style(),
+        "other-town-answer",
+    )
+    assert "とうしん市長西花子様" in pdf and "東真一" not in pdf
+    other.write_text(text.replace("addressee_name: 東 真一", "addressee_name: [東]"), "utf-8")
+    with pytest.raises(InvalidPayload, match=r"documents\.addressee_name"):
+        load_municipality(other)
