@@ -83,6 +83,14 @@ def iroha(i: int) -> str:
     return IROHA[i] if i < len(IROHA) else str(i + 1)
 
 
+LATIN = "abcdefghijklmnopqrstuvwxyz"
+
+
+def latin(i: int) -> str:
+    """a, b, c … (the level below (ア) in Japanese official numbering, as seed F prints it)."""
+    return LATIN[i] if i < len(LATIN) else str(i + 1)
+
+
 def about(title: str) -> str:
     """「<件名>について」 without doubling a title that already ends in について."""
     return title if title.endswith("について") else f"{title}について"

@@ -57,9 +57,10 @@ def test_criteria_matrix_maps_every_tagged_measure_to_its_criterion() -> None:
     matrix = {row.letter: row for row in criteria_matrix(case)}
     assert list(matrix) == ["a", "b", "c", "d", "e", "f"]
     assert matrix["a"].label.startswith("必要最小限の担当者以外の者が")
-    # system measure 2 (区分管理) is tagged a, operational measure 1 (DC入館管理) is tagged d
-    assert "システム上の対策2" in matrix["a"].measures.split("、")
-    assert "運用上の対策1" in matrix["d"].measures.split("、")
+    # cited as the seed cites them, by 2(2)ウ's numbering: system measure b (区分管理) is
+    # tagged a, operational measure a (DC入館管理) is tagged d
+    assert "(イ)b" in matrix["a"].measures.split("、")
+    assert "(ア)a" in matrix["d"].measures.split("、")
     tagged = sum(len(r.measures.split("、")) for r in matrix.values() if r.measures != "—")
     doc = case.document
     assert tagged == len(doc.operational_measures) + len(doc.system_measures)

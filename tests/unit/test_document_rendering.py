@@ -109,7 +109,7 @@ def test_fujisawa_answer_reads_as_the_seed() -> None:
     assert conclusion in docx and conclusion in pdf
     # the criteria matrix: every criterion a–f with the measures that meet it
     assert "ネットワークへの不正アクセスを防止するための措置" in docx
-    assert "システム上の対策1" in docx and "以上のことから、安全対策上の措置が施されている" in pdf
+    assert "(イ)a" in docx and "以上のことから、安全対策上の措置が施されている" in pdf
 
 
 def test_change_consultation_shows_the_marked_changes() -> None:
@@ -361,3 +361,25 @@ def test_the_addressee_is_the_head_named_in_the_municipality_file(tmp_path: Path
     other.write_text(text.replace("addressee_name: 東 真一", "addressee_name: [東]"), "utf-8")
     with pytest.raises(InvalidPayload, match=r"documents\.addressee_name"):
         load_municipality(other)
+
+
+def test_nested_lists_are_numbered_as_the_seed_numbers_them() -> None:
+    """Seed F's levels: 2 → (1) → ア → (ア) → a. The items under イ 処理する個人情報 are (ア),
+    (イ) …; under ウ 安全対策 each group of measures is a (ア) and each measure a, b …; the
+    criteria matrix cites them so ((ア)a); (1) stays the level of 諮問に至った経過."""
+    case = sample_cases("s02_fujisawa_870")["c870"]
+    doc = case.document
+    inp = GenerateDocumentInput(doc_type=DocType.toshinsho, case=case)
+    docx, pdf = both(inp, FUJISAWA, "fujisawa-870-nested")
+    for text in (squeeze(docx), pdf):
+        section = text[text.index("(2)コンピュータ処理について") : text.index("(3)実施時期")]
+        items = section[section.index("イ処理する個人情報") : section.index("ウ安全対策")]
+        assert f"(ア){squeeze(doc.record_items[0])}" in items
+        assert f"(イ){squeeze(doc.record_items[1])}" in items
+        assert "(1)" not in items and "(2)" not in items
+        measures = section[section.index("ウ安全対策") :]
+        first = squeeze(doc.operational_measures[0].text)
+        assert measures.startswith(f"ウ安全対策(ア)運用上の対策a{first}")
+        assert f"(イ)システム上の対策a{squeeze(doc.system_measures[0].text)}" in measures
+    lines = docx.splitlines()
+    assert lines.index("イ 処理する個人情報") < lines.index(f"　(ア) {doc.record_items[0]}")
