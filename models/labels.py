@@ -229,6 +229,7 @@ FIELD_LABELS: dict[str, str] = {
     "on": "日付",
     "file": "証拠ファイル",
     "target": "対象",
+    "signed_by": "署名する会長の氏名",
 }
 
 # what a case's next deadline is (models/case/deadlines.py; stored as is in the read model)

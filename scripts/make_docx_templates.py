@@ -94,6 +94,13 @@ class Builder:
         path.write_bytes(normalize_zip(path.read_bytes()))
 
 
+def number_line(b: Builder) -> None:
+    """The document's own number (諮問第N号, 答申第N号) above the date, when it has one."""
+    b.p("{%p if number_line %}")
+    b.p("{{ number_line }}", "right")
+    b.p("{%p endif %}")
+
+
 def letterhead(b: Builder) -> None:
     b.p("{{ date_line }}", "right")
     b.p("{{ addressee }}")
@@ -103,6 +110,7 @@ def letterhead(b: Builder) -> None:
 
 def shimonsho() -> None:
     b = Builder()
+    number_line(b)
     letterhead(b)
     b.p("{{ body }}", "indent")
     b.p("記", "center")
@@ -137,6 +145,7 @@ def shimonsho() -> None:
 
 def toshinsho() -> None:
     b = Builder()
+    number_line(b)
     letterhead(b)
     b.p("{{ preamble }}", "indent")
     b.p("1 審議会の結論")

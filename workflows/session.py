@@ -267,6 +267,7 @@ class SessionWorkflow:
                 "number": number,
                 "approved_by": inp.approved_by,
                 "conclusion": inp.conclusion,
+                "signed_by": self._s.council.chair.name,  # 会長 on the roster, not the account
             }
             # the 答申書 shows the explanation summary and the reasons (older cases lack them)
             if inp.explanation_summary:

@@ -245,6 +245,7 @@ def _record_facts(case: CaseRecord, act: CheckedAct) -> None:
                 conclusion=payload.conclusion,
                 explanation_summary=payload.explanation_summary,
                 reasons=payload.reasons,
+                signed_by=payload.signed_by,
             )
         case p.ConditionsFulfilledPayload():
             case.verified = [*case.verified, *payload.verified]

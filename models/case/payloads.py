@@ -180,6 +180,7 @@ class IssueAnswerPayload(Strict):
     conclusion: LongText | None = None
     explanation_summary: LongText | None = None  # 実施機関の説明要旨 (答申書 section 2)
     reasons: LongText | None = None  # 審議会の判断理由 (答申書 section 3)
+    signed_by: ShortText | None = None  # the chair's name on the council roster (署名)
 
 
 class Verification(Strict):

@@ -88,6 +88,7 @@ class Answer(Strict):
     conclusion: str | None = None
     explanation_summary: str | None = None
     reasons: str | None = None
+    signed_by: str | None = None  # the chair on the roster when the answer was issued
 
 
 class ParkedStep(Strict):

@@ -6,21 +6,24 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from models.case.document import Criterion, Strict
+from models.case.document import ConsultationDocument, Criterion, Measure, Strict
 from models.case.payloads import Outcome
 from models.case.states import Role, Trigger
 from models.documents.common import (
     Numbered,
     Section,
     about,
+    consultation_number,
     consulted_on,
     date_text,
     due_text,
     iroha,
+    latin,
+    prefixed,
     without_own_number,
 )
 from models.documents.spec import CaseSource, DocumentStyle
-from models.labels import CRITERION_LABELS, KIND_LABELS
+from models.labels import CRITERION_LABELS, KIND_LABELS, ROLE_LABELS
 
 DEFAULT_CONCLUSIONS = {
     Outcome.approve: "諮問どおり実施することは適当であると認められる。",
@@ -34,7 +37,7 @@ class MatrixRow(Strict):
 
     letter: str
     label: str
-    measures: str  # e.g. 運用上の対策1、システム上の対策3 (— when none)
+    measures: str  # e.g. (ア)a、(イ)c: the measures under 2(2)ウ (— when none)
 
 
 class AnswerContent(Strict):
@@ -42,6 +45,7 @@ class AnswerContent(Strict):
 
     doc_title: str = "答申書"
     number: str
+    number_line: str  # 答申第N号, above the date
     date_line: str
     addressee: str
     issuer_body: str
@@ -60,17 +64,25 @@ class AnswerContent(Strict):
     opinions: list[Numbered] = Field(default_factory=list)
 
 
-def criteria_matrix(case: CaseSource) -> list[MatrixRow]:
-    """The council's criteria a–f against the department's numbered measures."""
-    doc = case.document
-    refs: dict[Criterion, list[str]] = {c: [] for c in Criterion}
-    for label, measures in (
+def _measure_groups(doc: ConsultationDocument) -> list[tuple[str, str, list[Measure]]]:
+    """The department's measures as the answer numbers them: each group (運用上の対策,
+    システム上の対策) a (ア), (イ) under 2(2)ウ 安全対策, each measure a, b, c in its group."""
+    groups = [
         ("運用上の対策", doc.operational_measures),
         ("システム上の対策", doc.system_measures),
-    ):
-        for i, measure in enumerate(measures, 1):
+    ]
+    shown = [(label, items) for label, items in groups if items]
+    return [(f"({iroha(g)})", label, items) for g, (label, items) in enumerate(shown)]
+
+
+def criteria_matrix(case: CaseSource) -> list[MatrixRow]:
+    """The council's criteria a–f against the department's measures, cited as the seed
+    cites them: (ア)a is measure a of the first group under 2(2)ウ 安全対策."""
+    refs: dict[Criterion, list[str]] = {c: [] for c in Criterion}
+    for marker, _, measures in _measure_groups(case.document):
+        for i, measure in enumerate(measures):
             if measure.criterion is not None:
-                refs[measure.criterion].append(f"{label}{i}")
+                refs[measure.criterion].append(f"{marker}{latin(i)}")
     return [
         MatrixRow(letter=c.value, label=CRITERION_LABELS[c], measures="、".join(refs[c]) or "—")
         for c in Criterion
@@ -78,10 +90,15 @@ def criteria_matrix(case: CaseSource) -> list[MatrixRow]:
 
 
 def _chair(case: CaseSource) -> str:
-    """Who signed: the chair who issued the answer (the act's actor)."""
+    """Who signs: the chair on the council roster when the answer was issued; for an answer
+    issued outside a session, the name of the chair who issued it (never a bare role label:
+    「会長 会長」 is what the seeds never print)."""
+    if case.answer is not None and case.answer.signed_by:
+        return case.answer.signed_by
     for record in reversed(case.history):
         if record.trigger is Trigger.issue_answer and record.actor.role is Role.chair:
-            return record.actor.name
+            name = record.actor.name
+            return "" if name in (ROLE_LABELS[Role.chair], Role.chair.value) else name
     return ""
 
 
@@ -91,26 +108,22 @@ def _explanation(case: CaseSource, style: DocumentStyle) -> list[Section]:
     handling: list[str] = []
     if doc.subjects_scope:
         handling.append(f"対象者：{doc.subjects_scope}")
-    handling += [f"({i}) {item}" for i, item in enumerate(doc.record_items, 1)]
+    handling += [f"　({iroha(i)}) {item}" for i, item in enumerate(doc.record_items)]
     measures: list[str] = []
-    for label, items in (
-        ("運用上の対策", doc.operational_measures),
-        ("システム上の対策", doc.system_measures),
-    ):
-        if items:
-            measures.append(f"【{label}】")
-            measures += [f"{i} {without_own_number(m.text, i)}" for i, m in enumerate(items, 1)]
+    for marker, label, items in _measure_groups(doc):
+        measures.append(f"　{marker} {label}")
+        measures += [
+            f"　　{latin(i)} {without_own_number(m.text, i + 1)}" for i, m in enumerate(items)
+        ]
+    bodies = (
+        ("必要性", [doc.affair.purpose] if doc.affair and doc.affair.purpose else []),
+        ("処理する個人情報", handling),
+        ("安全対策", measures),
+    )
     process: list[str] = []
-    for i, (title, body) in enumerate(
-        (
-            ("必要性", [doc.affair.purpose] if doc.affair and doc.affair.purpose else []),
-            ("処理する個人情報", handling),
-            ("安全対策", measures),
-        )
-    ):
-        if body:
-            process.append(f"{iroha(i)} {title}")
-            process += body
+    for i, (title, body) in enumerate((t, b) for t, b in bodies if b):
+        process.append(f"{iroha(i)} {title}")
+        process += body
     start = doc.planned_start
     sections = [
         Section(heading="(1) 諮問に至った経過", paragraphs=[doc.reason] if doc.reason else []),
@@ -133,15 +146,18 @@ def build_answer(case: CaseSource, style: DocumentStyle) -> AnswerContent:
     filed = consulted_on(case) or case.history[0].on
     outcome = decision.outcome if decision else Outcome.approve
     has_measures = bool(doc.operational_measures or doc.system_measures)
+    own = consultation_number(case)
     return AnswerContent(
         number=answer.number,
+        number_line=prefixed("答申", answer.number),
         date_line=date_text(style, answer.issued_on),
         addressee=f"{style.addressee} 様",
         issuer_body=council,
         issuer=f"{council}会長 {_chair(case)}".rstrip(),
         subject_line=f"{about(doc.title)}（答申）",
         preamble=(
-            f"{date_text(style, filed)}付けで諮問（{answer.number}）された{about(doc.title)}"
+            f"{date_text(style, filed)}付けで諮問{f'（{own}）' if own else ''}された"
+            f"{about(doc.title)}"
             "次のとおり答申します。"
         ),
         conclusion=answer.conclusion or DEFAULT_CONCLUSIONS[outcome],
@@ -152,7 +168,8 @@ def build_answer(case: CaseSource, style: DocumentStyle) -> AnswerContent:
         necessity=(decision.summary if decision and decision.summary else None)
         or "実施機関の説明から、必要性があると認められる。",
         matrix_lead=(
-            "実施機関の説明する安全対策を、審議会の定める次の基準に照らすと、次のとおりである。"
+            "実施機関が2 説明要旨(2)の「安全対策」において示す措置を、審議会の定める次の基準に"
+            "照らすと、次のとおりである。"
             if has_measures
             else "安全対策として示された措置はない。"
         ),

@@ -83,9 +83,36 @@ def iroha(i: int) -> str:
     return IROHA[i] if i < len(IROHA) else str(i + 1)
 
 
+LATIN = "abcdefghijklmnopqrstuvwxyz"
+
+
+def latin(i: int) -> str:
+    """a, b, c … (the level below (ア) in Japanese official numbering, as seed F prints it)."""
+    return LATIN[i] if i < len(LATIN) else str(i + 1)
+
+
 def about(title: str) -> str:
     """「<件名>について」 without doubling a title that already ends in について."""
     return title if title.endswith("について") else f"{title}について"
+
+
+_OWN_NUMBER = re.compile(r"第\s*[0-9０-９]+\s*号")
+
+
+def consultation_number(case: CaseSource) -> str | None:
+    """The consultation's own number as the seeds print it (諮問（第870号）, 諮問第5号): the
+    第N号 in the case's external reference (e.g. 「藤沢市 諮問第870号」), else the reference
+    as typed; None when the case has none. Never the answer's number (答申第N号)."""
+    ref = (case.external_ref or "").strip()
+    if not ref:
+        return None
+    found = _OWN_NUMBER.search(ref)
+    return re.sub(r"\s+", "", found.group()) if found else ref
+
+
+def prefixed(kind: str, number: str) -> str:
+    """「諮問第870号」 from 「第870号」; a number in another form as 「諮問 R6-12」."""
+    return f"{kind}{number}" if number.startswith("第") else f"{kind} {number}"
 
 
 def consulted_on(case: CaseSource) -> dt.date | None:

@@ -8,7 +8,16 @@ from pydantic import Field
 
 from models.calendar.jcalendar import format_jun
 from models.case.document import CaseKind, ConsultationDocument, MarkedChange, Strict
-from models.documents.common import Numbered, Row, about, consulted_on, date_text, numbered
+from models.documents.common import (
+    Numbered,
+    Row,
+    about,
+    consultation_number,
+    consulted_on,
+    date_text,
+    numbered,
+    prefixed,
+)
 from models.documents.spec import CaseSource, DocumentStyle
 from models.labels import CATEGORY_LABELS, KIND_LABELS
 
@@ -37,6 +46,7 @@ class ConsultationContent(Strict):
     """Everything a 諮問書 template shows."""
 
     doc_title: str = "諮問書"
+    number_line: str | None  # 諮問第N号, above the date (the case's own number)
     date_line: str
     addressee: str
     issuer: str
@@ -120,7 +130,9 @@ def build_consultation(case: CaseSource, style: DocumentStyle) -> ConsultationCo
         ]
     affair = doc.affair
     parent = doc.parent_case
+    own = consultation_number(case)
     return ConsultationContent(
+        number_line=prefixed("諮問", own) if own else None,
         date_line=date_text(style, consulted_on(case)),
         addressee=f"{council}会長 様",
         issuer=style.addressee,

@@ -9,7 +9,6 @@ from models.calendar.jcalendar import format_datetime_range, format_fiscal_year,
 from models.case.document import Strict
 from models.documents.common import Row, date_text
 from models.documents.spec import DocumentStyle, SessionSource
-from models.session.council import MemberRole
 from models.session.minutes import OPENNESS, build_minutes
 
 
@@ -106,7 +105,7 @@ def build_notice(source: SessionSource, style: DocumentStyle) -> NoticeContent:
     """開催通知: the convocation to the members (dated when it was sent, blank before)."""
     r = source.record
     plan, council = r.plan, r.council
-    chair = next(m.name for m in council.members if m.role is MemberRole.chair)
+    chair = council.chair.name
     fy = format_fiscal_year(plan.fiscal_year, style.date_style, rule=style.fiscal_era_rule)
     name = f"{fy}第{plan.ordinal}回{council.name}"
     held = (

@@ -64,9 +64,8 @@ DOC_LABELS = {
 class DocumentSettings(Strict):
     """A municipality's document settings (``documents:`` in its municipality file)."""
 
-    addressee: str | None = (
-        None  # head of the 実施機関, e.g. 藤沢市長 鈴木 恒夫 (default: <name>長)
-    )
+    addressee: str | None = None  # the 実施機関's head by title, e.g. 藤沢市長 (default: <name>長)
+    addressee_name: str | None = Field(default=None, max_length=60)  # e.g. 鈴木 恒夫
     council_name: str | None = (
         None  # when a case has no session (default: <name>個人情報保護審議会)
     )
@@ -96,7 +95,9 @@ def document_style(
         municipality=name,
         date_style=date_style,
         fiscal_era_rule=fiscal_era_rule,
-        addressee=settings.addressee or f"{name}長",
+        addressee=" ".join(
+            part for part in (settings.addressee or f"{name}長", settings.addressee_name) if part
+        ),
         council_name=settings.council_name or f"{name}個人情報保護審議会",
         secretariat=settings.secretariat,
         kanji_numerals=settings.kanji_numerals,
@@ -107,6 +108,7 @@ class CaseSource(BaseModel):
     """The case data a case document is made from (from the workflow's record or its query)."""
 
     case_id: str
+    external_ref: str | None = None  # the consultation's own number, e.g. 藤沢市 諮問第870号
     seq: int
     state: CaseState
     category: Category
@@ -123,6 +125,7 @@ class CaseSource(BaseModel):
         return cls.model_validate(
             {
                 "case_id": case.case_id,
+                "external_ref": case.external_ref,
                 "seq": case.history[-1].seq,
                 "state": case.state,
                 "category": case.category,

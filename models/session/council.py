@@ -67,6 +67,11 @@ class Council(Strict):
             raise ValueError(f"members: {len(voting)} members for {self.seats} seats")
         return self
 
+    @property
+    def chair(self) -> Member:
+        """The 会長 (the roster has exactly one): who signs the council's answers."""
+        return next(m for m in self.members if m.role is MemberRole.chair)
+
     def member(self, member_id: str) -> Member | None:
         return next((m for m in self.members if m.member_id == member_id), None)
 

@@ -118,10 +118,12 @@ async def test_issuing_the_answer_generates_the_toshinsho(docs: System) -> None:
     docx, pdf = (check_file(r) for r in found)
     assert Path(str(found[0][4])).is_relative_to(docs.settings.documents_path / case_id)
     text = docx_text(docx)
-    assert text.splitlines()[0] == DATE_LINE
-    assert CONCLUSION in text and "第870号" in text
+    assert text.splitlines()[:2] == ["答申第870号", DATE_LINE]
+    assert "とうしん市長 東 真一 様" in text.splitlines()  # the head named in the municipality file
+    assert "付けで諮問（第870号）された" in text and CONCLUSION in text  # the case's own number
     pdf_plain = squeeze(pdf_text(pdf))
-    assert pdf_plain.startswith(DATE_LINE) and CONCLUSION in pdf_plain
+    assert pdf_plain.startswith(f"答申第870号{DATE_LINE}とうしん市長東真一様")
+    assert CONCLUSION in pdf_plain
     print(first_page_png(pdf, "lifecycle-toshinsho"))
 
     # on demand, from the case as it is now (a later seq): a new row, the same content hash
@@ -292,7 +294,9 @@ async def test_the_session_passes_the_answer_text_to_the_toshinsho(docs: System)
     text = squeeze(docx_text(found[("toshinsho", "docx")]))
     assert squeeze(snap.answer.explanation_summary) in text  # 2 実施機関の説明要旨
     assert squeeze(snap.answer.reasons) in text  # 3 審議会の判断理由
+    # signed with the roster's chair though the act named no one (not 「…会長 会長」)
     assert "藤沢市個人情報保護制度運営審議会会長畠山関之" in text
+    assert snap.answer.signed_by == "畠山 関之"
     assert "第870号" in text and CONCLUSION in text
     assert {kind for kind, _ in found} == {"toshinsho"}  # the 会議録 is the session's
     session_rows = rows(docs, ids["s2017"])

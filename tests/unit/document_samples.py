@@ -18,7 +18,9 @@ from tests.conftest import ROOT
 FUJISAWA = document_style(
     "藤沢市",
     DocumentSettings(
-        addressee="藤沢市長 鈴木 恒夫", council_name="藤沢市個人情報保護制度運営審議会"
+        addressee="藤沢市長",
+        addressee_name="鈴木 恒夫",
+        council_name="藤沢市個人情報保護制度運営審議会",
     ),
     DateStyle.seireki_wareki,
 )
@@ -85,6 +87,7 @@ def sample_cases(stem: str) -> dict[str, CaseSource]:
                 ]
         out[alias] = CaseSource(
             case_id=f"case-{alias}",
+            external_ref=spec.external_ref,
             seq=history[-1].seq,
             state=history[-1].dest,
             category=doc.category,

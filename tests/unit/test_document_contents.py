@@ -57,9 +57,10 @@ def test_criteria_matrix_maps_every_tagged_measure_to_its_criterion() -> None:
     matrix = {row.letter: row for row in criteria_matrix(case)}
     assert list(matrix) == ["a", "b", "c", "d", "e", "f"]
     assert matrix["a"].label.startswith("必要最小限の担当者以外の者が")
-    # system measure 2 (区分管理) is tagged a, operational measure 1 (DC入館管理) is tagged d
-    assert "システム上の対策2" in matrix["a"].measures.split("、")
-    assert "運用上の対策1" in matrix["d"].measures.split("、")
+    # cited as the seed cites them, by 2(2)ウ's numbering: system measure b (区分管理) is
+    # tagged a, operational measure a (DC入館管理) is tagged d
+    assert "(イ)b" in matrix["a"].measures.split("、")
+    assert "(ア)a" in matrix["d"].measures.split("、")
     tagged = sum(len(r.measures.split("、")) for r in matrix.values() if r.measures != "—")
     doc = case.document
     assert tagged == len(doc.operational_measures) + len(doc.system_measures)
@@ -156,7 +157,7 @@ def test_the_municipality_file_sets_the_document_style() -> None:
 
     town = load_municipality(ROOT / "config" / "municipality.yaml")
     look = town.document_style()
-    assert look.addressee == "とうしん市長" and look.secretariat == "総務課"
+    assert look.addressee == "とうしん市長 東 真一" and look.secretariat == "総務課"
     case = sample_cases("s02_fujisawa_870")["c870"]
     assert build_answer(case, look).date_line == "2017年(平成29年)8月10日"
     kanji = look.model_copy(update={"date_style": DateStyle.wareki, "kanji_numerals": True})

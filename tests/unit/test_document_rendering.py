@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from activities.rendering import render
+from edge.loaders import load_municipality
+from models.case.states import Trigger
 from models.documents import build_content
 from models.documents.spec import (
     DocFormat,
@@ -22,7 +24,7 @@ from models.documents.spec import (
     GenerateDocumentInput,
     SessionSource,
 )
-from models.errors import TemplateError
+from models.errors import InvalidPayload, TemplateError
 from tests.conftest import ROOT
 from tests.document_readback import (
     docx_marked,
@@ -97,9 +99,9 @@ def test_fujisawa_answer_reads_as_the_seed() -> None:
         GenerateDocumentInput(doc_type=DocType.toshinsho, case=case), FUJISAWA, "fujisawa-870"
     )
     lines = docx.splitlines()
-    assert lines[0] == "2017年(平成29年)8月10日"
+    assert lines[:2] == ["答申第870号", "2017年(平成29年)8月10日"]
     assert "藤沢市長 鈴木 恒夫 様" in lines
-    assert pdf.startswith("2017年(平成29年)8月10日藤沢市長鈴木恒夫様")
+    assert pdf.startswith("答申第870号2017年(平成29年)8月10日藤沢市長鈴木恒夫様")
     conclusion = (
         "藤沢市個人情報の保護に関する条例第18条の規定によるコンピュータ処理を行うことは"
         "適当であると認められる。"
@@ -107,7 +109,7 @@ def test_fujisawa_answer_reads_as_the_seed() -> None:
     assert conclusion in docx and conclusion in pdf
     # the criteria matrix: every criterion a–f with the measures that meet it
     assert "ネットワークへの不正アクセスを防止するための措置" in docx
-    assert "システム上の対策1" in docx and "以上のことから、安全対策上の措置が施されている" in pdf
+    assert "(イ)a" in docx and "以上のことから、安全対策上の措置が施されている" in pdf
 
 
 def test_change_consultation_shows_the_marked_changes() -> None:
@@ -271,3 +273,113 @@ def test_markup_characters_in_the_data_are_text_not_markup() -> None:
         )
         assert title in docx
         assert squeeze(title) in pdf
+
+
+def test_the_answer_is_signed_with_the_rosters_chair_not_the_role_label() -> None:
+    """An answer issued by an account without a name (the actor is 「会長」): the issuer line
+    names the chair from the council roster, as the seed prints 「…会長 畠山 関之」."""
+    case = sample_cases("s02_fujisawa_870")["c870"]
+    assert case.answer is not None
+    history = [
+        h.model_copy(update={"actor": h.actor.model_copy(update={"name": "会長"})})
+        if h.trigger is Trigger.issue_answer
+        else h
+        for h in case.history
+    ]
+    unsigned = case.model_copy(update={"history": history})
+    inp = GenerateDocumentInput(doc_type=DocType.toshinsho, case=unsigned)
+    docx, pdf = both(inp, FUJISAWA, "fujisawa-870-unsigned")
+    assert "藤沢市個人情報保護制度運営審議会会長" in docx.splitlines()
+    assert "会長会長" not in squeeze(docx) and "会長会長" not in pdf
+    signed = unsigned.model_copy(
+        update={"answer": case.answer.model_copy(update={"signed_by": "畠山 関之"})}
+    )
+    inp = GenerateDocumentInput(doc_type=DocType.toshinsho, case=signed)
+    docx, pdf = both(inp, FUJISAWA, "fujisawa-870-signed")
+    assert "藤沢市個人情報保護制度運営審議会会長 畠山 関之" in docx.splitlines()
+    assert "藤沢市長鈴木恒夫様藤沢市個人情報保護制度運営審議会会長畠山関之" in pdf
+
+
+def test_the_consultations_own_number_is_printed_apart_from_the_answers() -> None:
+    """The seed's preamble cites the consultation's number 「諮問（第870号）」; the answer
+    carries its own 答申第N号 above the date, and the 諮問書 its 諮問第870号."""
+    case = sample_cases("s02_fujisawa_870")["c870"]
+    assert case.answer is not None and case.external_ref == "藤沢市 諮問第870号"
+    answered = case.model_copy(
+        update={"answer": case.answer.model_copy(update={"number": "第12号"})}
+    )
+    inp = GenerateDocumentInput(doc_type=DocType.toshinsho, case=answered)
+    docx, pdf = both(inp, FUJISAWA, "fujisawa-870-answer-12")
+    assert docx.splitlines()[0] == "答申第12号"
+    assert pdf.startswith("答申第12号2017年(平成29年)8月10日")
+    preamble = "2017年(平成29年)7月26日付けで諮問（第870号）された所管する情報処理システム"
+    assert preamble in squeeze(docx) and preamble in pdf
+    assert "諮問（第12号）" not in pdf and "諮問（第12号）" not in squeeze(docx)
+
+    inp = GenerateDocumentInput(doc_type=DocType.shimonsho, case=answered)
+    docx, pdf = both(inp, FUJISAWA, "fujisawa-870-shimonsho-number")
+    assert docx.splitlines()[0] == "諮問第870号"
+    assert pdf.startswith("諮問第870号")
+
+    unnumbered = answered.model_copy(update={"external_ref": None})
+    inp = GenerateDocumentInput(doc_type=DocType.toshinsho, case=unnumbered)
+    docx, pdf = both(inp, FUJISAWA, "fujisawa-unnumbered")
+    assert "7月26日付けで諮問された所管する" in pdf
+    inp = GenerateDocumentInput(doc_type=DocType.shimonsho, case=unnumbered)
+    docx, pdf = both(inp, FUJISAWA, "fujisawa-unnumbered-shimonsho")
+    assert not docx.startswith("諮問第") and docx.splitlines()[0] != ""
+
+
+def test_the_addressee_is_the_head_named_in_the_municipality_file(tmp_path: Path) -> None:
+    """The 答申書 goes to the head by title and name from ``documents:`` in the municipality
+    file (as the seed's 「藤沢市長 鈴木 恒夫 様」); the 諮問書 is issued in that name. A
+    different name in the file prints; a bad one is refused naming the field."""
+    town = load_municipality(ROOT / "config" / "municipality.yaml")
+    case = sample_cases("s02_fujisawa_870")["c870"]
+    docx, pdf = both(
+        GenerateDocumentInput(doc_type=DocType.toshinsho, case=case),
+        town.document_style(),
+        "toshin-town-answer",
+    )
+    assert "とうしん市長 東 真一 様" in docx.splitlines() and "とうしん市長東真一様" in pdf
+    docx, pdf = both(
+        GenerateDocumentInput(doc_type=DocType.shimonsho, case=case),
+        town.document_style(),
+        "toshin-town-shimonsho",
+    )
+    assert "とうしん市長 東 真一" in docx.splitlines()
+
+    text = (ROOT / "config" / "municipality.yaml").read_text(encoding="utf-8")
+    other = tmp_path / "municipality.yaml"
+    other.write_text(text.replace("addressee_name: 東 真一", "addressee_name: 西 花子"), "utf-8")
+    docx, pdf = both(
+        GenerateDocumentInput(doc_type=DocType.toshinsho, case=case),
+        load_municipality(other).document_style(),
+        "other-town-answer",
+    )
+    assert "とうしん市長西花子様" in pdf and "東真一" not in pdf
+    other.write_text(text.replace("addressee_name: 東 真一", "addressee_name: [東]"), "utf-8")
+    with pytest.raises(InvalidPayload, match=r"documents\.addressee_name"):
+        load_municipality(other)
+
+
+def test_nested_lists_are_numbered_as_the_seed_numbers_them() -> None:
+    """Seed F's levels: 2 → (1) → ア → (ア) → a. The items under イ 処理する個人情報 are (ア),
+    (イ) …; under ウ 安全対策 each group of measures is a (ア) and each measure a, b …; the
+    criteria matrix cites them so ((ア)a); (1) stays the level of 諮問に至った経過."""
+    case = sample_cases("s02_fujisawa_870")["c870"]
+    doc = case.document
+    inp = GenerateDocumentInput(doc_type=DocType.toshinsho, case=case)
+    docx, pdf = both(inp, FUJISAWA, "fujisawa-870-nested")
+    for text in (squeeze(docx), pdf):
+        section = text[text.index("(2)コンピュータ処理について") : text.index("(3)実施時期")]
+        items = section[section.index("イ処理する個人情報") : section.index("ウ安全対策")]
+        assert f"(ア){squeeze(doc.record_items[0])}" in items
+        assert f"(イ){squeeze(doc.record_items[1])}" in items
+        assert "(1)" not in items and "(2)" not in items
+        measures = section[section.index("ウ安全対策") :]
+        first = squeeze(doc.operational_measures[0].text)
+        assert measures.startswith(f"ウ安全対策(ア)運用上の対策a{first}")
+        assert f"(イ)システム上の対策a{squeeze(doc.system_measures[0].text)}" in measures
+    lines = docx.splitlines()
+    assert lines.index("イ 処理する個人情報") < lines.index(f"　(ア) {doc.record_items[0]}")
