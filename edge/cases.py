@@ -9,10 +9,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
 from temporalio.common import (
     SearchAttributePair,
     TypedSearchAttributes,
@@ -75,6 +78,15 @@ def case_config(municipality: MunicipalityConfig, *dates: dt.date | None) -> Cas
         triage=TriageTable(municipality=municipality.name, rules=municipality.triage_rules),
         closures=closures,
     )
+
+
+@dataclass(frozen=True)
+class Creation:
+    """A checked new case: its id, the workflow's input and its first search attributes."""
+
+    case_id: str
+    input: CaseInput
+    search_attributes: TypedSearchAttributes
 
 
 def refuse_engine_only(trigger: str) -> None:
@@ -143,9 +155,37 @@ class CaseService:
         created_on: dt.date | None = None,
     ) -> CaseSnapshot:
         """Start a case workflow for ``actor`` (a department's own, or the secretariat's: see
-        ``check_creator``); a second case with the same external reference is refused,
-        and so is a department the municipality's directory does not know (no one could be
-        reminded of its deadlines)."""
+        ``check_creator``) and return its first snapshot, once the read model shows it, in one
+        round trip (update-with-start). A second case with the same external reference is
+        refused, and so is a department the municipality's directory does not know (no one
+        could be reminded of its deadlines): before anything is started."""
+        creation = await self.prepare_creation(
+            document=document, actor=actor, external_ref=external_ref, created_on=created_on
+        )
+        start = WithStartWorkflowOperation(
+            CaseWorkflow.run,
+            creation.input,
+            id=case_workflow_id(creation.case_id),
+            task_queue=self.settings.task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+            search_attributes=creation.search_attributes,
+        )
+        with self.duplicate_named(creation), translated(f"case {creation.case_id}"):
+            return await self.client.execute_update_with_start_workflow(
+                CaseWorkflow.create, actor, start_workflow_operation=start
+            )
+
+    async def prepare_creation(
+        self,
+        *,
+        document: ConsultationDocument,
+        actor: Actor,
+        external_ref: str | None = None,
+        created_on: dt.date | None = None,
+    ) -> Creation:
+        """Every check a new case passes before its workflow starts (so a refusal leaves no
+        workflow behind), and what it starts with."""
         contacts_known(self.municipality, document.department)  # a typo, before who may file
         check_creator(actor, document.department)
         check_creation(document, created_on, today_jst())
@@ -162,40 +202,26 @@ class CaseService:
                 SearchAttributePair(sa.FISCAL_YEAR, fiscal_year(created)),
             ]
         )
-        try:
-            with translated(f"case {case_id}"):
-                await self.client.start_workflow(
-                    CaseWorkflow.run,
-                    CaseInput(
-                        case_id=case_id,
-                        external_ref=external_ref,
-                        document=document,
-                        created_by=actor,
-                        created_on=created_on,
-                        config=config,
-                    ),
-                    id=case_workflow_id(case_id),
-                    task_queue=self.settings.task_queue,
-                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                    id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-                    search_attributes=attributes,
-                )
-        except DuplicateCase:
-            raise DuplicateCase(
-                f"external_ref: a case with {external_ref!r} already exists ({case_id})"
-            ) from None
-        return await self.wait_projected(case_id, 0)
+        inp = CaseInput(
+            case_id=case_id,
+            external_ref=external_ref,
+            document=document,
+            created_by=actor,
+            created_on=created_on,
+            config=config,
+        )
+        return Creation(case_id=case_id, input=inp, search_attributes=attributes)
 
-    async def wait_projected(self, case_id: str, seq: int, timeout: float = 30.0) -> CaseSnapshot:
-        """Poll the live snapshot until the read model has seen ``seq`` (creation only)."""
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
-            snap = await self.snapshot(case_id)
-            if snap.projected_seq >= seq or snap.parked is not None:
-                return snap
-            if asyncio.get_running_loop().time() > deadline:
-                return snap
-            await asyncio.sleep(0.02)
+    @contextmanager
+    def duplicate_named(self, creation: Creation) -> Iterator[None]:
+        """A start refused as a duplicate, said with the external reference it repeats."""
+        try:
+            yield
+        except DuplicateCase:
+            ref = creation.input.external_ref
+            raise DuplicateCase(
+                f"external_ref: a case with {ref!r} already exists ({creation.case_id})"
+            ) from None
 
     async def act(self, case_id: str, act: ActInput, *, request_id: str | None = None) -> ActResult:
         """Fire a trigger on a case (an update; the workflow's validator checks it). An amended

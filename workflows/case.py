@@ -13,11 +13,18 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from models.archive import ArchiveCaseInput
-    from models.case.checks import check_abort, check_act, check_supersede, engine_act
+    from models.case.checks import (
+        check_abort,
+        check_act,
+        check_creator,
+        check_supersede,
+        engine_act,
+    )
     from models.case.lifecycle import AUTOMATIC, TERMINAL, CaseMachine
     from models.case.payloads import NoPayload
     from models.case.record import (
         ActInput,
+        Actor,
         ActResult,
         AdminInput,
         CaseInput,
@@ -29,7 +36,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from models.case.states import CaseState, Trigger
     from models.case.views import case_summary
-    from models.errors import CaseError
+    from models.errors import CaseError, InvalidTransition
     from models.labels import STATE_LABELS
     from models.projection import CaseResetInput, SupersedeInput
 
@@ -170,6 +177,33 @@ class CaseWorkflow(CaseSchedule, CaseSteps):
         )
         await self._drain_effects()
         await workflow.wait_condition(workflow.all_handlers_finished)
+
+    # -- the case's creation, answered in the same round trip as its start ---------------
+
+    @workflow.update
+    async def create(self, actor: Actor) -> CaseSnapshot:
+        """The new case's first snapshot, once the read model shows it (or its projection
+        parked). Sent with the start (update-with-start): creation is one round trip."""
+        await workflow.wait_condition(
+            lambda: self._projected_seq >= 0 or self._case.parked is not None
+        )
+        return self._snapshot()
+
+    @create.validator
+    def _validate_create(self, actor: Actor) -> None:
+        """Only for the case just started, and only by the actor it was started for (the
+        edge checked them before the start, so a refusal here leaves nothing behind)."""
+        try:
+            created = self._case.history[0]
+            if self._case.seq != 0 or self._case.runs != 1:
+                raise InvalidTransition(
+                    f"case {self._case.case_id} exists already (in {self._case.state})"
+                )
+            if actor != created.actor:
+                raise InvalidTransition(f"case {self._case.case_id} was started by another actor")
+            check_creator(actor, self._case.document.department)
+        except CaseError as err:
+            raise rejected(err) from None
 
     # -- a person's act ---------------------------------------------------------------
 

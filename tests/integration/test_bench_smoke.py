@@ -33,6 +33,14 @@ FIGURES: dict[str, list[str]] = {
         rf"^secretariat, all depts, one state(?:\s+{NUMBER}){{4}}$",
         r"^OK$",
     ],
+    "case_creation": [
+        r"^case creation; read model: SQLite \(WAL\); 5 samples each \(ms\)$",
+        rf"^before: start, then poll every 20 ms(?:\s+{NUMBER}){{4}}$",
+        rf"^after: update-with-start(?:\s+{NUMBER}){{4}}$",
+        rf"^bare update-with-start \(counter\)(?:\s+{NUMBER}){{4}}$",
+        rf"^after/before: p50 {NUMBER}x, p95 {NUMBER}x$",
+        rf"^after/bare: p50 {NUMBER}x, p95 {NUMBER}x$",
+    ],
     "case_page": [
         r"^case page GET /cases/\{id\}, query included; read model SQLite; 5 samples each \(ms\)$",
         rf"^draft \(1 transition\)(?:\s+{NUMBER}){{4}}$",

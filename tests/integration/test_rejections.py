@@ -7,6 +7,8 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.service import RPCError
 
 from models.errors import (
     CaseError,
@@ -16,10 +18,12 @@ from models.errors import (
     InvalidPayload,
     InvalidTransition,
     RoleNotAllowed,
+    UnknownDepartment,
 )
 from models.ids import case_workflow_id
 from tests.factories import act, actor, document
 from tests.integration.conftest import System
+from workflows.case import CaseWorkflow
 
 
 async def _history_length(system: System, case_id: str) -> int:
@@ -125,3 +129,55 @@ async def test_ended_case_refuses_acts_with_its_state(system: System) -> None:
     await system.gateway.handle(snap.case_id).result()  # archived, the workflow completed
     with pytest.raises(InvalidTransition, match="ended in withdrawn"):
         await system.gateway.act(snap.case_id, act("submit", "department"))
+
+
+@pytest.mark.parametrize(
+    ("overrides", "role", "error", "words"),
+    [
+        (
+            {"created_on": dt.date.today() + dt.timedelta(days=3)},
+            "department",
+            InvalidPayload,
+            "created_on",
+        ),
+        ({"department": "存在しない課"}, "department", UnknownDepartment, "document.department"),
+        ({}, "council", RoleNotAllowed, "creating a case"),
+    ],
+)
+async def test_refused_creation_leaves_no_workflow_behind(
+    system: System, overrides: dict[str, Any], role: str, error: type[CaseError], words: str
+) -> None:
+    ref = f"諮問-refused-{error.__name__}"
+    created_on = overrides.pop("created_on", None)
+    with pytest.raises(error) as caught:
+        await system.gateway.create_case(
+            document=document(**overrides),
+            actor=actor(role),
+            external_ref=ref,
+            created_on=created_on,
+        )
+    assert words in caught.value.message
+    case_id = system.gateway.case_id_for(ref)
+    with pytest.raises(RPCError, match="not found"):
+        await system.gateway.handle(case_id).describe()
+    assert system.sql("select case_id from cases where case_id = :c", c=case_id) == []
+
+
+async def test_creation_answers_with_the_projected_case_in_one_call(system: System) -> None:
+    snap = await system.gateway.create_case(document=document(), actor=actor("department"))
+    assert (snap.state, snap.projected_seq, len(snap.history)) == ("draft", 0, 1)
+    # the read model shows it already: the answer waited for the projection, no polling
+    assert system.sql("select state, seq from cases where case_id = :c", c=snap.case_id) == [
+        ("draft", 0)
+    ]
+
+
+async def test_the_creating_update_refuses_a_case_already_created(system: System) -> None:
+    creator = actor("department")
+    snap = await system.gateway.create_case(document=document(), actor=creator)
+    await system.gateway.act(snap.case_id, act("submit", "department"))
+    before = await _history_length(system, snap.case_id)
+    with pytest.raises(WorkflowUpdateFailedError) as caught:
+        await system.gateway.handle(snap.case_id).execute_update(CaseWorkflow.create, creator)
+    assert "exists already (in triage)" in str(caught.value.cause)
+    assert await _history_length(system, snap.case_id) == before
