@@ -300,7 +300,9 @@ async def count(
         for snap in snaps:
             present = rows.transition_rows(session, snap.case_id)
             row = session.get(CaseRow, snap.case_id)
-            diverged += rows.case_differs(row, present, case_summary_of(snap), snap.history)
+            summary = case_summary_of(snap)
+            people = admin.reconciler.people  # rows name actors by ref, as reconcile reads them
+            diverged += rows.case_differs(row, present, summary, snap.history, people)
         ours = {s.case_id for s in snaps}
         diverged += sum(1 for r in session.exec(select(CaseRow)) if r.case_id not in ours)
     unsent = [r.key for r in outbox if r.key not in got]  # "unknown" ones the server has: sent

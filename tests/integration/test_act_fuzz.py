@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import WorkflowExecutionStatus, WorkflowUpdateFailedError
+from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
-from models.case.lifecycle import PAYLOADS, roles_for
+from models.case.lifecycle import PAYLOADS, TERMINAL, roles_for
 from models.case.record import ActInput, ActResult
 from models.case.states import Trigger
 from models.errors import ErrorType
@@ -90,8 +90,9 @@ async def test_generated_payloads_are_applied_or_refused_typed_and_no_task_fails
         assert added[:1] == [trigger], (trigger, added)  # then the engine's own, if any
         assert after.history[-1].seq == result.seq
         outcomes["accepted"] += 1
-        if (await handle.describe()).status != WorkflowExecutionStatus.RUNNING:
-            cases[slot] = await _case(system, starts[slot])  # ended (closed, withdrawn): anew
+        if after.state in TERMINAL:  # ended (closed, withdrawn): its last step archives it
+            await handle.result()
+            cases[slot] = await _case(system, starts[slot])  # then anew
             every_case.append(cases[slot])
 
     print(f"act fuzz: {sum(outcomes.values())} updates: {dict(sorted(outcomes.items()))}")
