@@ -85,7 +85,7 @@ class ScenarioCase(Strict):
 
 class ScenarioSession(Strict):
     """A session of a declared council, planned relative to the run: sessions cannot be
-    planned in the past and acts cannot be dated in the future, so a session whose acts the
+    planned before today and acts cannot be dated in the future, so a session whose acts the
     steps perform is held today (`starts_in_minutes`); a later one (`starts_in_days`) can be
     the next session of a continuation or a carry-over."""
 

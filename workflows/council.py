@@ -11,6 +11,7 @@ from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.projection import ProjectionActivities
+    from models.calendar.clock import JST
     from models.case.checks import check_actor
     from models.case.states import Role
     from models.errors import CaseError, GuardFailed, InvalidPayload, RoleNotAllowed
@@ -117,8 +118,12 @@ class CouncilWorkflow:
             plan = inp.plan
             if plan.council_id != self._council.council_id:
                 raise InvalidPayload(f"plan.council_id: this is {self._council.council_id}")
-            if plan.starts_at <= workflow.now():
-                raise GuardFailed(f"plan.starts_at: {plan.starts_at.isoformat()} is in the past")
+            today = workflow.now().astimezone(JST).date()
+            if plan.held_on < today:  # today's session may be recorded after it began
+                raise GuardFailed(
+                    f"plan.starts_at: {plan.starts_at.isoformat()} is in the past "
+                    f"(a session is planned for today, {today.isoformat()}, or later)"
+                )
             for other in self._sessions:
                 if plan.session_id == other.session_id:
                     raise GuardFailed(f"session {plan.session_id} (第{plan.ordinal}回) exists")

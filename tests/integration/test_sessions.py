@@ -377,6 +377,21 @@ async def test_bad_plans_are_refused(setup: tuple[CaseService, CouncilService, s
     assert len(snapshot.sessions) == 1
 
 
+async def test_todays_session_may_be_recorded_after_it_began(
+    setup: tuple[CaseService, CouncilService, str],
+) -> None:
+    """The secretariat entering today's session a minute late is not refused: the rule is the
+    day (yesterday's is refused above), so a session planned just before midnight (JST) is not
+    refused by the time it is recorded either."""
+    _cases, councils, cid = setup
+    now = dt.datetime.now(JST)
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    began = max(midnight, now - dt.timedelta(minutes=1))  # today, already begun
+    await councils.plan(SECRETARIAT, plan(cid, 1, began))
+    snapshot = await councils.council(cid)
+    assert [s.starts_at for s in snapshot.sessions] == [began]
+
+
 async def test_the_session_reads_today_from_its_clock(
     setup: tuple[CaseService, CouncilService, str],
 ) -> None:
