@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from models.accounts import UserRole
+from models.calendar.clock import JST
 from models.calendar.jcalendar import fiscal_year
 from persistence.tables import CaseRow, CouncilRow, SessionRow
 from settings import Settings
@@ -22,7 +23,7 @@ from web.app import create_app
 from web.deps import Desk
 
 PW = "correct horse battery"
-TODAY = dt.date.today()
+TODAY = dt.datetime.now(JST).date()  # the desk's today is Japan's, not the machine's
 THIS_YEAR = fiscal_year(TODAY)
 
 
