@@ -13,7 +13,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities import ActivityDeps, SmtpConfig, build_activities
-from edge.archive import keyring_of
+from edge.archive import payload_keyring
 from edge.audit import people_book
 from edge.connect import connect
 from edge.loaders import load_municipality
@@ -64,7 +64,7 @@ def build_worker(
                 sealer=people.sealer,
                 people=people,
                 file_keyring=people.keyring if settings.encrypt_documents else None,
-                keyring=keyring_of(client, settings),
+                keyring=payload_keyring(client, settings),
             )
         ),
         activity_executor=executor,

@@ -15,11 +15,9 @@ hits each the same way. Sequential: this is latency, not throughput.
 from __future__ import annotations
 
 import asyncio
-import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 from temporalio import workflow
 
@@ -32,18 +30,15 @@ with workflow.unsafe.imports_passed_through():
     from models.case.record import CaseSnapshot
     from models.ids import case_workflow_id
     from models.policy import CasePolicy
-    from persistence.database import make_engine
     from settings import Settings
     from workflows.case import CaseWorkflow
 from bench.bare_counter import BareCounterWorkflow
 from bench.transition_latency import (
     DEPARTMENT,
-    drop_pg_schema,
+    bench_bed,
     exit_with,
-    fresh_pg_schema,
     sample_document,
     sampling_args,
-    start_dev_server,
     summarize,
 )
 from tests.integration.conftest import municipality
@@ -132,50 +127,37 @@ def report(samples: dict[str, list[float]], read_model: str) -> None:
 
 
 async def run(n: int, warmup: int, use_pg: bool) -> None:
-    with tempfile.TemporaryDirectory(prefix="toshin-bench-") as tmp:
-        data_dir = Path(tmp)
-        schema = None
-        if use_pg:
-            url, schema = fresh_pg_schema()
-        else:
-            url = f"sqlite:///{data_dir / 'read_model.db'}"
+    async with bench_bed(use_pg) as bed:
+        data_dir, url, env, engine = bed.data_dir, bed.url, bed.env, bed.engine
         settings = Settings(
             task_queue=f"bench-{uuid.uuid4().hex[:8]}", data_dir=data_dir, database_url=url
         )
-        env = await start_dev_server(data_dir)
-        engine = make_engine(settings.read_model_url)
-        try:
-            with ThreadPoolExecutor(max_workers=16) as executor:
-                worker = build_worker(
-                    env.client,
-                    settings,
-                    executor,
-                    engine=engine,
-                    workflows=[*ALL_WORKFLOWS, BareCounterWorkflow],
-                )
-                async with worker:
-                    gateway = CaseService(env.client, settings, municipality(CasePolicy()))
-                    samples: dict[str, list[float]] = {
-                        "before: start, then poll every 20 ms": [],
-                        "after: update-with-start": [],
-                        "bare update-with-start (counter)": [],
-                    }
-                    before, after, bare = samples.values()
-                    print(f"creating {2 * (n + warmup)} cases, {n + warmup} bare workflows…")
-                    for i in range(n + warmup):
-                        a = await time_creation(gateway, engine, old=True)
-                        b = await time_creation(gateway, engine, old=False)
-                        c = await time_bare(env.client, settings.task_queue)
-                        if i >= warmup:
-                            before.append(a)
-                            after.append(b)
-                            bare.append(c)
-            report(samples, "PostgreSQL" if use_pg else "SQLite (WAL)")
-        finally:
-            engine.dispose()
-            await env.shutdown()
-            if schema is not None:
-                drop_pg_schema(schema)
+        with ThreadPoolExecutor(max_workers=16) as executor:
+            worker = build_worker(
+                env.client,
+                settings,
+                executor,
+                engine=engine,
+                workflows=[*ALL_WORKFLOWS, BareCounterWorkflow],
+            )
+            async with worker:
+                gateway = CaseService(env.client, settings, municipality(CasePolicy()))
+                samples: dict[str, list[float]] = {
+                    "before: start, then poll every 20 ms": [],
+                    "after: update-with-start": [],
+                    "bare update-with-start (counter)": [],
+                }
+                before, after, bare = samples.values()
+                print(f"creating {2 * (n + warmup)} cases, {n + warmup} bare workflows…")
+                for i in range(n + warmup):
+                    a = await time_creation(gateway, engine, old=True)
+                    b = await time_creation(gateway, engine, old=False)
+                    c = await time_bare(env.client, settings.task_queue)
+                    if i >= warmup:
+                        before.append(a)
+                        after.append(b)
+                        bare.append(c)
+        report(samples, "PostgreSQL" if use_pg else "SQLite (WAL)")
 
 
 def main() -> int:

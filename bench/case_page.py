@@ -16,28 +16,23 @@ from __future__ import annotations
 import asyncio
 import re
 import statistics
-import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx2 as httpx
 from sqlmodel import Session
 
 from bench.transition_latency import (
-    drop_pg_schema,
+    bench_bed,
     exit_with,
-    fresh_pg_schema,
     sampling_args,
-    start_dev_server,
 )
 from edge.cases import CaseService
 from edge.connect import Edge
 from edge.documents import subject_documents
 from models.accounts import UserRole
 from models.policy import CasePolicy
-from persistence.database import make_engine
 from settings import Settings
 from tests.factories import act, actor, document
 from tests.integration.conftest import municipality
@@ -99,66 +94,51 @@ def summarize(samples: list[float]) -> tuple[float, float, float, float]:
 
 
 async def run(n: int, warmup: int, use_pg: bool) -> None:
-    with tempfile.TemporaryDirectory(prefix="toshin-bench-") as tmp:
-        data_dir = Path(tmp)
-        schema = None
-        if use_pg:
-            url, schema = fresh_pg_schema()
-        else:
-            url = f"sqlite:///{data_dir / 'read_model.db'}"
+    async with bench_bed(use_pg) as bed:
+        data_dir, url, env, engine = bed.data_dir, bed.url, bed.env, bed.engine
         settings = Settings(
             task_queue=f"bench-{uuid.uuid4().hex[:8]}", data_dir=data_dir, database_url=url
         )
         town = municipality(CasePolicy())
-        env = await start_dev_server(data_dir)
-        engine = make_engine(settings.read_model_url)
-        try:
-            with ThreadPoolExecutor(max_workers=16) as executor:
-                worker = build_worker(
-                    env.client, settings, executor, engine=engine, municipality=town
+        with ThreadPoolExecutor(max_workers=16) as executor:
+            worker = build_worker(env.client, settings, executor, engine=engine, municipality=town)
+            async with worker:
+                app = create_app(settings, edge=Edge(env.client, settings, town))
+                desk: Desk = app.state.desk
+                desk.users.add(
+                    username="kacho",
+                    display_name="保健 花子",
+                    roles=[UserRole.department_head],
+                    department="保健センター",
+                    password=PASSWORD,
                 )
-                async with worker:
-                    app = create_app(settings, edge=Edge(env.client, settings, town))
-                    desk: Desk = app.state.desk
-                    desk.users.add(
-                        username="kacho",
-                        display_name="保健 花子",
-                        roles=[UserRole.department_head],
-                        department="保健センター",
-                        password=PASSWORD,
-                    )
-                    cases = CaseService(env.client, settings, town)
-                    draft = (
-                        await cases.create_case(document=document(), actor=actor("department"))
-                    ).case_id
-                    answered = await answered_case(cases)
-                    await documents_ready(desk, answered)
-                    transport = httpx.ASGITransport(app=app)
-                    async with httpx.AsyncClient(
-                        transport=transport, base_url="http://127.0.0.1"
-                    ) as client:
-                        await logged_in(client)
-                        samples: dict[str, list[float]] = {"draft": [], "answered": []}
-                        for i in range(n + warmup):
-                            a = await time_page(client, draft, "起案中")
-                            b = await time_page(client, answered, "答申書(PDF)")
-                            if i >= warmup:
-                                samples["draft"].append(a)
-                                samples["answered"].append(b)
-                    desk.engine.dispose()
-            store = "PostgreSQL" if use_pg else "SQLite"
-            print(f"\ncase page GET /cases/{{id}}, query included; read model {store}; ", end="")
-            print(f"{n} samples each (ms)")
-            print(f"{'':34}{'p50':>8}{'p95':>8}{'p99':>8}{'mean':>8}")
-            labels = {"draft": "draft (1 transition)", "answered": "answered (11, 2 documents)"}
-            for kind, label in labels.items():
-                p50, p95, p99, mean = summarize(samples[kind])
-                print(f"{label:34}{p50:8.2f}{p95:8.2f}{p99:8.2f}{mean:8.2f}")
-        finally:
-            engine.dispose()
-            await env.shutdown()
-            if schema is not None:
-                drop_pg_schema(schema)
+                cases = CaseService(env.client, settings, town)
+                draft = (
+                    await cases.create_case(document=document(), actor=actor("department"))
+                ).case_id
+                answered = await answered_case(cases)
+                await documents_ready(desk, answered)
+                transport = httpx.ASGITransport(app=app)
+                async with httpx.AsyncClient(
+                    transport=transport, base_url="http://127.0.0.1"
+                ) as client:
+                    await logged_in(client)
+                    samples: dict[str, list[float]] = {"draft": [], "answered": []}
+                    for i in range(n + warmup):
+                        a = await time_page(client, draft, "起案中")
+                        b = await time_page(client, answered, "答申書(PDF)")
+                        if i >= warmup:
+                            samples["draft"].append(a)
+                            samples["answered"].append(b)
+                desk.engine.dispose()
+        store = "PostgreSQL" if use_pg else "SQLite"
+        print(f"\ncase page GET /cases/{{id}}, query included; read model {store}; ", end="")
+        print(f"{n} samples each (ms)")
+        print(f"{'':34}{'p50':>8}{'p95':>8}{'p99':>8}{'mean':>8}")
+        labels = {"draft": "draft (1 transition)", "answered": "answered (11, 2 documents)"}
+        for kind, label in labels.items():
+            p50, p95, p99, mean = summarize(samples[kind])
+            print(f"{label:34}{p50:8.2f}{p95:8.2f}{p99:8.2f}{mean:8.2f}")
 
 
 def main() -> int:

@@ -15,29 +15,24 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import tempfile
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
-from pathlib import Path
 
 from pydantic import BaseModel
 from temporalio.client import Client
 from temporalio.converter import DefaultFailureConverter
 
 from bench.transition_latency import (
+    bench_bed,
     create_cases,
-    drop_pg_schema,
     exit_with,
-    fresh_pg_schema,
     sampling_args,
-    start_dev_server,
     summarize,
     time_transition,
 )
 from edge.cases import CaseService
 from models.policy import CasePolicy
-from persistence.database import make_engine
 from settings import Settings
 from tests.factories import act
 from tests.integration.conftest import municipality
@@ -68,54 +63,41 @@ def size_line(label: str, plain: int, sealed: int) -> str:
 
 
 async def run(n: int, warmup: int, use_pg: bool) -> None:
-    with tempfile.TemporaryDirectory(prefix="toshin-bench-") as tmp:
-        data_dir = Path(tmp)
-        schema = None
-        if use_pg:
-            url, schema = fresh_pg_schema()
-        else:
-            url = f"sqlite:///{data_dir / 'read_model.db'}"
-        env = await start_dev_server(data_dir)
-        engine = make_engine(url)
+    async with bench_bed(use_pg) as bed:
+        data_dir, url, env, engine = bed.data_dir, bed.url, bed.env, bed.engine
         town = municipality(CasePolicy())
-        try:
-            gateways: dict[str, CaseService] = {}
-            async with AsyncExitStack() as stack:
-                executor = stack.enter_context(ThreadPoolExecutor(max_workers=16))
-                for name, converter in (("on", TEST_CONVERTER), ("off", PLAIN)):
-                    client = Client(
-                        env.client.service_client,
-                        namespace=env.client.namespace,
-                        data_converter=converter,
-                    )
-                    settings = Settings(
-                        task_queue=f"bench-codec-{name}-{uuid.uuid4().hex[:8]}",
-                        data_dir=data_dir,
-                        database_url=url,
-                    )
-                    worker = build_worker(client, settings, executor, engine=engine)
-                    await stack.enter_async_context(worker)
-                    gateways[name] = CaseService(client, settings, town)
-                print(f"creating {n + warmup} cases on each worker…")
-                cases = {k: await create_cases(g, n + warmup) for k, g in gateways.items()}
-                samples: dict[str, list[float]] = {"on": [], "off": []}
-                for i, (on, off) in enumerate(zip(cases["on"], cases["off"], strict=True)):
-                    a = await time_transition(gateways["on"], engine, on)
-                    b = await time_transition(gateways["off"], engine, off)
-                    if i >= warmup:
-                        samples["on"].append(a)
-                        samples["off"].append(b)
-                await gateways["on"].act(cases["on"][0], TYPICAL_ACT)
-                snapshot = await gateways["on"].snapshot(cases["on"][0])
-            report(samples, "PostgreSQL" if use_pg else "SQLite (WAL)")
-            print(f"\npayload sizes (bytes){'plaintext':>23}{'sealed':>10}{'overhead':>10}")
-            print(size_line("act require_consultation", *await payload_sizes(TYPICAL_ACT)))
-            print(size_line("snapshot (case in precheck)", *await payload_sizes(snapshot)))
-        finally:
-            engine.dispose()
-            await env.shutdown()
-            if schema is not None:
-                drop_pg_schema(schema)
+        gateways: dict[str, CaseService] = {}
+        async with AsyncExitStack() as stack:
+            executor = stack.enter_context(ThreadPoolExecutor(max_workers=16))
+            for name, converter in (("on", TEST_CONVERTER), ("off", PLAIN)):
+                client = Client(
+                    env.client.service_client,
+                    namespace=env.client.namespace,
+                    data_converter=converter,
+                )
+                settings = Settings(
+                    task_queue=f"bench-codec-{name}-{uuid.uuid4().hex[:8]}",
+                    data_dir=data_dir,
+                    database_url=url,
+                )
+                worker = build_worker(client, settings, executor, engine=engine)
+                await stack.enter_async_context(worker)
+                gateways[name] = CaseService(client, settings, town)
+            print(f"creating {n + warmup} cases on each worker…")
+            cases = {k: await create_cases(g, n + warmup) for k, g in gateways.items()}
+            samples: dict[str, list[float]] = {"on": [], "off": []}
+            for i, (on, off) in enumerate(zip(cases["on"], cases["off"], strict=True)):
+                a = await time_transition(gateways["on"], engine, on)
+                b = await time_transition(gateways["off"], engine, off)
+                if i >= warmup:
+                    samples["on"].append(a)
+                    samples["off"].append(b)
+            await gateways["on"].act(cases["on"][0], TYPICAL_ACT)
+            snapshot = await gateways["on"].snapshot(cases["on"][0])
+        report(samples, "PostgreSQL" if use_pg else "SQLite (WAL)")
+        print(f"\npayload sizes (bytes){'plaintext':>23}{'sealed':>10}{'overhead':>10}")
+        print(size_line("act require_consultation", *await payload_sizes(TYPICAL_ACT)))
+        print(size_line("snapshot (case in precheck)", *await payload_sizes(snapshot)))
 
 
 def report(samples: dict[str, list[float]], read_model: str) -> None:

@@ -24,8 +24,10 @@ import tempfile
 import time
 import traceback
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn, TypeVar
 
@@ -94,6 +96,38 @@ def drop_pg_schema(schema: str) -> None:
     with admin.begin() as conn:
         conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
     admin.dispose()
+
+
+@dataclass(frozen=True)
+class BenchBed:
+    """What a latency bench runs on: a data folder, a read model, a dev server, an engine."""
+
+    data_dir: Path
+    url: str  # the read model's
+    env: WorkflowEnvironment
+    engine: Engine
+
+
+@asynccontextmanager
+async def bench_bed(use_pg: bool) -> AsyncIterator[BenchBed]:
+    """A temporary data folder with a dev server and a read model (SQLite there, or a fresh
+    PostgreSQL schema), all removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="toshin-bench-") as tmp:
+        data_dir = Path(tmp)
+        schema = None
+        if use_pg:
+            url, schema = fresh_pg_schema()
+        else:
+            url = f"sqlite:///{data_dir / 'read_model.db'}"
+        env = await start_dev_server(data_dir)
+        engine = make_engine(url)
+        try:
+            yield BenchBed(data_dir, url, env, engine)
+        finally:
+            engine.dispose()
+            await env.shutdown()
+            if schema is not None:
+                drop_pg_schema(schema)
 
 
 # -- the measurement ---------------------------------------------------------------------------
@@ -180,47 +214,34 @@ def report(ours: list[float], bare: list[float], read_model: str) -> None:
 
 
 async def run(n: int, warmup: int, use_pg: bool) -> None:
-    with tempfile.TemporaryDirectory(prefix="toshin-bench-") as tmp:
-        data_dir = Path(tmp)
-        schema = None
-        if use_pg:
-            url, schema = fresh_pg_schema()
-        else:
-            url = f"sqlite:///{data_dir / 'read_model.db'}"
+    async with bench_bed(use_pg) as bed:
+        data_dir, url, env, engine = bed.data_dir, bed.url, bed.env, bed.engine
         settings = Settings(
             task_queue=f"bench-{uuid.uuid4().hex[:8]}", data_dir=data_dir, database_url=url
         )
         gateway_town = municipality(CasePolicy())
-        env = await start_dev_server(data_dir)
-        engine = make_engine(settings.read_model_url)
-        try:
-            with ThreadPoolExecutor(max_workers=16) as executor:
-                worker = build_worker(
-                    env.client,
-                    settings,
-                    executor,
-                    engine=engine,
-                    workflows=[*ALL_WORKFLOWS, BareCounterWorkflow],
-                )
-                async with worker:
-                    gateway = CaseService(env.client, settings, gateway_town)
-                    print(f"creating {n + warmup} cases and {n + warmup} bare workflows…")
-                    cases = await create_cases(gateway, n + warmup)
-                    bares = await start_bare(env.client, settings.task_queue, n + warmup)
-                    ours: list[float] = []
-                    bare: list[float] = []
-                    for i, (case_id, bare_id) in enumerate(zip(cases, bares, strict=True)):
-                        a = await time_transition(gateway, engine, case_id)
-                        b = await time_bare(env.client, bare_id)
-                        if i >= warmup:
-                            ours.append(a)
-                            bare.append(b)
-            report(ours, bare, "PostgreSQL" if use_pg else "SQLite (WAL)")
-        finally:
-            engine.dispose()
-            await env.shutdown()
-            if schema is not None:
-                drop_pg_schema(schema)
+        with ThreadPoolExecutor(max_workers=16) as executor:
+            worker = build_worker(
+                env.client,
+                settings,
+                executor,
+                engine=engine,
+                workflows=[*ALL_WORKFLOWS, BareCounterWorkflow],
+            )
+            async with worker:
+                gateway = CaseService(env.client, settings, gateway_town)
+                print(f"creating {n + warmup} cases and {n + warmup} bare workflows…")
+                cases = await create_cases(gateway, n + warmup)
+                bares = await start_bare(env.client, settings.task_queue, n + warmup)
+                ours: list[float] = []
+                bare: list[float] = []
+                for i, (case_id, bare_id) in enumerate(zip(cases, bares, strict=True)):
+                    a = await time_transition(gateway, engine, case_id)
+                    b = await time_bare(env.client, bare_id)
+                    if i >= warmup:
+                        ours.append(a)
+                        bare.append(b)
+        report(ours, bare, "PostgreSQL" if use_pg else "SQLite (WAL)")
 
 
 def sampling_args(description: str, samples: str) -> argparse.Namespace:

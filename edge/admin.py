@@ -33,7 +33,7 @@ from temporalio.exceptions import TemporalError
 from temporalio.service import RPCError
 
 from edge import history
-from edge.archive import CaseArchive, keyring_of
+from edge.archive import CaseArchive, payload_keyring
 from edge.audit import AuditTrail, Who, ensure_audit_key, people_book
 from edge.connect import Edge, connect, open_edge
 from edge.errors import domain_error, is_not_found, translated
@@ -203,7 +203,7 @@ class AdminService:
         self.client = edge.client
         self.settings = edge.settings
         self.engine = engine
-        archive = CaseArchive(engine, keyring_of(self.client, self.settings))
+        archive = CaseArchive(engine, payload_keyring(self.client, self.settings))
         self.reconciler = Reconciler(
             self.client,
             engine,

@@ -15,7 +15,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from temporalio.client import Client
 
-from edge.codec import Keyring, KeyringCodec, KeyringError, TamperedPayloadError, ensure_keyring
+from edge.audit import keyring_of
+from edge.codec import Keyring, KeyringCodec, KeyringError, TamperedPayloadError
 from models.case.record import CaseSnapshot
 from models.errors import CaseError, CaseNotFound
 from persistence.archive import get_archive, seal_context
@@ -26,14 +27,15 @@ from settings import Settings
 ARCHIVE_READ = "read from the archive"  # the detail of an archived case's audited read
 
 
-def keyring_of(client: Client, settings: Settings) -> Keyring:
+def payload_keyring(client: Client, settings: Settings) -> Keyring:
     """The keyring the client's payloads are encrypted with (the same keyring seals the
-    archive); the settings' keyring when the client has none of ours."""
+    archive); the settings' keyring (``edge.audit.keyring_of``) when the client has none of
+    ours."""
     codec = client.data_converter.payload_codec
     if isinstance(codec, KeyringCodec):
         return codec.keyring
     try:
-        return ensure_keyring(settings.keyring.get_secret_value(), settings.keyring_path)
+        return keyring_of(settings)
     except KeyringError as err:
         raise CaseError(str(err)) from None
 

@@ -23,7 +23,7 @@ from temporalio.common import (
     WorkflowIDReusePolicy,
 )
 
-from edge.archive import CaseArchive, keyring_of
+from edge.archive import CaseArchive, payload_keyring
 from edge.errors import translated
 from edge.keyfiles import ensure_case_id_key
 from models import search_attributes as sa
@@ -119,7 +119,7 @@ class CaseService:
     def archive(self) -> CaseArchive:
         """Where ended cases are read once their workflows are gone."""
         if self._archive is None:
-            keyring = keyring_of(self.client, self.settings)
+            keyring = payload_keyring(self.client, self.settings)
             self._archive = CaseArchive(None, keyring, self.settings)
         return self._archive
 

@@ -17,7 +17,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 from activities.archive import ArchiveActivities
-from edge.archive import ARCHIVE_READ, CaseArchive, keyring_of
+from edge.archive import ARCHIVE_READ, CaseArchive, payload_keyring
 from edge.connect import Edge
 from edge.reconcile import Reconciler
 from models import search_attributes as sa
@@ -76,7 +76,7 @@ async def test_an_ended_case_is_archived_sealed_and_once(system: System) -> None
         row = get_archive(session, case_id)
     assert row is not None and row.state == "withdrawn" and row.seq == 1
     assert TITLE.encode() not in row.record and "取り下げ".encode() not in row.record
-    assert keyring_of(system.client, system.settings) is TEST_KEYRING
+    assert payload_keyring(system.client, system.settings) is TEST_KEYRING
     opened = CaseSnapshot.model_validate_json(TEST_KEYRING.open(row.record, seal_context(case_id)))
     assert opened.document.title == TITLE
     assert [(t.trigger, t.dest) for t in opened.history] == [
