@@ -19,19 +19,17 @@ from dataclasses import dataclass
 import httpx2
 import pytest
 import uvicorn
-from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, Page, async_playwright, expect
 from sqlalchemy import text
 
 from models.accounts import UserRole
 from settings import Settings
 from tests.conftest import ROOT
+from tests.integration.test_desk_browser import CHROMIUM
+from tests.integration.test_desk_dept_browser import SHOTS, shot
 from web.app import create_app
 from web.deps import Desk
 
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = ROOT / "var" / "test-artifacts" / "web"
-WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 CLIENT_ID = "toshin-desk"
 SECRET = "provider-test-secret-0123456789"
 
@@ -126,13 +124,6 @@ async def browser() -> AsyncIterator[Browser]:
         await chromium.close()
 
 
-async def accessible(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-    results = await Axe().run(page, options=WCAG)
-    assert results.violations_count == 0, results.generate_report()
-
-
 async def through_provider(page: Page, base: str, login: str, path: str = "/cases") -> None:
     await page.goto(f"{base}{path}")
     await page.get_by_role("link", name="自治体IDでログイン").click()
@@ -157,7 +148,7 @@ async def test_a_mapped_user_logs_in_through_the_provider_and_out_again(
     page = await (await browser.new_context(locale="ja-JP")).new_page()
     await page.goto(f"{running.base}/deadlines")
     await expect(page.get_by_role("link", name="自治体IDでログイン")).to_be_visible()
-    await accessible(page, "oidc-01-login")
+    await shot(page, "oidc-01-login")
 
     callbacks: list[str] = []
     page.on("request", lambda r: callbacks.append(r.url) if "/oidc/callback" in r.url else None)
@@ -174,17 +165,17 @@ async def test_a_mapped_user_logs_in_through_the_provider_and_out_again(
     # APIトークン: issue one (shown once), then revoke it, keyboard-reachable forms
     await menu.get_by_role("link", name="APIトークン").click()
     await expect(page.get_by_text("トークンはまだありません")).to_be_visible()
-    await accessible(page, "tokens-01-empty")
+    await shot(page, "tokens-01-empty")
     await page.get_by_label("用途").fill("連携システム")
     await page.get_by_label("用途").press("Enter")
     secret = await page.locator("#new-token").text_content()
     assert secret and secret.startswith("tsn_")
     assert running.desk.users.by_token(secret).username == "hoken-kacho"
-    await accessible(page, "tokens-02-issued")
+    await shot(page, "tokens-02-issued")
     await page.get_by_role("button", name=re.compile("「連携システム」.*を失効させる")).click()
     await expect(page.get_by_role("status")).to_contain_text("失効させました")
     await expect(page.get_by_role("cell", name="失効", exact=True)).to_be_visible()
-    await accessible(page, "tokens-03-revoked")
+    await shot(page, "tokens-03-revoked")
     assert secret not in await page.content()
 
     await page.get_by_role("button", name="ログアウト").click()
@@ -232,7 +223,7 @@ async def test_an_unmapped_or_disabled_identity_is_refused_and_audited(
     await through_provider(page, running.base, "stranger")
     heading = page.get_by_role("heading", name="この自治体IDで使える職員アカウントがありません")
     await expect(heading).to_be_visible()
-    await accessible(page, "oidc-03-no-account")
+    await shot(page, "oidc-03-no-account")
     assert trail(running.desk)[-1] == (
         "",
         "login_refused",
