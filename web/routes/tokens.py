@@ -5,6 +5,7 @@ and every issue and revocation is audited (the token's id, never the token)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
@@ -12,6 +13,7 @@ from fastapi import APIRouter, Form, Request, Response
 from edge.users import Login
 from models.audit import AuditAction
 from models.calendar.clock import JST
+from models.calendar.wareki import format_date
 from models.errors import InvalidPayload
 from web.auth import CSRF_FIELD, check_csrf
 from web.deps import CurrentLogin, Desk, DeskDep, who
@@ -19,6 +21,12 @@ from web.errors import http_error
 from web.frame import page_frame
 
 router = APIRouter()
+
+
+def _when(at: dt.datetime, desk: Desk) -> str:
+    """A time in Japan, its date in the municipality's style (和暦 like every other page)."""
+    local = at.astimezone(JST)
+    return f"{format_date(local.date(), desk.town.date_style)} {local:%H:%M}"
 
 
 def _page(request: Request, desk: Desk, login: Login, status: int = 200, **shown: Any) -> Response:
@@ -29,7 +37,7 @@ def _page(request: Request, desk: Desk, login: Login, status: int = 200, **shown
         "revoked": None,
         "error": None,
         "label": "",
-        "jst": JST,
+        "when": lambda at: _when(at, desk),
     }
     return desk.templates.TemplateResponse(
         request, "tokens.html", context | shown, status_code=status
